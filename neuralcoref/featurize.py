@@ -1,0 +1,156 @@
+"""Doc -> DocFeatures: the one path from a parsed Doc to scorer inputs.
+
+The runtime component and the trainer both call `Featurizer`, so a model is always
+trained on exactly the features it sees at inference.
+"""
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence
+
+import numpy
+from spacy.attrs import LOWER, MORPH
+from spacy.tokens import Doc
+
+from .errors import Errors
+from .features import (
+    MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH,
+    PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH,
+    PairRules,
+    candidate_pairs,
+    mention_features,
+    pair_features,
+)
+from .mentions import MentionExtractor, Mentions
+from .rules import RuleSet
+
+# Codes shared with structs.pxd
+GENDER_CODES = {"Masc": 0, "Fem": 1, "Neut": 2}
+GENDER_UNKNOWN = 3
+NUMBER_CODES = {"Sing": 0, "Plur": 1}
+NUMBER_UNKNOWN = 2
+PERSON_CODES = {"1": 0, "2": 1, "3": 2}
+PERSON_UNKNOWN = 3
+
+SPEAKERS_EXTENSION = "coref_speakers"
+
+
+@dataclass
+class DocFeatures:
+    """Scorer inputs for one Doc (see docs/ARCHITECTURE.md for the contract)."""
+
+    mentions: Mentions
+    starts: numpy.ndarray
+    ends: numpy.ndarray
+    word_hashes: numpy.ndarray
+    tensor_feats: numpy.ndarray
+    mention_feats: numpy.ndarray
+
+    def __len__(self):
+        return len(self.starts)
+
+
+def _grammar_codes(morph: str, lexicon_values) -> tuple:
+    feats = dict(kv.split("=", 1) for kv in morph.split("|") if "=" in kv) if morph else {}
+    lex_gender, lex_number, lex_person = lexicon_values or ("", "", "")
+    gender = GENDER_CODES.get(feats.get("Gender", "").split(",")[0], GENDER_CODES.get(lex_gender, GENDER_UNKNOWN))
+    number = NUMBER_CODES.get(feats.get("Number", "").split(",")[0], NUMBER_CODES.get(lex_number, NUMBER_UNKNOWN))
+    person = PERSON_CODES.get(feats.get("Person", ""), PERSON_CODES.get(lex_person, PERSON_UNKNOWN))
+    return gender, number, person
+
+
+class Featurizer:
+    """Mentions and features of a Doc, with a language's rule set.
+
+    rules (RuleSet): the language's mention rules.
+    """
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+        self.extractor = MentionExtractor(rules)
+        self.pair_rules = PairRules(rules)
+        # (morph hash, lower hash) -> (gender, number, person): a handful of new keys per doc
+        self._grammar_cache: Dict[tuple, tuple] = {}
+        self._lexicon = None
+
+    def __reduce__(self):
+        return (Featurizer, (self.rules,))
+
+    def token_grammar(self, doc: Doc):
+        """Per-token gender, number, person codes: Token.morph first, the pronoun lexicon second."""
+        n = len(doc)
+        if n == 0:
+            empty = numpy.zeros(0, dtype="int8")
+            return empty, empty.copy(), empty.copy()
+        if self._lexicon is None:
+            self._lexicon = {doc.vocab.strings.add(w): v for w, v in self.rules.pronouns.items()}
+        keys = doc.to_array([MORPH, LOWER])
+        uniques, inverse = numpy.unique(keys, axis=0, return_inverse=True)
+        table = numpy.empty((len(uniques), 3), dtype="int8")
+        for k, (morph_key, lower_key) in enumerate(uniques.tolist()):
+            cached = self._grammar_cache.get((morph_key, lower_key))
+            if cached is None:
+                morph = doc.vocab.strings[morph_key] if morph_key else ""
+                cached = _grammar_codes(morph, self._lexicon.get(lower_key))
+                self._grammar_cache[(morph_key, lower_key)] = cached
+            table[k] = cached
+        per_token = table[inverse.reshape(-1)]
+        return (numpy.ascontiguousarray(per_token[:, 0]), numpy.ascontiguousarray(per_token[:, 1]),
+                numpy.ascontiguousarray(per_token[:, 2]))
+
+    def mentions(self, doc: Doc) -> Mentions:
+        gender, number, person = self.token_grammar(doc)
+        return self.extractor(doc, gender, number, person, speaker_ids(doc))
+
+    def featurize(self, doc: Doc, use_tensor: bool = True) -> DocFeatures:
+        mentions = self.mentions(doc)
+        tensor = doc.tensor if use_tensor and getattr(doc, "tensor", None) is not None else None
+        word_hashes, tensor_feats, dense = mention_features(doc, mentions, tensor)
+        columns = mentions.columns()
+        return DocFeatures(mentions, columns["start"], columns["end"], word_hashes, tensor_feats, dense)
+
+    def pairs(self, features: DocFeatures, first: int, last: int, max_dist: int, max_dist_match: int,
+              blacklist: bool):
+        """Candidate pairs of mentions first..last-1 and their features."""
+        ant, ment = candidate_pairs(features.mentions, first, last, max_dist, max_dist_match, blacklist)
+        return ant, ment
+
+    def pair_features(self, doc: Doc, features: DocFeatures, ant, ment):
+        return pair_features(doc, features.mentions, ant, ment, self.pair_rules)
+
+
+def speaker_ids(doc: Doc) -> numpy.ndarray:
+    """Per-token speaker ids (-1 unknown) from `doc._.coref_speakers`, if set."""
+    n = len(doc)
+    speakers = doc._.get(SPEAKERS_EXTENSION) if Doc.has_extension(SPEAKERS_EXTENSION) else None
+    if not speakers:
+        return numpy.full(n, -1, dtype="int32")
+    if len(speakers) != n:
+        raise ValueError(Errors.E040.format(n_tokens=n, n_speakers=len(speakers)))
+    ids: Dict[object, int] = {}
+    out = numpy.empty(n, dtype="int32")
+    for i, speaker in enumerate(speakers):
+        out[i] = -1 if speaker is None else ids.setdefault(speaker, len(ids))
+    return out
+
+
+def set_speakers(doc: Doc, speakers: Optional[Sequence] = None, utterances: Optional[Sequence] = None) -> Doc:
+    """Say who speaks each token, for dialogue: before the coreference component runs.
+
+    doc (Doc): the Doc, e.g. from `nlp.make_doc(text)`; run `nlp(doc)` afterwards.
+    speakers (list): one speaker (any hashable, None for unknown) per token, or
+    utterances (list): (start_token, end_token, speaker) triples, end exclusive.
+    RETURNS (Doc): the same Doc.
+    """
+    n = len(doc)
+    if utterances is not None:
+        per_token = [None] * n
+        for start, end, speaker in utterances:
+            if not (0 <= start <= end <= n):
+                raise ValueError(Errors.E041.format(start=start, end=end, n_tokens=n))
+            per_token[start:end] = [speaker] * (end - start)
+        speakers = per_token
+    if speakers is None or len(speakers) != n:
+        raise ValueError(Errors.E040.format(n_tokens=n, n_speakers=None if speakers is None else len(speakers)))
+    if not Doc.has_extension(SPEAKERS_EXTENSION):
+        Doc.set_extension(SPEAKERS_EXTENSION, default=None)
+    doc._.set(SPEAKERS_EXTENSION, [None if s is None else str(s) for s in speakers])
+    return doc

@@ -1,0 +1,1 @@
+"""Language rule sets: one module per ISO code, each registering a `RuleSet`."""

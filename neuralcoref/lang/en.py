@@ -1,0 +1,54 @@
+"""English mention rules for pipelines with ClearNLP dependency labels (en_core_web_*)."""
+from ..rules import RuleSet, register_rules
+
+_M, _F, _N = "Masc", "Fem", "Neut"
+_S, _P = "Sing", "Plur"
+
+PRONOUNS = {
+    "i": ("", _S, "1"), "me": ("", _S, "1"), "my": ("", _S, "1"), "mine": ("", _S, "1"),
+    "myself": ("", _S, "1"),
+    "we": ("", _P, "1"), "us": ("", _P, "1"), "our": ("", _P, "1"), "ours": ("", _P, "1"),
+    "ourselves": ("", _P, "1"),
+    "you": ("", "", "2"), "your": ("", "", "2"), "yours": ("", "", "2"), "yourself": ("", _S, "2"),
+    "yourselves": ("", _P, "2"), "y'all": ("", _P, "2"),
+    "he": (_M, _S, "3"), "him": (_M, _S, "3"), "his": (_M, _S, "3"), "himself": (_M, _S, "3"),
+    "she": (_F, _S, "3"), "her": (_F, _S, "3"), "hers": (_F, _S, "3"), "herself": (_F, _S, "3"),
+    "it": (_N, _S, "3"), "its": (_N, _S, "3"), "itself": (_N, _S, "3"),
+    "they": ("", _P, "3"), "them": ("", _P, "3"), "their": ("", _P, "3"), "theirs": ("", _P, "3"),
+    "themselves": ("", _P, "3"), "themself": ("", _S, "3"),
+    "this": (_N, _S, "3"), "that": (_N, _S, "3"), "these": ("", _P, "3"), "those": ("", _P, "3"),
+    "one": ("", _S, "3"), "oneself": ("", _S, "3"),
+}
+
+RULES = register_rules(
+    RuleSet(
+        lang="en",
+        pronouns=PRONOUNS,
+        pronoun_pos=["PRON"],
+        pronoun_tags=["PRP", "PRP$"],
+        np_head_pos=["NOUN", "PROPN"],
+        np_deps=[
+            "nsubj", "nsubjpass", "dobj", "iobj", "dative", "pobj", "attr", "appos", "conj",
+            "oprd", "poss", "ROOT", "npadvmod", "nmod", "agent", "csubj", "dep",
+        ],
+        cut_deps=["conj", "cc", "appos"],
+        trim_deps=["case", "punct", "cc", "prep"],
+        relaxed_skip_deps=["det", "poss", "predet"],
+        expletive_deps=["expl"],
+        subject_deps=["nsubj", "nsubjpass", "csubj", "csubjpass", "agent"],
+        object_deps=["dobj", "iobj", "dative", "oprd", "attr"],
+        oblique_deps=["pobj", "npadvmod"],
+        possessive_deps=["poss"],
+        appositive_deps=["appos"],
+        attribute_deps=["attr", "oprd"],
+        definite_words=["the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their"],
+        indefinite_words=["a", "an", "some", "any", "another", "no"],
+        entity_labels=[
+            "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
+            "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
+        ],
+        excluded_entity_labels=["CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"],
+        blacklist=["i", "me", "my", "you", "your"],
+        possessive_form="{}'s",
+    )
+)

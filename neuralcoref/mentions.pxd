@@ -1,0 +1,49 @@
+# cython: language_level=3
+from cymem.cymem cimport Pool
+from spacy.structs cimport TokenC
+from spacy.tokens.doc cimport Doc
+from spacy.typedefs cimport hash_t
+
+from .structs cimport HashSetC, MentionC
+
+
+cdef bint hashset_contains(const HashSetC* hashes, hash_t value) noexcept nogil
+cdef int governor(const TokenC* tokens, int i, int length) noexcept nogil
+
+
+cdef struct RulesC:
+    HashSetC pronoun_words
+    HashSetC pronoun_tags
+    HashSetC pronoun_pos      # univ_pos_t values stored as hashes of their ids
+    HashSetC np_head_pos
+    HashSetC np_deps
+    HashSetC cut_deps
+    HashSetC conj_deps
+    HashSetC trim_deps
+    HashSetC relaxed_skip_deps
+    HashSetC expletive_deps
+    HashSetC subject_deps
+    HashSetC object_deps
+    HashSetC oblique_deps
+    HashSetC possessive_deps
+    HashSetC appositive_deps
+    HashSetC attribute_deps
+    HashSetC definite_words
+    HashSetC indefinite_words
+    HashSetC excluded_entity_labels
+    HashSetC blacklist
+    const hash_t* entity_labels
+    int n_entity_labels
+
+
+cdef class MentionExtractor:
+    cdef Pool mem
+    cdef RulesC c
+    cdef readonly object rules
+
+
+cdef class Mentions:
+    cdef Pool mem
+    cdef MentionC* c
+    cdef readonly int length
+    cdef readonly int doc_length

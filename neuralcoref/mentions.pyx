@@ -1,0 +1,395 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Rule-based candidate mentions, read straight from spaCy's TokenC array.
+
+A mention is a pronoun, a named entity, or the subtree of a noun under a licensing
+dependency label (plus its variant without coordinated/appositive parts). The rules
+come from a language's `RuleSet`, hashed once; the walk over `doc.c` runs without the GIL.
+"""
+from libc.stdlib cimport qsort
+from libc.stdint cimport int8_t, int32_t
+
+cimport numpy as cnp
+import numpy
+
+from cymem.cymem cimport Pool
+from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, PUNCT, DET
+from spacy.structs cimport TokenC
+from spacy.tokens.doc cimport Doc
+from spacy.typedefs cimport hash_t
+
+from spacy.strings import get_string_id
+from spacy import parts_of_speech
+
+from .structs cimport *
+
+cnp.import_array()
+
+
+cdef bint hashset_contains(const HashSetC* hashes, hash_t value) noexcept nogil:
+    cdef int lo = 0
+    cdef int hi = hashes.length - 1
+    cdef int mid
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if hashes.items[mid] == value:
+            return True
+        if hashes.items[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return False
+
+
+cdef HashSetC _make_hashset(Pool mem, values) except *:
+    cdef HashSetC out
+    hashes = sorted(set(values))
+    cdef hash_t* items = <hash_t*>mem.alloc(max(len(hashes), 1), sizeof(hash_t))
+    for k, h in enumerate(hashes):
+        items[k] = h
+    out.items = items
+    out.length = len(hashes)
+    return out
+
+
+def _string_hashes(strings):
+    return [get_string_id(s) for s in strings]
+
+
+def _pos_ids(names):
+    return [parts_of_speech.IDS[name] for name in names if name in parts_of_speech.IDS]
+
+
+cdef int governor(const TokenC* tokens, int i, int length) noexcept nogil:
+    cdef int g = i + tokens[i].head
+    if g < 0 or g >= length:
+        return i
+    return g
+
+
+cdef int _compare_start_end(const void* a, const void* b) noexcept nogil:
+    cdef const MentionC* x = <const MentionC*>a
+    cdef const MentionC* y = <const MentionC*>b
+    if x.start != y.start:
+        return x.start - y.start
+    if x.end != y.end:
+        return x.end - y.end
+    return x.head - y.head
+
+
+cdef int _compare_start_longest(const void* a, const void* b) noexcept nogil:
+    cdef const MentionC* x = <const MentionC*>a
+    cdef const MentionC* y = <const MentionC*>b
+    if x.start != y.start:
+        return x.start - y.start
+    return y.end - x.end
+
+
+cdef class Mentions:
+    """The candidate mentions of one Doc, sorted by (start, end), in C memory."""
+
+    def __init__(self, int capacity, int doc_length):
+        self.mem = Pool()
+        self.c = <MentionC*>self.mem.alloc(max(capacity, 1), sizeof(MentionC))
+        self.length = 0
+        self.doc_length = doc_length
+
+    def __len__(self):
+        return self.length
+
+    def columns(self):
+        """start, end, head, sent_index, mention_type, speaker, blacklisted: one array each."""
+        names = ("start", "end", "head", "sent_index", "mention_type", "speaker", "blacklisted")
+        table = numpy.zeros((len(names), self.length), dtype="int32")
+        cdef int32_t[:, ::1] view = table
+        cdef int k
+        for k in range(self.length):
+            view[0, k] = self.c[k].start
+            view[1, k] = self.c[k].end
+            view[2, k] = self.c[k].head
+            view[3, k] = self.c[k].sent_index
+            view[4, k] = self.c[k].mention_type
+            view[5, k] = self.c[k].speaker
+            view[6, k] = self.c[k].blacklisted
+        return dict(zip(names, table))
+
+    @property
+    def starts(self):
+        return self.columns()["start"]
+
+    @property
+    def ends(self):
+        return self.columns()["end"]
+
+    def spans(self):
+        """(start, end) token offsets, end exclusive: for tests and Python callers."""
+        return [(self.c[k].start, self.c[k].end) for k in range(self.length)]
+
+    def as_dicts(self):
+        """Every field of every mention, for tests and debugging."""
+        return [dict(self.c[k]) for k in range(self.length)]
+
+
+cdef class MentionExtractor:
+    """Extract candidate mentions with a language's rule set.
+
+    rules (RuleSet): the language's labels and word lists (neuralcoref.rules).
+    """
+
+    def __init__(self, rules):
+        self.mem = Pool()
+        self.rules = rules
+        r = rules
+        self.c.pronoun_words = _make_hashset(self.mem, _string_hashes(r.pronouns))
+        self.c.pronoun_tags = _make_hashset(self.mem, _string_hashes(r.pronoun_tags))
+        self.c.pronoun_pos = _make_hashset(self.mem, _pos_ids(r.pronoun_pos))
+        self.c.np_head_pos = _make_hashset(self.mem, _pos_ids(r.np_head_pos))
+        self.c.np_deps = _make_hashset(self.mem, _string_hashes(r.np_deps))
+        self.c.cut_deps = _make_hashset(self.mem, _string_hashes(r.cut_deps))
+        self.c.conj_deps = _make_hashset(self.mem, _string_hashes(r.conj_deps))
+        self.c.trim_deps = _make_hashset(self.mem, _string_hashes(r.trim_deps))
+        self.c.relaxed_skip_deps = _make_hashset(self.mem, _string_hashes(r.relaxed_skip_deps))
+        self.c.expletive_deps = _make_hashset(self.mem, _string_hashes(r.expletive_deps))
+        self.c.subject_deps = _make_hashset(self.mem, _string_hashes(r.subject_deps))
+        self.c.object_deps = _make_hashset(self.mem, _string_hashes(r.object_deps))
+        self.c.oblique_deps = _make_hashset(self.mem, _string_hashes(r.oblique_deps))
+        self.c.possessive_deps = _make_hashset(self.mem, _string_hashes(r.possessive_deps))
+        self.c.appositive_deps = _make_hashset(self.mem, _string_hashes(r.appositive_deps))
+        self.c.attribute_deps = _make_hashset(self.mem, _string_hashes(r.attribute_deps))
+        self.c.definite_words = _make_hashset(self.mem, _string_hashes(r.definite_words))
+        self.c.indefinite_words = _make_hashset(self.mem, _string_hashes(r.indefinite_words))
+        self.c.excluded_entity_labels = _make_hashset(self.mem, _string_hashes(r.excluded_entity_labels))
+        self.c.blacklist = _make_hashset(self.mem, _string_hashes(r.blacklist))
+        labels = _string_hashes(r.entity_labels)
+        cdef hash_t* ent = <hash_t*>self.mem.alloc(max(len(labels), 1), sizeof(hash_t))
+        for k, h in enumerate(labels):
+            ent[k] = h
+        self.c.entity_labels = ent
+        self.c.n_entity_labels = len(labels)
+
+    def __reduce__(self):
+        return (MentionExtractor, (self.rules,))
+
+    def __call__(self, Doc doc, int8_t[::1] gender, int8_t[::1] number, int8_t[::1] person,
+                 int32_t[::1] speaker):
+        """Extract the mentions of a parsed Doc.
+
+        doc (Doc): a Doc with a dependency parse.
+        gender, number, person (int8 arrays): per-token grammatical values (structs.pxd codes).
+        speaker (int32 array): per-token speaker id, -1 where unknown.
+        RETURNS (Mentions): the candidate mentions, sorted by (start, end).
+        """
+        cdef int n = doc.length
+        if gender.shape[0] != n or number.shape[0] != n or person.shape[0] != n or speaker.shape[0] != n:
+            raise ValueError("per-token arrays must have one value per token")
+        cdef Mentions mentions = Mentions(4 * n + 4, n)
+        if n == 0:
+            return mentions
+        cdef Pool scratch = Pool()
+        cdef int32_t* sent_starts = <int32_t*>scratch.alloc(n, sizeof(int32_t))
+        cdef int32_t* sent_ends = <int32_t*>scratch.alloc(n, sizeof(int32_t))
+        cdef int32_t* sent_index = <int32_t*>scratch.alloc(n, sizeof(int32_t))
+        with nogil:
+            _find_sentences(doc.c, n, sent_starts, sent_ends, sent_index)
+            mentions.length = _extract(&self.c, doc.c, n, sent_starts, sent_ends, sent_index,
+                                       &gender[0], &number[0], &person[0], &speaker[0],
+                                       mentions.c)
+        return mentions
+
+
+cdef void _find_sentences(const TokenC* tokens, int n, int32_t* sent_starts, int32_t* sent_ends,
+                          int32_t* sent_index) noexcept nogil:
+    cdef int i, j, start = 0, index = 0
+    for i in range(n):
+        if i > 0 and tokens[i].sent_start == 1:
+            for j in range(start, i):
+                sent_ends[j] = i
+            start = i
+            index += 1
+        sent_starts[i] = start
+        sent_index[i] = index
+    for j in range(start, n):
+        sent_ends[j] = n
+
+
+cdef inline bint _is_trimmed(const RulesC* r, const TokenC* t) noexcept nogil:
+    return t.pos == PUNCT or hashset_contains(&r.trim_deps, t.dep)
+
+
+cdef int _span_head(const TokenC* tokens, int start, int end, int n) noexcept nogil:
+    """The first token of the span whose governor is outside it (or itself)."""
+    cdef int i, g
+    for i in range(start, end):
+        g = governor(tokens, i, n)
+        if g == i or g < start or g >= end:
+            return i
+    return start
+
+
+cdef int _add(MentionC* out, int count, int start, int end, int head, int mention_type) noexcept nogil:
+    out[count].start = start
+    out[count].end = end
+    out[count].head = head
+    out[count].mention_type = mention_type
+    return count + 1
+
+
+cdef int _add_trimmed(const RulesC* r, const TokenC* tokens, MentionC* out, int count,
+                      int start, int end, int head, int mention_type) noexcept nogil:
+    while start < end and start != head and _is_trimmed(r, &tokens[start]):
+        start += 1
+    while end > start and end - 1 != head and _is_trimmed(r, &tokens[end - 1]):
+        end -= 1
+    if start >= end or head < start or head >= end:
+        return count
+    return _add(out, count, start, end, head, mention_type)
+
+
+cdef bint _is_pronoun(const RulesC* r, const TokenC* t) noexcept nogil:
+    if not hashset_contains(&r.pronoun_words, t.lex.lower):
+        return False
+    return hashset_contains(&r.pronoun_pos, <hash_t>t.pos) or hashset_contains(&r.pronoun_tags, t.tag)
+
+
+cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* sent_starts,
+                  const int32_t* sent_ends, const int32_t* sent_index,
+                  const int8_t* gender, const int8_t* number, const int8_t* person,
+                  const int32_t* speaker, MentionC* out) noexcept nogil:
+    cdef int i, k, j, start, end, cut, g, s_start, s_end, count = 0
+    cdef bint has_conj
+    cdef const TokenC* t
+    for i in range(n):
+        t = &tokens[i]
+        s_start = sent_starts[i]
+        s_end = sent_ends[i]
+        if hashset_contains(&r.expletive_deps, t.dep):
+            continue
+        # Pronouns (with their determiner, as in French "le sien")
+        if _is_pronoun(r, t):
+            start = i
+            for k in range(max(s_start, i - 2), i):
+                if tokens[k].pos == DET and governor(tokens, k, n) == i:
+                    start = k
+                    break
+            count = _add(out, count, start, i + 1, i, MT_PRONOUN)
+            continue
+        # Named entities, from their first token
+        if t.ent_iob == 3 and t.ent_type != 0 and not hashset_contains(&r.excluded_entity_labels, t.ent_type):
+            end = i + 1
+            while end < s_end and tokens[end].ent_iob == 1:
+                end += 1
+            count = _add_trimmed(r, tokens, out, count, i, end, _span_head(tokens, i, end, n), MT_PROPER)
+        # Noun phrases: the subtree of a noun under a licensing dependency label
+        if hashset_contains(&r.np_head_pos, <hash_t>t.pos) and hashset_contains(&r.np_deps, t.dep):
+            start = max(<int>t.l_edge, s_start)
+            end = min(<int>t.r_edge + 1, s_end)
+            if start > i:
+                start = i
+            if end <= i:
+                end = i + 1
+            cut = end
+            has_conj = False
+            for k in range(i + 1, end):
+                if governor(tokens, k, n) == i and hashset_contains(&r.cut_deps, tokens[k].dep):
+                    if hashset_contains(&r.conj_deps, tokens[k].dep):
+                        has_conj = True
+                    if k < cut:
+                        cut = k
+            count = _add_trimmed(r, tokens, out, count, start, end, i,
+                                 MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL))
+            if cut < end:
+                count = _add_trimmed(r, tokens, out, count, start, cut, i, MT_NOMINAL)
+    if count == 0:
+        return 0
+    # Nested: sorted by (start, longest first), a mention is nested when an earlier one reaches past it
+    qsort(out, count, sizeof(MentionC), _compare_start_longest)
+    cdef int max_end = -1
+    cdef int prev_start = -1, prev_end = -1
+    for k in range(count):
+        out[k].nested = (max_end >= out[k].end and not (out[k].start == prev_start and out[k].end == prev_end))
+        if out[k].end > max_end:
+            max_end = out[k].end
+        prev_start = out[k].start
+        prev_end = out[k].end
+    qsort(out, count, sizeof(MentionC), _compare_start_end)
+    # Deduplicate identical spans, keeping the most specific type (pronoun < proper < nominal < list)
+    j = 0
+    for k in range(count):
+        if j > 0 and out[k].start == out[j - 1].start and out[k].end == out[j - 1].end:
+            if out[k].mention_type < out[j - 1].mention_type:
+                out[j - 1].mention_type = out[k].mention_type
+            if out[k].nested == 0:
+                out[j - 1].nested = 0
+            continue
+        out[j] = out[k]
+        j += 1
+    count = j
+    for k in range(count):
+        _fill_attributes(r, tokens, n, &out[k], sent_starts, sent_ends, sent_index,
+                         gender, number, person, speaker)
+    return count
+
+
+cdef hash_t _mix(hash_t h, hash_t value) noexcept nogil:
+    return (h ^ value) * <hash_t>1099511628211 + <hash_t>0x9E3779B97F4A7C15
+
+
+cdef void _fill_attributes(const RulesC* r, const TokenC* tokens, int n, MentionC* m,
+                           const int32_t* sent_starts, const int32_t* sent_ends,
+                           const int32_t* sent_index, const int8_t* gender,
+                           const int8_t* number, const int8_t* person,
+                           const int32_t* speaker) noexcept nogil:
+    cdef int i, k
+    cdef const TokenC* head = &tokens[m.head]
+    cdef hash_t text = 0, relaxed = 0
+    m.sent_start = sent_starts[m.head]
+    m.sent_end = sent_ends[m.head]
+    m.sent_index = sent_index[m.head]
+    m.is_pronoun = m.mention_type == MT_PRONOUN
+    if m.mention_type == MT_NOMINAL and (head.pos == PROPN or head.ent_type != 0):
+        m.mention_type = MT_PROPER
+    m.gender = gender[m.head]
+    m.number = NUMBER_PLUR if m.mention_type == MT_LIST else number[m.head]
+    m.person = person[m.head] if m.is_pronoun else PERSON_3
+    m.speaker = speaker[m.head]
+    m.head_hash = head.lex.lower
+    m.head_lemma = head.lemma
+    m.ent_slot = -1
+    if head.ent_type != 0:
+        m.ent_slot = N_ENT_SLOTS - 1
+        for k in range(min(r.n_entity_labels, N_ENT_SLOTS - 1)):
+            if r.entity_labels[k] == head.ent_type:
+                m.ent_slot = k
+                break
+    if hashset_contains(&r.subject_deps, head.dep):
+        m.role = ROLE_SUBJ
+    elif hashset_contains(&r.object_deps, head.dep):
+        m.role = ROLE_OBJ
+    elif hashset_contains(&r.oblique_deps, head.dep):
+        m.role = ROLE_OBL
+    elif hashset_contains(&r.possessive_deps, head.dep):
+        m.role = ROLE_POSS
+    else:
+        m.role = ROLE_OTHER
+    m.definite = 0
+    if hashset_contains(&r.definite_words, tokens[m.start].lex.lower):
+        m.definite = 1
+    elif hashset_contains(&r.indefinite_words, tokens[m.start].lex.lower):
+        m.definite = -1
+    for i in range(m.start, m.end):
+        text = _mix(text, tokens[i].lex.lower)
+        if i <= m.head and not hashset_contains(&r.relaxed_skip_deps, tokens[i].dep) \
+                and tokens[i].pos != DET and tokens[i].pos != PUNCT:
+            relaxed = _mix(relaxed, tokens[i].lex.lower)
+    m.text_hash = text
+    m.relaxed_hash = relaxed
+    m.blacklisted = (m.end - m.start == 1) and hashset_contains(&r.blacklist, head.lex.lower)
+
+
+def token_c_fields(Doc doc):
+    """TokenC fields as this extension reads them (the layout check in _compat compares them)."""
+    out = []
+    cdef int i
+    for i in range(doc.length):
+        t = &doc.c[i]
+        out.append((t.lex.lower, <int>t.pos, t.dep, t.head, t.ent_type, t.ent_iob, <int>t.l_edge, <int>t.r_edge))
+    return out

@@ -1,0 +1,96 @@
+"""Per-language mention rules: the only place where a language's labels and word lists live.
+
+The Cython extractor is language-independent: it hashes the strings of a `RuleSet`
+once (`MentionExtractor(rules)`) and then only compares hashes. A new language is a
+new module in `neuralcoref/lang/` that builds a `RuleSet` and registers it.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Tuple
+
+from .errors import Errors
+
+#: word -> (gender, number, person); values as in spaCy's morphology ("Masc", "Sing", "3"), "" = unknown
+PronounLexicon = Dict[str, Tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Which tokens and spans are candidate mentions, and how to read them.
+
+    Every list holds spaCy strings (tags, dependency labels, entity labels, lowercase words).
+    """
+
+    lang: str
+    #: lowercase pronouns that are mentions on their own, with their grammatical values
+    pronouns: PronounLexicon
+    #: coarse POS that a pronoun mention must have (a pronoun word tagged otherwise is skipped)
+    pronoun_pos: List[str] = field(default_factory=lambda: ["PRON"])
+    #: fine-grained tags that also make a pronoun-lexicon word a mention (e.g. English PRP$)
+    pronoun_tags: List[str] = field(default_factory=list)
+    #: coarse POS of noun-phrase heads
+    np_head_pos: List[str] = field(default_factory=lambda: ["NOUN", "PROPN"])
+    #: dependency labels under which a noun heads a mention (its subtree)
+    np_deps: List[str] = field(default_factory=list)
+    #: dependents cut off to form the shorter variant of a mention (coordination, apposition)
+    cut_deps: List[str] = field(default_factory=list)
+    #: dependency label of a conjunct (the full phrase becomes a LIST mention)
+    conj_deps: List[str] = field(default_factory=lambda: ["conj"])
+    #: dependents trimmed from both ends of a span (case markers, punctuation, conjunctions)
+    trim_deps: List[str] = field(default_factory=lambda: ["case", "punct", "cc"])
+    #: dependents skipped by the relaxed string match (determiners, possessives)
+    relaxed_skip_deps: List[str] = field(default_factory=lambda: ["det", "poss", "predet"])
+    #: dependency labels of expletives ("it rains"): never mentions
+    expletive_deps: List[str] = field(default_factory=lambda: ["expl"])
+    #: grammatical roles read from the head's dependency label
+    subject_deps: List[str] = field(default_factory=list)
+    object_deps: List[str] = field(default_factory=list)
+    oblique_deps: List[str] = field(default_factory=list)
+    possessive_deps: List[str] = field(default_factory=list)
+    appositive_deps: List[str] = field(default_factory=lambda: ["appos"])
+    attribute_deps: List[str] = field(default_factory=list)
+    #: first words that make a mention definite / indefinite
+    definite_words: List[str] = field(default_factory=list)
+    indefinite_words: List[str] = field(default_factory=list)
+    #: entity labels that give mentions; their order fixes the entity feature slots
+    entity_labels: List[str] = field(default_factory=list)
+    #: entity labels that are never mentions on their own (numbers, amounts)
+    excluded_entity_labels: List[str] = field(default_factory=list)
+    #: words left unresolved when the component's `blacklist` option is on
+    blacklist: List[str] = field(default_factory=list)
+    #: how `coref_resolved` writes a cluster's main mention in place of a possessive pronoun
+    possessive_form: str = "{}"
+
+    def __post_init__(self):
+        for name in ("pronoun_pos", "np_head_pos", "np_deps", "entity_labels"):
+            if not getattr(self, name):
+                raise ValueError(Errors.E010.format(lang=self.lang, field=name))
+
+
+_RULE_SETS: Dict[str, RuleSet] = {}
+
+
+def register_rules(rules: RuleSet) -> RuleSet:
+    _RULE_SETS[rules.lang] = rules
+    return rules
+
+
+def get_rules(lang: str) -> RuleSet:
+    """The rule set for a language code, importing `neuralcoref.lang.<lang>` on first use."""
+    if lang not in _RULE_SETS:
+        import importlib
+
+        try:
+            importlib.import_module(f"neuralcoref.lang.{lang}")
+        except ImportError:
+            pass
+    if lang not in _RULE_SETS:
+        raise ValueError(Errors.E011.format(lang=lang, available=", ".join(available_languages())))
+    return _RULE_SETS[lang]
+
+
+def available_languages() -> List[str]:
+    import pkgutil
+
+    from . import lang as lang_pkg
+
+    return sorted(m.name for m in pkgutil.iter_modules(lang_pkg.__path__) if not m.name.startswith("_"))

@@ -1,0 +1,32 @@
+"""Helpers for tests and benchmarks: a model with random weights of the shipped sizes.
+
+A random model exercises every code path (features, scoring, linking, serialization)
+without depending on trained weights; tests about accuracy use the shipped model.
+"""
+from pathlib import Path
+from typing import Sequence
+
+import numpy
+
+from .features import PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
+from .model_io import CorefModel, base_meta
+from .scorer import expected_shapes
+
+
+def random_model(lang: str = "en", words: Sequence[str] = ("dog", "sister", "she", "he"), tensor_width: int = 96,
+                 embed_dim: int = 16, encoder_width: int = 32, single_hidden=(16,), pair_hidden=(16,),
+                 seed: int = 0) -> CorefModel:
+    meta = base_meta(lang, tensor_width, embed_dim, encoder_width, single_hidden, pair_hidden)
+    meta["pipeline"] = {"name": None, "version": None}  # no pipeline: no mismatch warning
+    model = CorefModel(meta, list(words), {})
+    shapes = expected_shapes(model.input_width(), PAIR_FEATS_WIDTH, len(words) + 2, embed_dim, encoder_width,
+                             single_hidden, pair_hidden)
+    rng = numpy.random.default_rng(seed)
+    model.weights = {name: (rng.standard_normal(shape) * 0.3).astype("float32") for name, shape in shapes.items()}
+    return model
+
+
+def write_random_model(path, **kwargs) -> Path:
+    path = Path(path)
+    random_model(**kwargs).to_disk(path)
+    return path

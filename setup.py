@@ -1,0 +1,35 @@
+"""Build the Cython extensions against the numpy and spaCy headers of the build environment."""
+from pathlib import Path
+
+import numpy
+import spacy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+MOD_NAMES = ["neuralcoref.mentions", "neuralcoref.features", "neuralcoref.resolution"]
+COMPILER_DIRECTIVES = {"language_level": 3, "embedsignature": True}
+
+
+def extensions():
+    return [
+        Extension(
+            name,
+            [name.replace(".", "/") + ".pyx"],
+            include_dirs=[numpy.get_include()],
+            language="c++",
+            extra_compile_args=["-O3"],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        )
+        for name in MOD_NAMES
+    ]
+
+
+def write_build_info():
+    """Record the spaCy the extensions are compiled against (named by the import-time layout check)."""
+    Path("neuralcoref/_build_info.py").write_text(
+        f'"""Written by setup.py."""\nSPACY_BUILD_VERSION = "{spacy.__version__}"\n'
+    )
+
+
+write_build_info()
+setup(ext_modules=cythonize(extensions(), compiler_directives=COMPILER_DIRECTIVES))

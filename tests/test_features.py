@@ -1,0 +1,137 @@
+"""Mention and pair features on hand-built Docs: layout widths and the value of each group."""
+import numpy
+import pytest
+from spacy.tokens import Doc
+import spacy
+
+from neuralcoref import set_speakers
+from neuralcoref.featurize import Featurizer
+from neuralcoref.features import (
+    MENTION_FEATS_WIDTH_PY, MENTION_LAYOUT, N_WORD_SLOTS_PY, PAIR_FEATS_WIDTH_PY, PAIR_LAYOUT, WordTable,
+)
+from neuralcoref.lang.en import RULES
+
+from test_mentions import VOCAB, sister_doc
+
+
+@pytest.fixture(scope="module")
+def featurizer():
+    return Featurizer(RULES)
+
+
+def column(layout, name, offset=0):
+    for group, start, width in layout:
+        if group == name:
+            return start + offset
+    raise KeyError(name)
+
+
+def test_layout_is_contiguous_and_complete():
+    for layout, width in ((MENTION_LAYOUT, MENTION_FEATS_WIDTH_PY), (PAIR_LAYOUT, PAIR_FEATS_WIDTH_PY)):
+        position = 0
+        for name, start, size in layout:
+            assert start == position, name
+            position += size
+        assert position == width
+
+
+def test_mention_features(featurizer):
+    doc = sister_doc()
+    doc.tensor = numpy.arange(len(doc) * 4, dtype="float32").reshape(len(doc), 4)
+    feats = featurizer.featurize(doc)
+    assert feats.word_hashes.shape == (5, N_WORD_SLOTS_PY)
+    assert feats.mention_feats.shape == (5, MENTION_FEATS_WIDTH_PY)
+    assert feats.tensor_feats.shape == (5, 4 * 4)
+    # "a dog" (mention 2): head "dog", first "a", previous word "has", governor "has"
+    strings = doc.vocab.strings
+    assert [strings[h] if h else None for h in feats.word_hashes[2]] == [
+        "dog", "a", "dog", "has", "sister", ".", "she", "has"]
+    # span average of tokens 3-4, head row 4, 5 tokens before: 0-2 (average of rows 0..2)
+    assert feats.tensor_feats[2, 0:4].tolist() == doc.tensor[3:5].mean(axis=0).tolist()
+    assert feats.tensor_feats[2, 4:8].tolist() == doc.tensor[4].tolist()
+    assert feats.tensor_feats[2, 8:12].tolist() == doc.tensor[0:3].mean(axis=0).tolist()
+    # one-hot groups sum to one
+    for name in ("type", "length", "gender", "number", "person", "role"):
+        start = column(MENTION_LAYOUT, name)
+        width = dict((g, w) for g, _, w in MENTION_LAYOUT)[name]
+        assert (feats.mention_feats[:, start:start + width].sum(axis=1) == 1).all(), name
+    # "My" is nested in "My sister"; "She" has feminine gender; "him" is an object
+    assert feats.mention_feats[0, column(MENTION_LAYOUT, "nested")] == 1
+    assert feats.mention_feats[3, column(MENTION_LAYOUT, "gender", 1)] == 1
+    assert feats.mention_feats[4, column(MENTION_LAYOUT, "role", 1)] == 1
+    assert feats.mention_feats[1, column(MENTION_LAYOUT, "definite")] == 1
+    assert feats.mention_feats[2, column(MENTION_LAYOUT, "indefinite")] == 1
+
+
+def pair_table(featurizer, doc, max_dist=50):
+    feats = featurizer.featurize(doc)
+    ant, ment = featurizer.pairs(feats, 0, len(feats), max_dist, 500, False)
+    values = featurizer.pair_features(doc, feats, ant, ment)
+    return {(int(a), int(m)): row for a, m, row in zip(ant, ment, values)}
+
+
+def test_pair_features(featurizer):
+    doc = sister_doc()
+    table = pair_table(featurizer, doc)
+    assert len(table) == 10  # 5 mentions, every earlier mention is a candidate
+    she_sister = table[(1, 3)]
+    assert she_sister[column(PAIR_LAYOUT, "sentence_distance", 1)] == 1
+    assert she_sister[column(PAIR_LAYOUT, "mention_distance", 2)] == 1
+    assert she_sister[column(PAIR_LAYOUT, "number_agree")] == 1
+    him_she = table[(3, 4)]
+    assert him_she[column(PAIR_LAYOUT, "gender_clash")] == 1
+    assert table[(0, 1)][column(PAIR_LAYOUT, "nested")] == 1
+
+
+def test_string_match_features(featurizer):
+    # The dog barked . The dog slept .
+    doc = Doc(VOCAB, words=["The", "dog", "barked", ".", "the", "dog", "slept", "."],
+              heads=[1, 2, 2, 2, 5, 6, 6, 6], deps=["det", "nsubj", "ROOT", "punct"] * 2,
+              pos=["DET", "NOUN", "VERB", "PUNCT"] * 2, sent_starts=[True, False, False, False] * 2)
+    row = pair_table(featurizer, doc)[(0, 1)]
+    for name in ("exact_match", "relaxed_match", "head_match"):
+        assert row[column(PAIR_LAYOUT, name)] == 1, name
+
+
+def test_speaker_features(featurizer):
+    # A: I like you . B: You like me .
+    doc = Doc(VOCAB, words=["I", "like", "you", ".", "You", "like", "me", "."],
+              heads=[1, 1, 1, 1, 5, 5, 5, 5], deps=["nsubj", "ROOT", "dobj", "punct"] * 2,
+              pos=["PRON", "VERB", "PRON", "PUNCT"] * 2, tags=["PRP", "VBP", "PRP", "."] * 2,
+              morphs=["Person=1", "", "Person=2", "", "Person=2", "", "Person=1", ""],
+              sent_starts=[True, False, False, False] * 2)
+    set_speakers(doc, utterances=[(0, 4, "A"), (4, 8, "B")])
+    table = pair_table(featurizer, doc)
+    i_a, you_a, you_b, me_b = 0, 1, 2, 3
+    assert table[(i_a, you_b)][column(PAIR_LAYOUT, "i_you_other_speaker")] == 1
+    assert table[(you_a, me_b)][column(PAIR_LAYOUT, "you_i_other_speaker")] == 1
+    assert table[(i_a, you_a)][column(PAIR_LAYOUT, "same_speaker")] == 1
+    assert table[(i_a, me_b)][column(PAIR_LAYOUT, "other_speaker")] == 1
+
+
+def test_candidates_bounded_by_max_dist(featurizer):
+    words = []
+    for k in range(30):
+        words += ["dog" if k % 10 == 0 else f"cat{k}", "ran", "."]
+    n = len(words)
+    doc = Doc(VOCAB, words=words, heads=[i + 1 if i % 3 == 0 else i - (i % 3 == 2) for i in range(n)],
+              deps=["nsubj", "ROOT", "punct"] * 30, pos=["NOUN", "VERB", "PUNCT"] * 30,
+              sent_starts=[i % 3 == 0 for i in range(n)])
+    feats = featurizer.featurize(doc)
+    assert len(feats) == 30
+    ant, ment = featurizer.pairs(feats, 0, 30, 5, 25, False)
+    pairs = set(zip(ant.tolist(), ment.tolist()))
+    assert all(0 < m - a <= 25 for a, m in pairs)
+    # far candidates (beyond max_dist=5) only where the head word matches: dog at 0, 10, 20
+    far = {(a, m) for a, m in pairs if m - a > 5}
+    assert far == {(0, 10), (0, 20), (10, 20)}
+
+
+def test_word_table_rows():
+    table = WordTable(["dog", "cat"])
+    from spacy.strings import get_string_id
+
+    hashes = numpy.array([[0, get_string_id("dog"), get_string_id("cat"), get_string_id("zebra")]], dtype="uint64")
+    assert table.lookup(hashes).tolist() == [[0, 2, 3, 1]]
+    table.add_alias("kitten", 3)
+    assert table.lookup(numpy.array([[get_string_id("kitten")]], dtype="uint64")).tolist() == [[3]]

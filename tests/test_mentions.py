@@ -1,0 +1,127 @@
+"""Mention extraction on hand-built Docs: which spans are candidate mentions, and their attributes."""
+import numpy
+import pytest
+from spacy.tokens import Doc
+import spacy
+
+from neuralcoref.featurize import Featurizer
+from neuralcoref.lang.en import RULES
+from neuralcoref.mentions import MentionExtractor
+
+# Blank English vocab: its lexemes carry lowercase forms, as in a trained pipeline
+VOCAB = spacy.blank("en").vocab
+MT_PRONOUN, MT_PROPER, MT_NOMINAL, MT_LIST = range(4)
+
+
+@pytest.fixture(scope="module")
+def featurizer():
+    return Featurizer(RULES)
+
+
+def make_doc(words, heads, deps, pos, tags=None, ents=None, sent_starts=None, morphs=None):
+    return Doc(VOCAB, words=words, heads=heads, deps=deps, pos=pos, tags=tags, ents=ents,
+               sent_starts=sent_starts, morphs=morphs)
+
+
+def sister_doc():
+    # My sister has a dog . She loves him .
+    return make_doc(
+        words=["My", "sister", "has", "a", "dog", ".", "She", "loves", "him", "."],
+        heads=[1, 2, 2, 4, 2, 2, 7, 7, 7, 7],
+        deps=["poss", "nsubj", "ROOT", "det", "dobj", "punct", "nsubj", "ROOT", "dobj", "punct"],
+        pos=["PRON", "NOUN", "VERB", "DET", "NOUN", "PUNCT", "PRON", "VERB", "PRON", "PUNCT"],
+        tags=["PRP$", "NN", "VBZ", "DT", "NN", ".", "PRP", "VBZ", "PRP", "."],
+        sent_starts=[True, False, False, False, False, False, True, False, False, False],
+        morphs=["Person=1|Poss=Yes", "Number=Sing", "", "", "Number=Sing", "",
+                "Gender=Fem|Number=Sing|Person=3", "", "Gender=Masc|Number=Sing|Person=3", ""],
+    )
+
+
+def spans(doc, mentions):
+    return [doc[s:e].text for s, e in mentions.spans()]
+
+
+def test_pronouns_and_noun_phrases(featurizer):
+    doc = sister_doc()
+    mentions = featurizer.mentions(doc)
+    assert spans(doc, mentions) == ["My", "My sister", "a dog", "She", "him"]
+    columns = mentions.columns()
+    assert columns["mention_type"].tolist() == [MT_PRONOUN, MT_NOMINAL, MT_NOMINAL, MT_PRONOUN, MT_PRONOUN]
+    assert columns["head"].tolist() == [0, 1, 4, 6, 8]
+    assert columns["sent_index"].tolist() == [0, 0, 0, 1, 1]
+    assert columns["blacklisted"].tolist() == [1, 0, 0, 0, 0]
+
+
+def test_grammar_from_morph_then_lexicon(featurizer):
+    doc = sister_doc()
+    gender, number, person = featurizer.token_grammar(doc)
+    # She: Fem from morph; him: Masc; "My": person 1 from morph, number Sing from the lexicon
+    assert gender[6] == 1 and gender[8] == 0
+    assert person[0] == 0 and number[0] == 0
+    assert number[1] == 0 and gender[1] == 3
+
+
+def test_entities_coordination_and_possessive_case(featurizer):
+    # John and Mary met Apple 's CEO .
+    doc = make_doc(
+        words=["John", "and", "Mary", "met", "Apple", "'s", "CEO", "."],
+        heads=[3, 0, 0, 3, 6, 4, 3, 3],
+        deps=["nsubj", "cc", "conj", "ROOT", "poss", "case", "dobj", "punct"],
+        pos=["PROPN", "CCONJ", "PROPN", "VERB", "PROPN", "PART", "NOUN", "PUNCT"],
+        ents=["B-PERSON", "O", "B-PERSON", "O", "B-ORG", "O", "O", "O"],
+    )
+    mentions = featurizer.mentions(doc)
+    assert spans(doc, mentions) == ["John", "John and Mary", "Mary", "Apple", "Apple 's CEO"]
+    types = dict(zip(spans(doc, mentions), mentions.columns()["mention_type"].tolist()))
+    assert types["John and Mary"] == MT_LIST
+    assert types["John"] == MT_PROPER and types["Apple 's CEO"] == MT_NOMINAL
+
+
+def test_excluded_entities_and_expletives_are_not_mentions(featurizer):
+    # It rains 5 days .
+    doc = make_doc(
+        words=["It", "rains", "5", "days", "."],
+        heads=[1, 1, 3, 1, 1],
+        deps=["expl", "ROOT", "nummod", "npadvmod", "punct"],
+        pos=["PRON", "VERB", "NUM", "NOUN", "PUNCT"],
+        tags=["PRP", "VBZ", "CD", "NNS", "."],
+        ents=["O", "O", "B-CARDINAL", "O", "O"],
+    )
+    assert spans(doc, featurizer.mentions(doc)) == ["5 days"]
+
+
+def test_mentions_stay_inside_their_sentence(featurizer):
+    # A head pointing into the next sentence must not stretch a mention across the boundary.
+    doc = make_doc(
+        words=["the", "dog", ".", "barked", "loudly"],
+        heads=[1, 3, 1, 3, 3],
+        deps=["det", "nsubj", "punct", "ROOT", "advmod"],
+        pos=["DET", "NOUN", "PUNCT", "VERB", "ADV"],
+        sent_starts=[True, False, False, True, False],
+    )
+    mentions = featurizer.mentions(doc)
+    columns = mentions.columns()
+    for start, end, head in zip(columns["start"], columns["end"], columns["head"]):
+        assert start <= head < end
+    assert spans(doc, mentions) == ["the dog"]
+
+
+def test_empty_doc(featurizer):
+    doc = Doc(VOCAB, words=[])
+    assert len(featurizer.mentions(doc)) == 0
+
+
+def test_extractor_checks_array_lengths():
+    doc = sister_doc()
+    extractor = MentionExtractor(RULES)
+    short = numpy.zeros(3, dtype="int8")
+    with pytest.raises(ValueError):
+        extractor(doc, short, short, short, numpy.zeros(3, dtype="int32"))
+
+
+def test_extractor_pickles(featurizer):
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(featurizer))
+    doc = sister_doc()
+    assert clone.mentions(doc).spans() == featurizer.mentions(doc).spans()

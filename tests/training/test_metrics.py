@@ -1,0 +1,140 @@
+"""Coreference metrics against values computed by hand, and corpus pooling against scorch."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scorch import scores
+
+from training.metrics import clusters_to_mention_ids, coref_scores, corpus_scores, drop_singletons, lea
+
+# The running example of Moosavi & Strube (2016), section 4.
+KEY = [{"a", "b", "c"}, {"d", "e", "f", "g"}]
+RESPONSE = [{"a", "b"}, {"c", "d"}, {"f", "g", "h", "i"}]
+
+
+def test_muc_by_hand():
+    # Recall: {a,b,c} is split in 2 parts (3-2), {d,e,f,g} in 3 ({d}, {e}, {f,g}): (1 + 1) / (2 + 3).
+    # Precision: {a,b} 1 part, {c,d} 2, {f,g,h,i} 3 ({f,g}, {h}, {i}): (1 + 0 + 1) / (1 + 1 + 3).
+    muc = coref_scores(KEY, RESPONSE)["muc"]
+    assert muc == pytest.approx({"p": 40.0, "r": 40.0, "f": 40.0})
+
+
+def test_b_cubed_by_hand():
+    # Recall per key mention: a, b 2/3; c 1/3; d 1/4; e 0 (not in the response); f, g 2/4.
+    # Precision per response mention: a, b 1; c, d 1/2; f, g 2/4; h, i 0.
+    recall, precision = (2 / 3 + 2 / 3 + 1 / 3 + 1 / 4 + 0 + 1 / 2 + 1 / 2) / 7, 4 / 8
+    b3 = coref_scores(KEY, RESPONSE)["b3"]
+    assert b3 == pytest.approx(
+        {"p": 100 * precision, "r": 100 * recall, "f": 100 * 2 * precision * recall / (precision + recall)}
+    )
+
+
+def test_ceaf_e_by_hand():
+    # phi4 similarities: ({a,b,c}, {a,b}) 4/5, ({d,e,f,g}, {f,g,h,i}) 4/8 is the best alignment: 1.3.
+    ceafe = coref_scores(KEY, RESPONSE)["ceafe"]
+    recall, precision = 1.3 / 2, 1.3 / 3
+    assert ceafe == pytest.approx(
+        {"p": 100 * precision, "r": 100 * recall, "f": 100 * 2 * precision * recall / (precision + recall)}
+    )
+
+
+def test_lea_worked_example_from_the_paper():
+    recall, precision, f1 = lea(KEY, RESPONSE)
+    # Recall: {a,b,c} has 3 links, 1 found; {d,e,f,g} has 6, 1 found: (3 * 1/3 + 4 * 1/6) / 7.
+    assert recall == pytest.approx((3 * (1 / 3) + 4 * (1 / 6)) / 7)
+    assert recall == pytest.approx(0.238, abs=1e-3)
+    # Precision: {a,b} 1/1, {c,d} 0/1, {f,g,h,i} 1/6: (2 * 1 + 2 * 0 + 4 * 1/6) / 8.
+    assert precision == pytest.approx((2 * 1 + 2 * 0 + 4 * (1 / 6)) / 8)
+    assert precision == pytest.approx(0.333, abs=1e-3)
+    assert f1 == pytest.approx(2 * precision * recall / (precision + recall))
+
+
+def test_lea_singletons_have_a_self_link():
+    # {a} is resolved only if a is a singleton in the response too.
+    recall, precision, _ = lea([{"a"}, {"b", "c"}], [{"a", "b", "c"}])
+    assert recall == pytest.approx((1 * 0 + 2 * 1) / 3)
+    assert precision == pytest.approx(3 * (1 / 3) / 3)
+    assert lea([{"a"}, {"b", "c"}], [{"a"}, {"b", "c"}]) == pytest.approx((1.0, 1.0, 1.0))
+
+
+def test_conll_f1_is_the_mean_of_muc_b3_ceafe():
+    result = coref_scores(KEY, RESPONSE)
+    assert result["conll_f1"] == pytest.approx(sum(result[name]["f"] for name in ("muc", "b3", "ceafe")) / 3)
+    assert result["lea"]["r"] == pytest.approx(100 * 5 / 21)
+
+
+@pytest.mark.parametrize("key", [KEY, [{"a"}, {"b", "c"}, {"d", "e", "f"}]])
+def test_identical_clusters_score_100(key):
+    result = coref_scores(key, key)
+    for name in ("muc", "b3", "ceafe", "lea"):
+        assert result[name] == pytest.approx({"p": 100.0, "r": 100.0, "f": 100.0})
+    assert result["conll_f1"] == pytest.approx(100.0)
+
+
+def test_empty_response_has_zero_recall():
+    result = coref_scores(KEY, [])
+    for name in ("muc", "b3", "ceafe", "lea"):
+        assert result[name] == {"p": 0.0, "r": 0.0, "f": 0.0}
+
+
+def test_empty_key_does_not_crash():
+    result = coref_scores([], RESPONSE)
+    assert result["conll_f1"] == 0.0
+    assert coref_scores([], [])["lea"] == {"p": 0.0, "r": 0.0, "f": 0.0}
+
+
+def test_helpers():
+    assert clusters_to_mention_ids("d1", [[(0, 1), (3, 5)]]) == [{("d1", 0, 1), ("d1", 3, 5)}]
+    assert drop_singletons([[(0, 1)], [(0, 1), (3, 5)]]) == [[(0, 1), (3, 5)]]
+
+
+def test_corpus_scores_keep_documents_apart():
+    # Both documents use the same spans; only the doc id keeps their mentions distinct.
+    perfect = ("d1", [[(0, 1), (2, 3)]], [[(0, 1), (2, 3)]])
+    missed = ("d2", [[(0, 1), (2, 3)]], [[(0, 1)], [(2, 3)]])
+    assert corpus_scores([perfect, missed])["muc"] == pytest.approx({"p": 100.0, "r": 50.0, "f": 200 / 3})
+
+
+def test_corpus_scores_can_drop_gold_singletons():
+    documents = [("d1", [[(0, 1)], [(2, 3), (4, 5)]], [[(2, 3), (4, 5)]])]
+    assert corpus_scores(documents)["b3"]["r"] == pytest.approx(100 * 2 / 3)
+    assert corpus_scores(documents, drop_gold_singletons=True)["b3"]["r"] == pytest.approx(100.0)
+
+
+def clusterings(doc_count: int):
+    """Random (key, response) clusterings of a few documents' spans, mentions shared or not."""
+    span = st.tuples(st.integers(0, 6), st.integers(1, 3)).map(lambda s: (s[0], s[0] + s[1]))
+
+    def partition(spans):
+        return st.lists(st.integers(0, 3), min_size=len(spans), max_size=len(spans)).map(
+            lambda labels: [
+                [s for s, label in zip(spans, labels) if label == cluster] for cluster in set(labels)
+            ]
+        )
+
+    document = st.lists(span, unique=True, max_size=8).flatmap(
+        lambda spans: st.tuples(partition(spans), st.lists(span, unique=True, max_size=8).flatmap(partition))
+    )
+    return st.lists(document, min_size=1, max_size=doc_count)
+
+
+@settings(max_examples=60, deadline=None)
+@given(clusterings(4))
+def test_corpus_pooling_equals_one_scorch_call_over_all_documents(documents):
+    triples = [(f"doc{i}", key, response) for i, (key, response) in enumerate(documents)]
+    result = corpus_scores(triples)
+    key = [ids for doc_id, clusters, _ in triples for ids in clusters_to_mention_ids(doc_id, clusters)]
+    response = [ids for doc_id, _, clusters in triples for ids in clusters_to_mention_ids(doc_id, clusters)]
+    metrics = [("muc", scores.muc), ("b3", scores.b_cubed)]
+    if set().union(*key) & set().union(*response):
+        metrics.append(("ceafe", scores.ceaf_e))  # it raises when no mention is shared
+    else:
+        assert result["ceafe"] == {"p": 0.0, "r": 0.0, "f": 0.0}
+    for name, metric in metrics:
+        recall, precision, f1 = metric(key, response)
+        assert result[name] == pytest.approx({"p": 100 * precision, "r": 100 * recall, "f": 100 * f1}, abs=1e-9)
+
+
+def test_ceaf_e_with_no_shared_mention_is_zero():
+    # scorch's ceaf_e raises StatisticsError on this input.
+    assert coref_scores([{"a", "b"}], [{"c", "d"}])["ceafe"] == {"p": 0.0, "r": 0.0, "f": 0.0}

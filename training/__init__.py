@@ -1,0 +1,1 @@
+"""PyTorch trainer for neuralcoref: reads gold corpora, trains the scorer, evaluates it."""

@@ -328,7 +328,7 @@ def _unpickle(data: bytes, lang: str, name: str, pipeline_name: str) -> "NeuralC
 
 def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str = DEFAULT_PREFIX) -> Dict[str, float]:
     """MUC, B-cubed and CEAF-e of predicted against reference clusters, and their mean (coref_f)."""
-    from .metrics import cluster_scores
+    from .metrics import cluster_scores  # scorch: pip install neuralcoref[train]
 
     return cluster_scores(examples, span_cluster_prefix)
 

@@ -219,3 +219,17 @@ def test_add_to_pipe_and_speakers(random_model_path):
         neuralcoref.set_speakers(doc, speakers=["A"])
     with pytest.raises(ValueError, match="E041"):
         neuralcoref.set_speakers(doc, utterances=[(0, 99, "A")])
+
+
+def test_scorer_style_metrics(make_nlp):
+    from spacy.training import Example
+
+    nlp = make_nlp(greedyness=0.8)
+    predicted = nlp(TEXT)
+    reference = predicted.copy()
+    perfect = nlp.get_pipe("neuralcoref").score([Example(predicted, reference)])
+    assert perfect["coref_f"] == pytest.approx(1.0)
+    reference.spans.clear()
+    reference.spans["coref_clusters_1"] = [reference[0:2], reference[6:7]]
+    scores = nlp.evaluate([Example(predicted, reference)])
+    assert 0.0 <= scores["coref_f"] < 1.0

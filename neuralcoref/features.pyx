@@ -5,13 +5,13 @@ This is the single feature extractor: the runtime scorer and the PyTorch trainer
 call these functions, so what a model sees in training is what it sees at inference.
 Column offsets live in structs.pxd; `MENTION_LAYOUT` / `PAIR_LAYOUT` name them for Python.
 """
-from libc.stdint cimport int32_t, uint64_t
+from libc.stdint cimport int8_t, int32_t, uint64_t
 from libc.string cimport memset
 
 cimport numpy as cnp
 import numpy
 
-from preshed.maps cimport PreshMap, map_get
+from preshed.maps cimport PreshMap, PreshMapArray, map_get
 from spacy.structs cimport TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
@@ -107,16 +107,20 @@ cdef class WordTable:
         return out
 
 
-def mention_features(Doc doc, Mentions mentions, tensor):
-    """Features of every mention.
+def mention_features(Doc doc, Mentions mentions, tensor, first=None, last=None):
+    """Features of every mention (or of mentions first..last-1: the runtime works in blocks).
 
     doc (Doc): the parsed Doc the mentions come from.
     mentions (Mentions): its candidate mentions.
     tensor (ndarray or None): float32 [len(doc), width] token vectors (doc.tensor), or None.
+    first, last (int): the block of mentions (default: all); features do not depend on the block.
     RETURNS (tuple): word hashes uint64 [n, N_WORD_SLOTS], tensor features float32
         [n, N_TENSOR_SLOTS * width], dense features float32 [n, MENTION_FEATS_WIDTH].
     """
-    cdef int n = mentions.length
+    cdef int n_total = mentions.length
+    cdef int start = 0 if first is None else max(0, min(<int>first, n_total))
+    cdef int stop = n_total if last is None else max(start, min(<int>last, n_total))
+    cdef int n = stop - start
     if mentions.doc_length != doc.length:
         raise ValueError("mentions do not belong to this Doc")
     cdef int width = 0
@@ -142,8 +146,8 @@ def mention_features(Doc doc, Mentions mentions, tensor):
         tensor_ptr = &tensor_view[0, 0]
         tensor_out_ptr = &tensor_out[0, 0]
     with nogil:
-        _mention_features(doc.c, doc.length, mentions.c, n, &words_view[0, 0], &dense_view[0, 0],
-                          tensor_ptr, width, tensor_out_ptr)
+        _mention_features(doc.c, doc.length, mentions.c, n_total, start, stop, &words_view[0, 0],
+                          &dense_view[0, 0], tensor_ptr, width, tensor_out_ptr)
     return word_hashes, tensor_feats, dense
 
 
@@ -159,16 +163,18 @@ cdef inline void _average(const float* tensor, int width, int start, int end, fl
 
 
 cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* mentions, int n,
-                            uint64_t* words, float* dense, const float* tensor, int width,
-                            float* tensor_out) noexcept nogil:
-    cdef int k, g
+                            int first, int last, uint64_t* words, float* dense, const float* tensor,
+                            int width, float* tensor_out) noexcept nogil:
+    """Features of mentions first..last-1 (of n) into rows 0..last-first-1 of the outputs."""
+    cdef int k, g, row
     cdef const MentionC* m
     cdef uint64_t* w
     cdef float* f
     cdef float* t
-    for k in range(n):
+    for k in range(first, last):
         m = &mentions[k]
-        w = &words[k * N_WORD_SLOTS]
+        row = k - first
+        w = &words[row * N_WORD_SLOTS]
         w[W_HEAD] = tokens[m.head].lex.lower
         w[W_FIRST] = tokens[m.start].lex.lower
         w[W_LAST] = tokens[m.end - 1].lex.lower
@@ -178,7 +184,7 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
         w[W_NEXT2] = tokens[m.end + 1].lex.lower if m.end + 1 < n_tokens else 0
         g = governor(tokens, m.head, n_tokens)
         w[W_GOVERNOR] = tokens[g].lex.lower if g != m.head else 0
-        f = &dense[k * MENTION_FEATS_WIDTH]
+        f = &dense[row * MENTION_FEATS_WIDTH]
         f[MF_TYPE + m.mention_type] = 1
         f[MF_LENGTH + bucket(m.end - m.start)] = 1
         f[MF_POSITION] = <float>k / <float>n
@@ -193,7 +199,7 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
         f[MF_ROLE + m.role] = 1
         f[MF_HAS_SPEAKER] = m.speaker >= 0
         if width > 0:
-            t = &tensor_out[k * N_TENSOR_SLOTS * width]
+            t = &tensor_out[row * N_TENSOR_SLOTS * width]
             _average(tensor, width, m.start, m.end, &t[T_SPAN * width])
             _average(tensor, width, m.head, m.head + 1, &t[T_HEAD * width])
             _average(tensor, width, max(0, m.start - CONTEXT_WINDOW), m.start, &t[T_BEFORE * width])
@@ -325,36 +331,124 @@ cdef bint _span_has_word(const TokenC* tokens, const MentionC* m, hash_t word) n
 
 cdef void _pair_features(const TokenC* tokens, int n_tokens, const MentionC* a, const MentionC* m,
                          int mention_distance, const PairRulesC* rules, float* f) noexcept nogil:
+    """Write the pair's features into a zeroed row `f` (every feature is 0 or 1)."""
+    cdef int32_t active[PAIR_FEATS_WIDTH]
+    cdef int k, count = _pair_active(tokens, n_tokens, a, m, mention_distance, rules, active)
+    for k in range(count):
+        f[active[k]] = 1
+
+
+cdef int _pair_active(const TokenC* tokens, int n_tokens, const MentionC* a, const MentionC* m,
+                      int mention_distance, const PairRulesC* rules, int32_t* active) noexcept nogil:
+    """The pair feature columns that are 1, in ascending order (all others are 0).
+
+    This is the one definition of the pair features: `pair_features` scatters these columns
+    into rows, the fused scorer (resolution.pyx) sums the weight rows of these columns.
+    RETURNS (int): the number of columns written to `active` (at most PAIR_FEATS_WIDTH).
+    """
+    cdef int n = 0
     cdef bint content = not a.is_pronoun and not m.is_pronoun
-    f[PF_EXACT_MATCH] = a.text_hash == m.text_hash
-    f[PF_RELAXED_MATCH] = content and a.relaxed_hash != 0 and a.relaxed_hash == m.relaxed_hash
-    f[PF_HEAD_MATCH] = content and a.head_hash == m.head_hash
-    f[PF_LEMMA_MATCH] = content and a.head_lemma != 0 and a.head_lemma == m.head_lemma
-    f[PF_NESTED] = (a.start <= m.start and m.end <= a.end) or (m.start <= a.start and a.end <= m.end)
-    f[PF_SENT_DIST + bucket(m.sent_index - a.sent_index)] = 1
-    f[PF_MENTION_DIST + bucket(mention_distance)] = 1
+    if a.text_hash == m.text_hash:
+        active[n] = PF_EXACT_MATCH; n += 1
+    if content and a.relaxed_hash != 0 and a.relaxed_hash == m.relaxed_hash:
+        active[n] = PF_RELAXED_MATCH; n += 1
+    if content and a.head_hash == m.head_hash:
+        active[n] = PF_HEAD_MATCH; n += 1
+    if content and a.head_lemma != 0 and a.head_lemma == m.head_lemma:
+        active[n] = PF_LEMMA_MATCH; n += 1
+    if (a.start <= m.start and m.end <= a.end) or (m.start <= a.start and a.end <= m.end):
+        active[n] = PF_NESTED; n += 1
+    active[n] = PF_SENT_DIST + bucket(m.sent_index - a.sent_index); n += 1
+    active[n] = PF_MENTION_DIST + bucket(mention_distance); n += 1
     if a.speaker >= 0 and m.speaker >= 0:
-        f[PF_SAME_SPEAKER] = a.speaker == m.speaker
-        f[PF_OTHER_SPEAKER] = a.speaker != m.speaker
-        f[PF_I_I_SAME_SPEAKER] = a.person == PERSON_1 and m.person == PERSON_1 and a.speaker == m.speaker
-        f[PF_I_YOU_OTHER_SPEAKER] = a.person == PERSON_1 and m.person == PERSON_2 and a.speaker != m.speaker
-        f[PF_YOU_I_OTHER_SPEAKER] = a.person == PERSON_2 and m.person == PERSON_1 and a.speaker != m.speaker
+        if a.speaker == m.speaker:
+            active[n] = PF_SAME_SPEAKER; n += 1
+        else:
+            active[n] = PF_OTHER_SPEAKER; n += 1
+        if a.person == PERSON_1 and m.person == PERSON_1 and a.speaker == m.speaker:
+            active[n] = PF_I_I_SAME_SPEAKER; n += 1
+        if a.person == PERSON_1 and m.person == PERSON_2 and a.speaker != m.speaker:
+            active[n] = PF_I_YOU_OTHER_SPEAKER; n += 1
+        if a.person == PERSON_2 and m.person == PERSON_1 and a.speaker != m.speaker:
+            active[n] = PF_YOU_I_OTHER_SPEAKER; n += 1
     if a.gender != GENDER_UNKNOWN and m.gender != GENDER_UNKNOWN:
-        f[PF_GENDER_AGREE] = a.gender == m.gender
-        f[PF_GENDER_CLASH] = a.gender != m.gender
+        if a.gender == m.gender:
+            active[n] = PF_GENDER_AGREE; n += 1
+        else:
+            active[n] = PF_GENDER_CLASH; n += 1
     if a.number != NUMBER_UNKNOWN and m.number != NUMBER_UNKNOWN:
-        f[PF_NUMBER_AGREE] = a.number == m.number
-        f[PF_NUMBER_CLASH] = a.number != m.number
+        if a.number == m.number:
+            active[n] = PF_NUMBER_AGREE; n += 1
+        else:
+            active[n] = PF_NUMBER_CLASH; n += 1
     if a.ent_slot >= 0 and m.ent_slot >= 0:
-        f[PF_ENT_SAME] = a.ent_slot == m.ent_slot
-        f[PF_ENT_CLASH] = a.ent_slot != m.ent_slot
+        if a.ent_slot == m.ent_slot:
+            active[n] = PF_ENT_SAME; n += 1
+        else:
+            active[n] = PF_ENT_CLASH; n += 1
     cdef const TokenC* ah = &tokens[a.head]
     cdef const TokenC* mh = &tokens[m.head]
-    f[PF_APPOSITIVE] = (_in(rules.appositive_dep_items, rules.n_appositive, mh.dep)
-                        and governor(tokens, m.head, n_tokens) == a.head)
-    f[PF_PREDICATE] = (_in(rules.subject_dep_items, rules.n_subject, ah.dep)
-                       and ((_in(rules.attribute_dep_items, rules.n_attribute, mh.dep)
-                             and governor(tokens, m.head, n_tokens) == governor(tokens, a.head, n_tokens))
-                            or governor(tokens, a.head, n_tokens) == m.head))
-    f[PF_CONTAINS_HEAD] = content and (_span_has_word(tokens, a, m.head_hash)
-                                       or _span_has_word(tokens, m, a.head_hash))
+    if _in(rules.appositive_dep_items, rules.n_appositive, mh.dep) and governor(tokens, m.head, n_tokens) == a.head:
+        active[n] = PF_APPOSITIVE; n += 1
+    if (_in(rules.subject_dep_items, rules.n_subject, ah.dep)
+            and ((_in(rules.attribute_dep_items, rules.n_attribute, mh.dep)
+                  and governor(tokens, m.head, n_tokens) == governor(tokens, a.head, n_tokens))
+                 or governor(tokens, a.head, n_tokens) == m.head)):
+        active[n] = PF_PREDICATE; n += 1
+    if content and (_span_has_word(tokens, a, m.head_hash) or _span_has_word(tokens, m, a.head_hash)):
+        active[n] = PF_CONTAINS_HEAD; n += 1
+    return n
+
+
+cdef class GrammarTable:
+    """Per-token gender, number and person codes, cached by the token's morph (and, for the words of
+    the pronoun lexicon, by morph and word), so that a Doc costs one lookup per token.
+
+    lexicon (list): the lexicon words' hashes (lowercase).
+    compute (callable): (strings, morph_key, word_key or None) -> (gender, number, person), for cache
+        misses (strings: the Doc's StringStore).
+    """
+    cdef PreshMap by_morph
+    cdef PreshMap lexicon
+    cdef PreshMapArray by_word_morph
+    cdef readonly object compute
+
+    def __init__(self, lexicon, compute):
+        self.by_morph = PreshMap()
+        self.lexicon = PreshMap()
+        words = list(dict.fromkeys(lexicon))
+        for k, word in enumerate(words):
+            self.lexicon.set(<uint64_t>word, <void*><size_t>(k + 1))
+        self.by_word_morph = PreshMapArray(max(1, len(words)))
+        self.compute = compute
+
+    def fill(self, Doc doc, int8_t[::1] gender, int8_t[::1] number, int8_t[::1] person):
+        """Write each token's codes; codes not cached yet come from `compute`."""
+        cdef int i, n = doc.length
+        if gender.shape[0] != n or number.shape[0] != n or person.shape[0] != n:
+            raise ValueError("per-token arrays must have one value per token")
+        cdef const TokenC* t
+        cdef size_t slot, packed
+        strings = doc.vocab.strings
+        for i in range(n):
+            t = &doc.c[i]
+            slot = <size_t>self.lexicon.get(t.lex.lower)
+            if slot == 0:
+                packed = <size_t>self.by_morph.get(t.morph)
+                if packed == 0:
+                    packed = self._pack(self.compute(strings, t.morph, None))
+                    self.by_morph.set(t.morph, <void*>packed)
+            else:
+                packed = <size_t>self.by_word_morph.get(slot - 1, t.morph)
+                if packed == 0:
+                    packed = self._pack(self.compute(strings, t.morph, t.lex.lower))
+                    self.by_word_morph.set(slot - 1, t.morph, <void*>packed)
+            gender[i] = <int8_t>((packed - 1) & 0xff)
+            number[i] = <int8_t>(((packed - 1) >> 8) & 0xff)
+            person[i] = <int8_t>(((packed - 1) >> 16) & 0xff)
+
+    cdef size_t _pack(self, codes) except 0:
+        gender, number, person = codes
+        if not (0 <= gender < 256 and 0 <= number < 256 and 0 <= person < 256):
+            raise ValueError(f"grammar codes out of range: {codes}")
+        return 1 + <size_t>gender + (<size_t>number << 8) + (<size_t>person << 16)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Dict, Optional, Sequence
 
 import numpy
-from spacy.attrs import LOWER, MORPH
 from spacy.tokens import Doc
 
 from .errors import Errors
 from .features import (
     MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH,
     PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH,
+    GrammarTable,
     PairRules,
     candidate_pairs,
     mention_features,
@@ -67,9 +67,8 @@ class Featurizer:
         self.rules = rules
         self.extractor = MentionExtractor(rules)
         self.pair_rules = PairRules(rules)
-        # (morph hash, lower hash) -> (gender, number, person): a handful of new keys per doc
-        self._grammar_cache: Dict[tuple, tuple] = {}
         self._lexicon = None
+        self._grammar = None  # GrammarTable: codes cached by morph (and word, for the pronoun lexicon)
 
     def __reduce__(self):
         return (Featurizer, (self.rules,))
@@ -77,24 +76,23 @@ class Featurizer:
     def token_grammar(self, doc: Doc):
         """Per-token gender, number, person codes: Token.morph first, the pronoun lexicon second."""
         n = len(doc)
+        gender, number, person = (numpy.empty(n, dtype="int8") for _ in range(3))
         if n == 0:
-            empty = numpy.zeros(0, dtype="int8")
-            return empty, empty.copy(), empty.copy()
-        if self._lexicon is None:
+            return gender, number, person
+        if self._grammar is None:
             self._lexicon = {doc.vocab.strings.add(w): v for w, v in self.rules.pronouns.items()}
-        keys = doc.to_array([MORPH, LOWER])
-        uniques, inverse = numpy.unique(keys, axis=0, return_inverse=True)
-        table = numpy.empty((len(uniques), 3), dtype="int8")
-        for k, (morph_key, lower_key) in enumerate(uniques.tolist()):
-            cached = self._grammar_cache.get((morph_key, lower_key))
-            if cached is None:
-                morph = doc.vocab.strings[morph_key] if morph_key else ""
-                cached = _grammar_codes(morph, self._lexicon.get(lower_key))
-                self._grammar_cache[(morph_key, lower_key)] = cached
-            table[k] = cached
-        per_token = table[inverse.reshape(-1)]
-        return (numpy.ascontiguousarray(per_token[:, 0]), numpy.ascontiguousarray(per_token[:, 1]),
-                numpy.ascontiguousarray(per_token[:, 2]))
+
+            lexicon = self._lexicon
+
+            def compute(strings, morph_key, word_key):
+                # only lexicon words are looked up with their word: for any other token the lexicon
+                # gives nothing, so its codes depend on its morph alone (cached once per morph)
+                morph = strings[morph_key] if morph_key else ""
+                return _grammar_codes(morph, lexicon.get(word_key) if word_key is not None else None)
+
+            self._grammar = GrammarTable(list(self._lexicon), compute)
+        self._grammar.fill(doc, gender, number, person)
+        return gender, number, person
 
     def mentions(self, doc: Doc) -> Mentions:
         gender, number, person = self.token_grammar(doc)
@@ -109,7 +107,7 @@ class Featurizer:
 
     def pairs(self, features: DocFeatures, first: int, last: int, max_dist: int, max_dist_match: int,
               blacklist: bool):
-        """Candidate pairs of mentions first..last-1 and their features."""
+        """Candidate (antecedent, mention) pairs of mentions first..last-1 (see features.candidate_pairs)."""
         ant, ment = candidate_pairs(features.mentions, first, last, max_dist, max_dist_match, blacklist)
         return ant, ment
 

@@ -15,6 +15,10 @@ cdef struct RulesC:
     HashSetC pronoun_words
     HashSetC pronoun_tags
     HashSetC pronoun_pos      # univ_pos_t values stored as hashes of their ids
+    HashSetC pronoun_pos_words    # words whose POS is checked against pronoun_word_pos instead
+    HashSetC pronoun_word_pos     # _word_pos_key(word, pos) of each allowed pair
+    HashSetC pronoun_any_pos_words
+    HashSetC untrimmed_words
     HashSetC np_head_pos
     HashSetC np_deps
     HashSetC cut_deps

@@ -12,7 +12,7 @@ cimport numpy as cnp
 import numpy
 
 from cymem.cymem cimport Pool
-from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, PUNCT, DET
+from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, PUNCT, DET, SPACE
 from spacy.structs cimport TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
@@ -142,6 +142,13 @@ cdef class MentionExtractor:
         self.c.pronoun_words = _make_hashset(self.mem, _string_hashes(r.pronouns))
         self.c.pronoun_tags = _make_hashset(self.mem, _string_hashes(r.pronoun_tags))
         self.c.pronoun_pos = _make_hashset(self.mem, _pos_ids(r.pronoun_pos))
+        by_word = getattr(r, "pronoun_pos_by_word", None) or {}
+        word_pos = [_word_pos_key(get_string_id(w), p) for w, tags in by_word.items() for p in _pos_ids(tags)]
+        self.c.pronoun_pos_words = _make_hashset(self.mem, _string_hashes([w for w, tags in by_word.items() if tags]))
+        self.c.pronoun_word_pos = _make_hashset(self.mem, word_pos)
+        self.c.pronoun_any_pos_words = _make_hashset(
+            self.mem, _string_hashes([w for w, tags in by_word.items() if not tags]))
+        self.c.untrimmed_words = _make_hashset(self.mem, _string_hashes(getattr(r, "untrimmed_words", None) or []))
         self.c.np_head_pos = _make_hashset(self.mem, _pos_ids(r.np_head_pos))
         self.c.np_deps = _make_hashset(self.mem, _string_hashes(r.np_deps))
         self.c.cut_deps = _make_hashset(self.mem, _string_hashes(r.cut_deps))
@@ -181,6 +188,12 @@ cdef class MentionExtractor:
         cdef int n = doc.length
         if gender.shape[0] != n or number.shape[0] != n or person.shape[0] != n or speaker.shape[0] != n:
             raise ValueError("per-token arrays must have one value per token")
+        # The codes become column offsets in mention_features: out of range, they write past the rows.
+        cdef int i
+        for i in range(n):
+            if not (0 <= gender[i] < N_GENDERS and 0 <= number[i] < N_NUMBERS and 0 <= person[i] < N_PERSONS):
+                raise ValueError(f"token {i}: gender, number, person codes ({gender[i]}, {number[i]}, "
+                                 f"{person[i]}) outside 0..{N_GENDERS - 1}, 0..{N_NUMBERS - 1}, 0..{N_PERSONS - 1}")
         cdef Mentions mentions = Mentions(4 * n + 4, n)
         if n == 0:
             return mentions
@@ -212,7 +225,8 @@ cdef void _find_sentences(const TokenC* tokens, int n, int32_t* sent_starts, int
 
 
 cdef inline bint _is_trimmed(const RulesC* r, const TokenC* t) noexcept nogil:
-    return t.pos == PUNCT or hashset_contains(&r.trim_deps, t.dep)
+    return (t.pos == PUNCT or t.pos == SPACE or hashset_contains(&r.trim_deps, t.dep)) \
+        and not hashset_contains(&r.untrimmed_words, t.lex.lower)
 
 
 cdef int _span_head(const TokenC* tokens, int start, int end, int n) noexcept nogil:
@@ -244,9 +258,17 @@ cdef int _add_trimmed(const RulesC* r, const TokenC* tokens, MentionC* out, int 
     return _add(out, count, start, end, head, mention_type)
 
 
+cdef inline hash_t _word_pos_key(hash_t word, hash_t pos) noexcept nogil:
+    return _mix(word, pos + <hash_t>1)
+
+
 cdef bint _is_pronoun(const RulesC* r, const TokenC* t) noexcept nogil:
     if not hashset_contains(&r.pronoun_words, t.lex.lower):
         return False
+    if hashset_contains(&r.pronoun_any_pos_words, t.lex.lower):
+        return True
+    if hashset_contains(&r.pronoun_pos_words, t.lex.lower):
+        return hashset_contains(&r.pronoun_word_pos, _word_pos_key(t.lex.lower, <hash_t>t.pos))
     return hashset_contains(&r.pronoun_pos, <hash_t>t.pos) or hashset_contains(&r.pronoun_tags, t.tag)
 
 
@@ -292,8 +314,12 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
                 if governor(tokens, k, n) == i and hashset_contains(&r.cut_deps, tokens[k].dep):
                     if hashset_contains(&r.conj_deps, tokens[k].dep):
                         has_conj = True
-                    if k < cut:
-                        cut = k
+                    # cut before the dependent's whole subtree ("the man | who came", "X, | the Y")
+                    j = <int>tokens[k].l_edge
+                    if j <= i or j > k:
+                        j = k
+                    if j < cut:
+                        cut = j
             count = _add_trimmed(r, tokens, out, count, start, end, i,
                                  MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL))
             if cut < end:

@@ -80,21 +80,25 @@ class CorefModel:
             raise ValueError(Errors.E030.format(path=path, reason=f"not a valid model file ({err})")) from None
         if not isinstance(msg, dict) or msg.get("format") != FORMAT_NAME:
             raise ValueError(Errors.E030.format(path=path, reason="not a neuralcoref model file"))
-        if msg.get("format_version") != MODEL_FORMAT_VERSION:
-            hint = "Upgrade neuralcoref." if (msg.get("format_version") or 0) > MODEL_FORMAT_VERSION else "Retrain or re-export it."
-            raise ValueError(Errors.E031.format(path=path, found=msg.get("format_version"),
-                                                expected=MODEL_FORMAT_VERSION, hint=hint))
+        version = msg.get("format_version")
+        if version != MODEL_FORMAT_VERSION:
+            newer = isinstance(version, int) and version > MODEL_FORMAT_VERSION
+            hint = "Upgrade neuralcoref." if newer else "Retrain or re-export it."
+            raise ValueError(Errors.E031.format(path=path, found=version, expected=MODEL_FORMAT_VERSION, hint=hint))
         meta = msg.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise ValueError(Errors.E030.format(path=path, reason="the meta record is not a map"))
         if meta.get("layout_version") != FEATURE_LAYOUT_VERSION:
             raise ValueError(Errors.E032.format(path=path, found=meta.get("layout_version"),
                                                 expected=FEATURE_LAYOUT_VERSION))
-        for key in ("lang", "tensor_width", "embed_dim", "encoder_width", "single_hidden", "pair_hidden"):
-            if key not in meta:
-                raise ValueError(Errors.E030.format(path=path, reason=f"meta record lacks '{key}'"))
+        _check_meta(meta, path)
         if lang is not None and meta["lang"] != lang:
             raise ValueError(Errors.E033.format(path=path, found=meta["lang"], expected=lang))
         weights = {}
-        for name, spec in (msg.get("weights") or {}).items():
+        specs = msg.get("weights") or {}
+        if not isinstance(specs, dict):
+            raise ValueError(Errors.E030.format(path=path, reason="the weights are not a map"))
+        for name, spec in specs.items():
             try:
                 dtype = _ALLOWED_DTYPES[spec["dtype"]]
                 array = numpy.frombuffer(spec["data"], dtype=dtype).reshape(spec["shape"])
@@ -122,6 +126,25 @@ class CorefModel:
         except OSError as err:
             raise ValueError(Errors.E030.format(path=file, reason=err.strerror or str(err))) from None
         return cls.from_bytes(data, path=file, lang=lang)
+
+
+def _check_meta(meta: dict, path) -> None:
+    """The meta fields the runtime computes shapes from, with their types, so that a wrong file is
+    reported as such (E030) instead of failing later with a TypeError."""
+    for key in ("lang", "tensor_width", "embed_dim", "encoder_width", "single_hidden", "pair_hidden"):
+        if key not in meta:
+            raise ValueError(Errors.E030.format(path=path, reason=f"meta record lacks '{key}'"))
+    if not isinstance(meta["lang"], str):
+        raise ValueError(Errors.E030.format(path=path, reason="meta 'lang' is not a string"))
+    for key in ("tensor_width", "embed_dim", "encoder_width"):
+        if not isinstance(meta[key], int) or isinstance(meta[key], bool):
+            raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not an integer"))
+    for key in ("single_hidden", "pair_hidden"):
+        sizes = meta[key]
+        if not isinstance(sizes, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+            raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not a list of integers"))
+    if not meta["pair_hidden"]:
+        raise ValueError(Errors.E030.format(path=path, reason="meta 'pair_hidden' is empty (the pair net needs a layer)"))
 
 
 def shipped_languages() -> List[str]:

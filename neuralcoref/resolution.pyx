@@ -1,9 +1,22 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""From scores to clusters: best antecedent per mention, then the clusters of those links."""
-from libc.stdint cimport int32_t
+"""From scores to clusters: best antecedent per mention, then the clusters of those links.
+
+`score_and_link` is the runtime's hot loop: candidate antecedents, pair features, the
+pair net (one hidden layer) and the best-antecedent choice, fused, without the GIL.
+"""
+from libc.stdint cimport int32_t, int64_t
 
 cimport numpy as cnp
 import numpy
+
+from cymem.cymem cimport Pool
+from spacy.structs cimport SpanC
+from spacy.tokens.doc cimport Doc
+from spacy.tokens.span_group cimport SpanGroup
+
+from .features cimport PairRules, _candidates, _pair_active
+from .mentions cimport Mentions
+from .structs cimport PAIR_FEATS_WIDTH
 
 cnp.import_array()
 
@@ -54,4 +67,345 @@ def cluster_ids(const int32_t[::1] best):
                 ids[j] = ids[best[j]]
             else:
                 ids[j] = <int32_t>j
+    return out
+
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+
+    /* One pair through a pair net with one hidden layer, in the numpy Scorer's order of operations:
+       h = ((as_ant + as_ment) + feats @ feat_weights) + bias; relu; h @ out_weights + out_bias.
+       Pair features are 0/1, so `feats @ feat_weights` is the sum of the weight rows of the active
+       columns, added in column order as the matrix product adds them. The dot product keeps 8
+       partial sums (lane k % 8), then adds them in a fixed tree. Every variant below (AVX2, SSE/NEON
+       through the compiler's vector extension, plain C) does the same float operations in the same
+       order (no fused multiply-add), so all give the same bits. */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define NC_VECTOR_EXTENSION 1
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC diagnostic ignored "-Wpsabi"  /* 32-byte vectors only live inside always_inline code */
+    #endif
+    typedef float nc_v4 __attribute__((vector_size(16)));
+    typedef int32_t nc_v4i __attribute__((vector_size(16)));
+    typedef float nc_v8 __attribute__((vector_size(32)));
+    typedef int32_t nc_v8i __attribute__((vector_size(32)));
+
+    template <typename V>
+    static inline __attribute__((always_inline)) V nc_load(const float* p) {
+        V v;
+        memcpy(&v, p, sizeof(V));
+        return v;
+    }
+
+    template <typename V, typename VI>
+    static inline __attribute__((always_inline)) float nc_pair_score_vec(
+            const float* as_ant, const float* as_ment, const float* feat_weights, const int32_t* active,
+            int n_active, const float* bias, const float* out_weights, float out_bias, int width) {
+        const int L = sizeof(V) / sizeof(float), Q = 8 / L;
+        const V zero = {};
+        V acc[Q];
+        float lanes[8];
+        int k = 0, q, f;
+        for (q = 0; q < Q; q++) acc[q] = zero;
+        for (; k + 8 <= width; k += 8) {
+            for (q = 0; q < Q; q++) {
+                const int o = k + q * L;
+                V v = nc_load<V>(as_ant + o) + nc_load<V>(as_ment + o);
+                if (n_active > 0) {
+                    V sum = nc_load<V>(feat_weights + (size_t)active[0] * width + o);
+                    for (f = 1; f < n_active; f++) sum += nc_load<V>(feat_weights + (size_t)active[f] * width + o);
+                    v += sum;
+                } else {
+                    v += zero;
+                }
+                v += nc_load<V>(bias + o);
+                v = (V)((VI)v & (VI)(v > zero));
+                acc[q] += v * nc_load<V>(out_weights + o);
+            }
+        }
+        memcpy(lanes, acc, sizeof(lanes));
+        for (; k < width; k++) {
+            float sum = 0.0f, value = as_ant[k] + as_ment[k];
+            for (f = 0; f < n_active; f++) {
+                const float w = feat_weights[(size_t)active[f] * width + k];
+                sum = f == 0 ? w : sum + w;
+            }
+            value = (value + sum) + bias[k];
+            lanes[0] += (value > 0.0f ? value : 0.0f) * out_weights[k];
+        }
+        return (((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])))
+               + out_bias;
+    }
+    #if defined(__x86_64__) || defined(__i386__)
+    #define NC_HAVE_AVX2_PATH 1
+    __attribute__((target("avx2"))) static float nc_pair_score_avx2(
+            const float* as_ant, const float* as_ment, const float* feat_weights, const int32_t* active,
+            int n_active, const float* bias, const float* out_weights, float out_bias, int width) {
+        return nc_pair_score_vec<nc_v8, nc_v8i>(as_ant, as_ment, feat_weights, active, n_active, bias,
+                                                out_weights, out_bias, width);
+    }
+    static int nc_avx2 = -1;  /* -1: not checked yet */
+    static int nc_use_avx2(void) {
+        if (nc_avx2 < 0) {
+            __builtin_cpu_init();
+            nc_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+        }
+        return nc_avx2;
+    }
+    #else
+    #define NC_HAVE_AVX2_PATH 0
+    static int nc_avx2 = 0;
+    static int nc_use_avx2(void) { return 0; }
+    #endif
+    #else  /* no vector extension (MSVC): plain C, same operations */
+    #define NC_VECTOR_EXTENSION 0
+    #define NC_HAVE_AVX2_PATH 0
+    static int nc_avx2 = 0;
+    static int nc_use_avx2(void) { return 0; }
+    #endif
+
+    static float nc_pair_score_scalar(const float* as_ant, const float* as_ment, const float* feat_weights,
+                                      const int32_t* active, int n_active, const float* bias,
+                                      const float* out_weights, float out_bias, int width) {
+        float lanes[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        int k, f, n8 = width - width % 8;
+        for (k = 0; k < width; k++) {
+            float sum = 0.0f, value = as_ant[k] + as_ment[k];
+            for (f = 0; f < n_active; f++) {
+                const float w = feat_weights[(size_t)active[f] * width + k];
+                sum = f == 0 ? w : sum + w;
+            }
+            value = (value + sum) + bias[k];
+            lanes[k < n8 ? k % 8 : 0] += (value > 0.0f ? value : 0.0f) * out_weights[k];
+        }
+        return (((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])))
+               + out_bias;
+    }
+
+    /* 0: plain C, 1: compiler vector extension (SSE2/NEON), 2: AVX2 where the CPU has it */
+    static int nc_simd_level = -1;
+
+    static int nc_get_simd(void) {
+        if (nc_simd_level < 0) nc_simd_level = nc_use_avx2() ? 2 : NC_VECTOR_EXTENSION;
+        return nc_simd_level;
+    }
+
+    static int nc_set_simd(int level) {
+        int best = nc_use_avx2() ? 2 : NC_VECTOR_EXTENSION;
+        nc_simd_level = level < 0 || level > best ? best : level;
+        return nc_simd_level;
+    }
+
+    static inline float nc_pair_score(int simd, const float* as_ant, const float* as_ment,
+                                      const float* feat_weights, const int32_t* active, int n_active,
+                                      const float* bias, const float* out_weights, float out_bias, int width) {
+    #if NC_VECTOR_EXTENSION
+    #if NC_HAVE_AVX2_PATH
+        if (simd == 2) return nc_pair_score_avx2(as_ant, as_ment, feat_weights, active, n_active, bias,
+                                                 out_weights, out_bias, width);
+    #endif
+        if (simd >= 1) return nc_pair_score_vec<nc_v4, nc_v4i>(as_ant, as_ment, feat_weights, active, n_active,
+                                                               bias, out_weights, out_bias, width);
+    #endif
+        return nc_pair_score_scalar(as_ant, as_ment, feat_weights, active, n_active, bias, out_weights,
+                                    out_bias, width);
+    }
+    """
+    int nc_get_simd() noexcept nogil
+    int nc_set_simd(int level) noexcept nogil
+    float nc_pair_score(int simd, const float* as_ant, const float* as_ment, const float* feat_weights,
+                        const int32_t* active, int n_active, const float* bias, const float* out_weights,
+                        float out_bias, int width) noexcept nogil
+
+
+SIMD_NAMES = {0: "plain C", 1: "vector extension (SSE2/NEON)", 2: "AVX2"}
+
+
+def simd(level=None):
+    """The pair scorer's instruction set: 0 plain C, 1 128-bit vectors, 2 AVX2 (the best the CPU has
+    is the default). With `level`, use at most that one (all give the same bits; for tests).
+    RETURNS (int): the level in use.
+    """
+    return nc_get_simd() if level is None else nc_set_simd(level)
+
+
+def count_pairs(Mentions mentions, int first, int last, int max_dist, int max_dist_match, bint blacklist):
+    """The number of candidate pairs of mentions first..last-1 (what `candidate_pairs` would return)."""
+    first = max(0, first)
+    last = min(last, mentions.length)
+    max_dist = max(0, max_dist)
+    max_dist_match = max(max_dist, max_dist_match)
+    cdef Py_ssize_t total = 0
+    cdef int j
+    with nogil:
+        for j in range(first, last):
+            total += _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, NULL)
+    return total
+
+
+def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int last, int base,
+                   const float[:, ::1] as_ant, const float[:, ::1] as_ment,
+                   const float[:, ::1] feat_weights, const float[::1] bias, const float[::1] out_weights,
+                   float out_bias, const float[::1] single_scores, float threshold_offset,
+                   int max_dist, int max_dist_match, bint blacklist,
+                   int32_t[::1] best, float[::1] best_scores, int32_t[::1] out_ant=None,
+                   int32_t[::1] out_ment=None, float[::1] out_scores=None):
+    """Candidates, pair features, pair scores and best antecedents of mentions first..last-1, in one
+    pass without the GIL, for a pair net with one hidden layer (`Scorer.fused_pair_weights`).
+
+    The same result as `candidate_pairs` + `pair_features` + `Scorer.pair_scores` +
+    `best_antecedents` (up to float rounding in the output dot product), with no pair arrays.
+    as_ant (float32 [rows, H]): antecedent projections of mentions base.., enough rows to
+        reach back `max_dist_match` mentions from `first` (base <= first - max_dist_match).
+    as_ment (float32 [last - first, H]): mention projections of mentions first..last-1.
+    feat_weights (float32 [PAIR_FEATS_WIDTH, H]): pair.feat.W transposed. bias: pair.0.b.
+    out_weights (float32 [H]), out_bias: pair.out.
+    single_scores, best, best_scores: per mention of the Doc, as in `best_antecedents`.
+    out_ant, out_ment, out_scores: optional, at least `count_pairs(...)` long: every pair's
+        antecedent, mention and score, in `candidate_pairs` order.
+    RETURNS (int): the number of pairs scored.
+    """
+    cdef int n = mentions.length
+    cdef int width = bias.shape[0]
+    if mentions.doc_length != doc.length:
+        raise ValueError("mentions do not belong to this Doc")
+    first = max(0, first)
+    last = min(last, n)
+    max_dist = max(0, max_dist)
+    max_dist_match = max(max_dist, max_dist_match)
+    if single_scores.shape[0] != n or best.shape[0] != n or best_scores.shape[0] != n:
+        raise ValueError("mention arrays differ in length")
+    if as_ant.shape[1] != width or as_ment.shape[1] != width or feat_weights.shape[1] != width \
+            or out_weights.shape[0] != width or feat_weights.shape[0] != PAIR_FEATS_WIDTH:
+        raise ValueError("pair weights and projections differ in width")
+    if last <= first:
+        return 0
+    if base < 0 or base > max(0, first - max_dist_match) or as_ant.shape[0] < last - base \
+            or as_ment.shape[0] < last - first:
+        raise ValueError(f"projection rows do not cover mentions {first}..{last - 1} (base {base})")
+    cdef bint store = out_ant is not None or out_ment is not None or out_scores is not None
+    cdef Py_ssize_t capacity = 0
+    if store:
+        if out_ant is None or out_ment is None or out_scores is None:
+            raise ValueError("give all of out_ant, out_ment, out_scores, or none")
+        capacity = min(out_ant.shape[0], out_ment.shape[0], out_scores.shape[0])
+    cdef Pool mem = Pool()
+    cdef int32_t* candidates = <int32_t*>mem.alloc(max(1, max_dist_match), sizeof(int32_t))
+    cdef int32_t active[PAIR_FEATS_WIDTH]
+    cdef const float* ant_rows = &as_ant[0, 0]
+    cdef const float* ment_rows = &as_ment[0, 0]
+    cdef Py_ssize_t pos = 0
+    cdef int j, count, c, i, n_active
+    cdef float score
+    cdef bint overflow = False
+    cdef int simd_level = nc_get_simd()
+    with nogil:
+        for j in range(first, last):
+            count = _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, candidates)
+            if store and pos + count > capacity:
+                overflow = True
+                break
+            for c in range(count):
+                i = candidates[c]
+                n_active = _pair_active(doc.c, doc.length, &mentions.c[i], &mentions.c[j], j - i, &rules.c,
+                                        active)
+                score = nc_pair_score(simd_level, &ant_rows[(i - base) * width], &ment_rows[(j - first) * width],
+                                      &feat_weights[0, 0], active, n_active, &bias[0], &out_weights[0],
+                                      out_bias, width)
+                if store:
+                    out_ant[pos] = i
+                    out_ment[pos] = j
+                    out_scores[pos] = score
+                pos += 1
+                if score > single_scores[j] + threshold_offset and (best[j] < 0 or score > best_scores[j]):
+                    best[j] = i
+                    best_scores[j] = score
+    if overflow:
+        raise ValueError(f"the output arrays hold {capacity} pairs, fewer than mentions {first}..{last - 1} have")
+    return pos
+
+
+def cluster_members(const int32_t[::1] best):
+    """The clusters of >= 2 mentions, as (members, offsets): cluster k is members[offsets[k]:offsets[k+1]].
+
+    Clusters are ordered by their first mention and list their mentions in ascending order,
+    as sorting `cluster_ids` would give them.
+    """
+    cdef Py_ssize_t n = best.shape[0]
+    cdef Pool mem = Pool()
+    cdef int32_t* ids = <int32_t*>mem.alloc(max(n, 1), sizeof(int32_t))
+    cdef int64_t* size = <int64_t*>mem.alloc(max(n, 1), sizeof(int64_t))  # per cluster root, then its slot
+    cdef Py_ssize_t j, n_clusters = 0, n_members = 0
+    with nogil:
+        for j in range(n):  # as cluster_ids: a mention joins its antecedent's cluster
+            ids[j] = ids[best[j]] if 0 <= best[j] < j else <int32_t>j
+            size[ids[j]] += 1
+        for j in range(n):
+            if size[j] > 1:
+                n_clusters += 1
+                n_members += size[j]
+    members = numpy.empty(n_members, dtype="int32")
+    offsets = numpy.empty(n_clusters + 1, dtype="int64")
+    if n_clusters == 0:
+        offsets[0] = 0
+        return members, offsets
+    cdef int32_t[::1] member_view = members
+    cdef int64_t[::1] offset_view = offsets
+    cdef int64_t position = 0
+    cdef Py_ssize_t k = 0
+    with nogil:
+        offset_view[0] = 0
+        for j in range(n):  # size[root] becomes the root's next free position in `members` (-1: no cluster)
+            if size[j] > 1:
+                position += size[j]
+                size[j] = position - size[j]
+                k += 1
+                offset_view[k] = position
+            else:
+                size[j] = -1
+        for j in range(n):
+            if size[ids[j]] >= 0:
+                member_view[size[ids[j]]] = <int32_t>j
+                size[ids[j]] += 1
+    return members, offsets
+
+
+def span_groups(Doc doc, const int32_t[::1] starts, const int32_t[::1] ends, const int32_t[::1] members,
+                const int64_t[::1] offsets, names):
+    """One SpanGroup per cluster, members[offsets[k]:offsets[k+1]] of the mentions (starts, ends).
+
+    The same groups as `SpanGroup(doc, name=names[k], spans=[doc[s:e] for each member])`, built
+    from SpanC structs directly: spaCy's Span constructor makes three Token objects to find the
+    character offsets, which costs more than all the rest of the annotation.
+    RETURNS (list): the SpanGroups, in cluster order.
+    """
+    cdef Py_ssize_t n_clusters = offsets.shape[0] - 1
+    if len(names) != n_clusters:
+        raise ValueError("one name per cluster")
+    cdef Py_ssize_t k, p
+    cdef int32_t m, start, end
+    for p in range(members.shape[0]):
+        m = members[p]
+        if not (0 <= m < starts.shape[0] and m < ends.shape[0] and 0 <= starts[m] < ends[m] <= doc.length):
+            raise IndexError(f"mention {m} is not a span of this Doc")
+    cdef SpanGroup group
+    cdef SpanC span
+    span.id = 0
+    span.label = 0
+    span.kb_id = 0
+    out = []
+    for k in range(n_clusters):
+        group = SpanGroup(doc, name=names[k])
+        for p in range(offsets[k], offsets[k + 1]):
+            m = members[p]
+            start = starts[m]
+            end = ends[m]
+            span.start = start
+            span.end = end
+            span.start_char = doc.c[start].idx
+            span.end_char = doc.c[end - 1].idx + doc.c[end - 1].lex.length
+            group.push_back(span)
+        out.append(group)
     return out

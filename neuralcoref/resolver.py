@@ -11,9 +11,10 @@ from spacy.tokens import Doc
 
 from .errors import Errors
 from .featurize import DocFeatures, Featurizer
-from .features import WordTable
+from .features import WordTable, candidate_pairs, mention_features, pair_features
+from .mentions import Mentions
 from .model_io import CorefModel
-from .resolution import best_antecedents, cluster_ids
+from .resolution import best_antecedents, cluster_members, count_pairs, score_and_link
 from .rules import get_rules
 from .scorer import Scorer
 
@@ -31,6 +32,9 @@ class Prediction:
     mention_types: numpy.ndarray
     single_scores: Optional[numpy.ndarray] = None
     pairs: Optional[Dict[str, numpy.ndarray]] = field(default=None, repr=False)
+    #: the clusters as arrays: cluster k is cluster_members[cluster_offsets[k]:cluster_offsets[k + 1]]
+    cluster_members: Optional[numpy.ndarray] = field(default=None, repr=False)
+    cluster_offsets: Optional[numpy.ndarray] = field(default=None, repr=False)
 
 
 def greedyness_offset(greedyness: float) -> float:
@@ -78,53 +82,151 @@ class CorefResolver:
             raise ValueError(Errors.E023.format(expected=width, found=found,
                                                 pipeline=self.model.meta.get("pipeline", {}).get("name")))
 
+    def _tensor(self, doc: Doc):
+        use_tensor = self.model.tensor_width > 0 and getattr(doc, "tensor", None) is not None
+        return doc.tensor if use_tensor else None
+
     def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:
         self.check_tensor(doc)
-        feats = self.featurizer.featurize(doc, use_tensor=self.model.tensor_width > 0)
-        return self.predict_features(doc, feats, store_scores)
+        mentions = self.featurizer.mentions(doc)
+        tensor = self._tensor(doc)
+
+        def encode_block(first, last):
+            return self._encode(*mention_features(doc, mentions, tensor, first, last))
+
+        return self._resolve(doc, mentions, encode_block, store_scores)
 
     def predict_features(self, doc: Doc, feats: DocFeatures, store_scores: bool = False) -> Prediction:
-        n = len(feats)
+        """Like `predict`, from features already computed (`Featurizer.featurize`)."""
+        def encode_block(first, last):
+            return self._encode(feats.word_hashes[first:last], feats.tensor_feats[first:last],
+                                feats.mention_feats[first:last])
+
+        return self._resolve(doc, feats.mentions, encode_block, store_scores)
+
+    def predict_many(self, docs: List[Doc], store_scores: bool = False) -> List[Prediction]:
+        """`predict` for several Docs, encoding the mentions of small Docs together.
+
+        The encoder's matrix product has a fixed cost per call (OpenBLAS packs the weight matrix),
+        which dominates for Docs of a few sentences: Docs are grouped up to MENTION_BLOCK mentions
+        and encoded in one product. Larger Docs go through `predict`. The results equal `predict`'s
+        up to float rounding (the product's rows are rounded differently in a larger matrix).
+        """
+        out: List[Optional[Prediction]] = [None] * len(docs)
+        group: List[tuple] = []
+        n_rows = 0
+
+        def flush():
+            if not group:
+                return
+            inputs = [mention_features(doc, mentions, self._tensor(doc)) for _, doc, mentions in group]
+            if len(inputs) == 1:
+                single, (as_ant, as_ment) = self._encode(*inputs[0])
+            else:
+                single, (as_ant, as_ment) = self._encode(*(numpy.concatenate([x[k] for x in inputs])
+                                                           for k in range(3)))
+            start = 0
+            for (i, doc, mentions), x in zip(group, inputs):
+                rows = slice(start, start + len(x[0]))
+                start += len(x[0])
+
+                def encode_block(first, last, rows=rows):
+                    return single[rows][first:last], (as_ant[rows][first:last], as_ment[rows][first:last])
+
+                out[i] = self._resolve(doc, mentions, encode_block, store_scores)
+            group.clear()
+
+        for i, doc in enumerate(docs):
+            self.check_tensor(doc)
+            mentions = self.featurizer.mentions(doc)
+            if len(mentions) > MENTION_BLOCK:
+                tensor = self._tensor(doc)
+
+                def encode_block(first, last, doc=doc, mentions=mentions, tensor=tensor):
+                    return self._encode(*mention_features(doc, mentions, tensor, first, last))
+
+                out[i] = self._resolve(doc, mentions, encode_block, store_scores)
+                continue
+            if n_rows + len(mentions) > MENTION_BLOCK:
+                flush()
+                n_rows = 0
+            group.append((i, doc, mentions))
+            n_rows += len(mentions)
+        flush()
+        return out
+
+    def _encode(self, word_hashes, tensor_feats, mention_feats):
+        """(single scores, (antecedent projections, mention projections)) of a block of mentions."""
+        encoded = self.scorer.encode(self.word_table.lookup(word_hashes), tensor_feats, mention_feats)
+        return self.scorer.single_scores(encoded), self.scorer.pair_projections(encoded)
+
+    def _resolve(self, doc: Doc, mentions: Mentions, encode_block, store_scores: bool) -> Prediction:
+        """Encode mentions block by block, then score and link each block's pairs.
+
+        With a one-hidden-layer pair net (the shipped sizes), pairs are scored by the fused nogil
+        loop `score_and_link` as soon as their block is encoded: only the antecedent projections of
+        the last `max_dist_match` mentions are kept, and no pair array exists unless scores are stored.
+        """
+        n = len(mentions)
+        columns = mentions.columns()
         antecedents = numpy.full(n, -1, dtype="int32")
         if n == 0:
-            return Prediction(feats.starts, feats.ends, antecedents, [], numpy.zeros(0, dtype="int32"))
+            return Prediction(columns["start"], columns["end"], antecedents, [], numpy.zeros(0, dtype="int32"))
         single = numpy.empty(n, dtype="float32")
-        as_ant = as_ment = None
-        for first in range(0, n, MENTION_BLOCK):
-            block = slice(first, min(n, first + MENTION_BLOCK))
-            rows = self.word_table.lookup(feats.word_hashes[block])
-            encoded = self.scorer.encode(rows, feats.tensor_feats[block], feats.mention_feats[block])
-            single[block] = self.scorer.single_scores(encoded)
-            a, m = self.scorer.pair_projections(encoded)
-            if as_ant is None:
-                as_ant = numpy.empty((n, a.shape[1]), dtype="float32")
-                as_ment = numpy.empty((n, m.shape[1]), dtype="float32")
-            as_ant[block], as_ment[block] = a, m
         best_scores = numpy.zeros(n, dtype="float32")
         offset = greedyness_offset(self.greedyness)
+        max_dist = max(0, self.max_dist)
+        max_dist_match = max(max_dist, self.max_dist_match)
+        fused = self.scorer.fused_pair_weights()
         stored = []
-        for first in range(0, n, MENTION_BLOCK):
-            ant, ment = self.featurizer.pairs(feats, first, first + MENTION_BLOCK, self.max_dist,
-                                              self.max_dist_match, self.blacklist)
-            if len(ant) == 0:
-                continue
-            pair_feats = self.featurizer.pair_features(doc, feats, ant, ment)
-            scores = numpy.ascontiguousarray(self.scorer.pair_scores(as_ant, as_ment, ant, ment, pair_feats),
-                                             dtype="float32")
-            best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset)
-            if store_scores:
-                stored.append((ant, ment, scores))
-        ids = cluster_ids(antecedents)
-        order = numpy.argsort(ids, kind="stable")
-        boundaries = numpy.flatnonzero(numpy.diff(ids[order])) + 1
-        groups = [g for g in numpy.split(order, boundaries) if len(g) > 1]
-        clusters = sorted((sorted(g.tolist()) for g in groups), key=lambda g: g[0])
+        if fused is not None:
+            feat_weights, bias, out_weights, out_bias = fused
+            if store_scores:  # one allocation: blocks write their pairs into slices
+                total = count_pairs(mentions, 0, n, max_dist, max_dist_match, self.blacklist)
+                pairs_out = (numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32"))
+                stored.append(pairs_out)
+            position = 0
+            window, window_first = None, 0  # antecedent projections of mentions window_first..
+            for first in range(0, n, MENTION_BLOCK):
+                last = min(n, first + MENTION_BLOCK)
+                single[first:last], (as_ant, as_ment) = encode_block(first, last)
+                base = max(0, first - max_dist_match)
+                window = as_ant if window is None else numpy.concatenate([window[base - window_first:], as_ant])
+                window_first = base
+                outputs = [a[position:] for a in pairs_out] if store_scores else [None, None, None]
+                position += score_and_link(doc, mentions, self.featurizer.pair_rules, first, last, base, window,
+                                           as_ment, feat_weights, bias, out_weights, out_bias, single, offset,
+                                           max_dist, max_dist_match, self.blacklist, antecedents, best_scores,
+                                           *outputs)
+        else:
+            as_ant = as_ment = None
+            for first in range(0, n, MENTION_BLOCK):
+                last = min(n, first + MENTION_BLOCK)
+                single[first:last], (a, m) = encode_block(first, last)
+                if as_ant is None:
+                    as_ant = numpy.empty((n, a.shape[1]), dtype="float32")
+                    as_ment = numpy.empty((n, m.shape[1]), dtype="float32")
+                as_ant[first:last], as_ment[first:last] = a, m
+            for first in range(0, n, MENTION_BLOCK):
+                ant, ment = candidate_pairs(mentions, first, first + MENTION_BLOCK, max_dist, max_dist_match,
+                                            self.blacklist)
+                if len(ant) == 0:
+                    continue
+                pair_feats = pair_features(doc, mentions, ant, ment, self.featurizer.pair_rules)
+                scores = numpy.ascontiguousarray(self.scorer.pair_scores(as_ant, as_ment, ant, ment, pair_feats),
+                                                 dtype="float32")
+                best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset)
+                if store_scores:
+                    stored.append((ant, ment, scores))
+        members, offsets = cluster_members(antecedents)
+        member_list, offset_list = members.tolist(), offsets.tolist()
+        clusters = [member_list[offset_list[k]:offset_list[k + 1]] for k in range(len(offset_list) - 1)]
         pairs = None
         if store_scores:
-            pairs = {
-                "ant": numpy.concatenate([s[0] for s in stored]) if stored else numpy.zeros(0, "int32"),
-                "ment": numpy.concatenate([s[1] for s in stored]) if stored else numpy.zeros(0, "int32"),
-                "score": numpy.concatenate([s[2] for s in stored]) if stored else numpy.zeros(0, "float32"),
-            }
-        return Prediction(feats.starts, feats.ends, antecedents, clusters, feats.mentions.columns()["mention_type"],
-                          single, pairs)
+            def joined(k, dtype):
+                return stored[0][k] if len(stored) == 1 else numpy.concatenate([s[k] for s in stored]) \
+                    if stored else numpy.zeros(0, dtype)
+
+            pairs = {"ant": joined(0, "int32"), "ment": joined(1, "int32"), "score": joined(2, "float32")}
+        return Prediction(columns["start"], columns["end"], antecedents, clusters, columns["mention_type"],
+                          single, pairs, members, offsets)

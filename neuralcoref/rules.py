@@ -27,6 +27,10 @@ class RuleSet:
     pronoun_pos: List[str] = field(default_factory=lambda: ["PRON"])
     #: fine-grained tags that also make a pronoun-lexicon word a mention (e.g. English PRP$)
     pronoun_tags: List[str] = field(default_factory=list)
+    #: per-word replacement of pronoun_pos: word -> the coarse POS it must have to be a mention
+    #: (French "son" -> ["DET"], while the article "le" must stay ["PRON"]); an empty list accepts
+    #: any POS, for unambiguous forms that a weak tagger mislabels (French "tu", "-elle")
+    pronoun_pos_by_word: Dict[str, List[str]] = field(default_factory=dict)
     #: coarse POS of noun-phrase heads
     np_head_pos: List[str] = field(default_factory=lambda: ["NOUN", "PROPN"])
     #: dependency labels under which a noun heads a mention (its subtree)
@@ -37,6 +41,9 @@ class RuleSet:
     conj_deps: List[str] = field(default_factory=lambda: ["conj"])
     #: dependents trimmed from both ends of a span (case markers, punctuation, conjunctions)
     trim_deps: List[str] = field(default_factory=lambda: ["case", "punct", "cc"])
+    #: lowercase words never trimmed although their label is in trim_deps: a preposition fused with
+    #: an article belongs to the mention (French "du", "au"; German "im", "zum")
+    untrimmed_words: List[str] = field(default_factory=list)
     #: dependents skipped by the relaxed string match (determiners, possessives)
     relaxed_skip_deps: List[str] = field(default_factory=lambda: ["det", "poss", "predet"])
     #: dependency labels of expletives ("it rains"): never mentions

@@ -48,6 +48,11 @@ class Scorer:
         self.n_single_layers = layer_count(self.weights, "single")
         self.n_pair_layers = layer_count(self.weights, "pair")
         self.embed_dim = self.weights["embed"].shape[1]
+        self._fused = None
+        if self.n_pair_layers == 1:
+            self._fused = (numpy.ascontiguousarray(self.weights["pair.feat.W"].T), self.weights["pair.0.b"],
+                           numpy.ascontiguousarray(self.weights["pair.out.W"][0]),
+                           float(self.weights["pair.out.b"][0]))
 
     @property
     def input_width(self) -> int:
@@ -66,6 +71,11 @@ class Scorer:
     def pair_projections(self, encoded):
         """Per-mention halves of the first pair layer: (as antecedent, as mention)."""
         return encoded @ self.weights["pair.ant.W"].T, encoded @ self.weights["pair.ment.W"].T
+
+    def fused_pair_weights(self):
+        """(pair.feat.W transposed, pair.0.b, pair.out.W row, pair.out.b) for `resolution.score_and_link`,
+        or None when the pair net has more than one hidden layer (then `pair_scores` is used)."""
+        return self._fused
 
     def pair_scores(self, as_antecedent, as_mention, ant, ment, pair_feats):
         h = as_antecedent[ant]

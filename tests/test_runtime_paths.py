@@ -1,0 +1,179 @@
+"""The runtime's fast paths give what the reference paths give (docs/performance.md).
+
+- the fused nogil pair scorer (`resolution.score_and_link`) against candidate_pairs + pair_features
+  + the numpy `Scorer.pair_scores` + `best_antecedents`;
+- its AVX2, 128-bit-vector and plain-C variants against each other (bit for bit);
+- the C-built SpanGroups against `SpanGroup(doc, spans=[doc[s:e], ...])`;
+- the cached per-token grammar codes against a per-token lookup;
+- the Span/Token getters' index against a scan of every cluster.
+"""
+import numpy
+import pytest
+from spacy.tokens import SpanGroup
+
+from neuralcoref.features import candidate_pairs, pair_features
+from neuralcoref.featurize import Featurizer, _grammar_codes
+from neuralcoref.lang.en import RULES
+from neuralcoref.resolution import best_antecedents, count_pairs, score_and_link, simd
+from neuralcoref.resolver import CorefResolver
+from neuralcoref.testing import random_model
+
+from conftest import load_english
+
+TEXT = ("My sister has a dog. She loves him. I told you that the dog is hers. "
+        "Angela lives in Boston. She is quite happy in that city, and her brother visits her there. "
+        "John, Mary and Paul went to Paris, the capital of France. They loved it and its food. ") * 6
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_english()
+
+
+@pytest.fixture(scope="module")
+def doc(nlp):
+    return nlp(TEXT)
+
+
+def _resolver(**sizes):
+    words = ["dog", "sister", "she", "he", "her", "it", "boston", "paris", "they", "city"]
+    return CorefResolver(random_model(words=words, seed=3, **sizes), greedyness=0.6, blacklist=False)
+
+
+def test_fused_scorer_matches_numpy_path(doc):
+    resolver = _resolver(embed_dim=8, encoder_width=32, single_hidden=(16,), pair_hidden=(16,))
+    fast = resolver.predict(doc, store_scores=True)
+    resolver.scorer._fused = None  # force the numpy path (the one multi-layer pair nets take)
+    reference = resolver.predict(doc, store_scores=True)
+    assert fast.clusters == reference.clusters and len(fast.clusters) > 0
+    numpy.testing.assert_array_equal(fast.antecedents, reference.antecedents)
+    numpy.testing.assert_array_equal(fast.single_scores, reference.single_scores)
+    for key in ("ant", "ment"):
+        numpy.testing.assert_array_equal(fast.pairs[key], reference.pairs[key])
+    numpy.testing.assert_allclose(fast.pairs["score"], reference.pairs["score"], rtol=1e-5, atol=1e-5)
+    numpy.testing.assert_array_equal(numpy.concatenate(fast.clusters), fast.cluster_members)
+
+
+def test_multi_layer_pair_net_runs(doc):
+    prediction = _resolver(embed_dim=8, encoder_width=32, single_hidden=(16, 8), pair_hidden=(16, 8)).predict(doc)
+    assert len(prediction.starts) > 0 and prediction.pairs is None
+
+
+@pytest.mark.parametrize("width", [16, 20, 5])
+def test_simd_variants_give_the_same_bits(doc, width):
+    featurizer = Featurizer(RULES)
+    mentions = featurizer.mentions(doc)
+    n = len(mentions)
+    rng = numpy.random.default_rng(width)
+    as_ant, as_ment = (rng.standard_normal((n, width)).astype("float32") for _ in range(2))
+    feat_weights = rng.standard_normal((pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"),
+                                                      featurizer.pair_rules).shape[1], width)).astype("float32")
+    bias, out_weights = rng.standard_normal(width).astype("float32"), rng.standard_normal(width).astype("float32")
+    single = rng.standard_normal(n).astype("float32")
+    total = count_pairs(mentions, 0, n, 5, 20, True)
+    ant, ment = candidate_pairs(mentions, 0, n, 5, 20, True)
+    assert total == len(ant)
+    best_level = simd()
+    outputs = {}
+    try:
+        for level in range(best_level + 1):
+            simd(level)
+            best, best_scores = numpy.full(n, -1, "int32"), numpy.zeros(n, "float32")
+            out = (numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32"))
+            assert score_and_link(doc, mentions, featurizer.pair_rules, 0, n, 0, as_ant, as_ment, feat_weights, bias,
+                                  out_weights, 0.25, single, 0.0, 5, 20, True, best, best_scores, *out) == total
+            outputs[level] = (best, out)
+    finally:
+        simd(best_level)
+    for level, (best, out) in outputs.items():
+        numpy.testing.assert_array_equal(out[0], ant)
+        numpy.testing.assert_array_equal(out[1], ment)
+        numpy.testing.assert_array_equal(out[2], outputs[0][1][2])  # bit for bit
+        numpy.testing.assert_array_equal(best, outputs[0][0])
+    # and against the dense computation
+    feats = pair_features(doc, mentions, ant, ment, featurizer.pair_rules)
+    h = numpy.maximum(as_ant[ant] + as_ment[ment] + feats @ feat_weights + bias, 0)
+    numpy.testing.assert_allclose(outputs[0][1][2], h @ out_weights + 0.25, rtol=1e-4, atol=1e-4)
+    reference_best = numpy.full(n, -1, "int32")
+    best_antecedents(ant, ment, outputs[0][1][2], single, reference_best, numpy.zeros(n, "float32"), 0.0)
+    numpy.testing.assert_array_equal(outputs[0][0], reference_best)
+
+
+def test_score_and_link_checks_its_output_size(doc):
+    featurizer = Featurizer(RULES)
+    mentions = featurizer.mentions(doc)
+    n, width = len(mentions), 8
+    zeros = numpy.zeros((n, width), "float32")
+    small = (numpy.empty(3, "int32"), numpy.empty(3, "int32"), numpy.empty(3, "float32"))
+    with pytest.raises(ValueError):
+        score_and_link(doc, mentions, featurizer.pair_rules, 0, n, 0, zeros, zeros,
+                       numpy.zeros((pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"),
+                                                  featurizer.pair_rules).shape[1], width), "float32"),
+                       numpy.zeros(width, "float32"), numpy.zeros(width, "float32"), 0.0, numpy.zeros(n, "float32"),
+                       0.0, 50, 500, False, numpy.full(n, -1, "int32"), numpy.zeros(n, "float32"), *small)
+
+
+def test_span_groups_match_spacy(nlp, random_model_path):
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
+    doc = nlp(TEXT)
+    groups = [(k, g) for k, g in doc.spans.items() if k.startswith("coref_clusters_")]
+    assert groups
+    for name, group in groups:
+        reference = SpanGroup(doc, name=name, spans=[doc[s.start:s.end] for s in group])
+        assert group.to_bytes() == reference.to_bytes()
+        assert [(s.start_char, s.end_char, s.text) for s in group] == [(s.start_char, s.end_char, s.text)
+                                                                        for s in reference]
+
+
+def test_token_grammar_matches_a_per_token_lookup(doc):
+    featurizer = Featurizer(RULES)
+    for _ in range(2):  # cold and warm cache
+        gender, number, person = featurizer.token_grammar(doc)
+        lexicon = {doc.vocab.strings.add(w): v for w, v in RULES.pronouns.items()}
+        expected = [_grammar_codes(str(t.morph), lexicon.get(t.lower)) for t in doc]
+        assert list(zip(gender.tolist(), number.tolist(), person.tolist())) == expected
+
+
+def test_getters_match_a_scan(nlp, random_model_path):
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
+    doc = nlp(TEXT)
+    clusters = doc._.coref_clusters
+    assert clusters
+    for token in doc:
+        expected = [c for c in clusters if any(m.start <= token.i < m.end for m in c.mentions)]
+        assert token._.coref_clusters == expected
+        assert token._.in_coref == bool(expected)
+    data = doc.user_data["neuralcoref"]
+    for k, (start, end) in enumerate(data["mentions"].tolist()):
+        span = doc[start:end]
+        expected = next((c for c in clusters if any((m.start, m.end) == (start, end) for m in c.mentions)), None)
+        assert span._.coref_cluster == expected and span._.is_coref == (expected is not None)
+        scores = span._.coref_scores
+        pairs = [(a, s) for a, m, s in zip(data["scores"]["ant"].tolist(), data["scores"]["ment"].tolist(),
+                                           data["scores"]["pair"].tolist()) if m == k]
+        assert list(scores.items()) == [(span, data["scores"]["single"][k].item())] + \
+            [(doc[data["mentions"][a][0]:data["mentions"][a][1]], s) for a, s in pairs]
+    assert doc[0:0]._.coref_scores is None
+
+
+@pytest.mark.parametrize("block", [2048, 16])
+def test_pipe_batches_docs_like_single_calls(random_model_path, monkeypatch, block):
+    import neuralcoref.resolver
+
+    monkeypatch.setattr(neuralcoref.resolver, "MENTION_BLOCK", block)  # 16: groups, splits and long Docs
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
+    texts = ["", "it", "My sister has a dog. She loves him.", " ", TEXT[:400], TEXT,
+             "John met Mary. He liked her.", "The cat sat. It purred."] * 2
+    single = [nlp(t) for t in texts]
+    piped = list(nlp.pipe(texts, batch_size=5))
+    for a, b in zip(single, piped):
+        assert [[(m.start, m.end) for m in c] for c in a._.coref_clusters] == \
+            [[(m.start, m.end) for m in c] for c in b._.coref_clusters]
+        assert sorted(a.spans) == sorted(b.spans)
+        da, db = a.user_data["neuralcoref"], b.user_data["neuralcoref"]
+        if "scores" in da:
+            numpy.testing.assert_array_equal(da["scores"]["ant"], db["scores"]["ant"])
+            numpy.testing.assert_allclose(da["scores"]["pair"], db["scores"]["pair"], rtol=1e-4, atol=1e-4)

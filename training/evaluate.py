@@ -178,6 +178,23 @@ def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None =
     return result
 
 
+def record_scores(model_path: str | Path, name: str, result: dict) -> Path:
+    """Store an evaluation's result in the model's meta record, under meta["scores"][name].
+
+    The model file is rewritten with the same weights, so that the scores travel with it (the
+    README's figures and `nlp.get_pipe("neuralcoref").model.meta` then agree). RETURNS the file.
+    """
+    from neuralcoref.model_io import MODEL_FILENAME, CorefModel
+
+    model = CorefModel.from_disk(model_path)
+    record = {k: v for k, v in result.items() if k != "docs"}
+    model.meta.setdefault("scores", {})[name] = json.loads(json.dumps(record))  # plain msgpack-able data
+    path = Path(model_path)
+    file = path / MODEL_FILENAME if path.is_dir() else path
+    file.write_bytes(model.to_bytes())
+    return file
+
+
 def write_json(result: dict, path: str | Path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(result, indent=2))

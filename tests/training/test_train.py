@@ -1,5 +1,6 @@
 """End to end on the hand-written fixture documents: featurize, train every stage, export, run in spaCy."""
 import json
+import shutil
 from pathlib import Path
 
 import numpy
@@ -143,6 +144,25 @@ def test_evaluate_and_gap_commands(run, tmp_path, capsys):
     assert gap["n_examples"] == 3 and "bias" in gap
 
 
+def test_record_stores_scores_in_the_model_meta(run, tmp_path):
+    """`--record NAME` keeps the weights and adds the scores to the model's meta record."""
+    out, _ = run
+    model_dir = tmp_path / "model"
+    shutil.copytree(out / "model", model_dir)
+    before = CorefModel.from_disk(model_dir)
+    assert main(["evaluate", "--model", str(model_dir), "--data", str(FIXTURES), "--no-progress",
+                 "--record", "fixture_test"]) == 0
+    assert main(["gap", "--model", str(model_dir), "--data", str(GAP), "--record", "gap_fixture"]) == 0
+    after = CorefModel.from_disk(model_dir)
+    recorded = after.meta["scores"]["fixture_test"]
+    assert recorded["n_docs"] == 5 and 0 <= recorded["overall"]["conll_f1"] <= 100
+    assert after.meta["scores"]["gap_fixture"]["n_examples"] == 3
+    assert after.meta["scores"]["dev"] == before.meta["scores"]["dev"]
+    assert set(after.weights) == set(before.weights)
+    for name, value in before.weights.items():
+        numpy.testing.assert_array_equal(after.weights[name], value, err_msg=name)
+
+
 def test_ablate_command_trains_one_run_per_group(tmp_path, capsys):
     overrides = ["--set", "training.max_pairs=120", "--set", "data.min_word_count=1",
                  "--set", "stages.ranking.max_epochs=1"]
@@ -159,3 +179,18 @@ def test_ablate_command_trains_one_run_per_group(tmp_path, capsys):
     with pytest.raises(ValueError, match="unknown feature groups"):
         main(["ablate", "--train", str(FIXTURES), "--dev", str(FIXTURES), "--out", str(tmp_path / "x"),
               "--group", "colour"])
+
+
+def test_featurize_command_uses_the_pipelines_rule_set(tmp_path, capsys):
+    """`featurize` picks the rule set from nlp.lang (French text gets the French rules) unless --lang says."""
+    import spacy.util
+
+    if not spacy.util.is_package("fr_core_news_sm"):
+        pytest.skip("fr_core_news_sm not installed")
+    brat = Path(__file__).parent / "fixtures" / "brat"
+    assert main(["featurize", "--data", str(brat), "--out", str(tmp_path / "fr"), "--pipeline", "fr_core_news_sm"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["lang"] == "fr" and meta["n_docs"] == 1 and meta["n_mentions"] > 0
+    assert main(["featurize", "--data", str(brat), "--out", str(tmp_path / "en"), "--pipeline", "fr_core_news_sm",
+                 "--lang", "en"]) == 0
+    assert json.loads(capsys.readouterr().out)["lang"] == "en"

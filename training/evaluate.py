@@ -181,17 +181,21 @@ def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None =
 def record_scores(model_path: str | Path, name: str, result: dict) -> Path:
     """Store an evaluation's result in the model's meta record, under meta["scores"][name].
 
-    The model file is rewritten with the same weights, so that the scores travel with it (the
-    README's figures and `nlp.get_pipe("neuralcoref").model.meta` then agree). RETURNS the file.
+    Only the meta record changes: the file is checked by the runtime's loader, then its msgpack
+    message is rewritten with the same words and the same weight bytes (a float16 table stays
+    float16), so that the scores travel with the model. RETURNS the model file.
     """
+    import msgpack
+
     from neuralcoref.model_io import MODEL_FILENAME, CorefModel
 
-    model = CorefModel.from_disk(model_path)
-    record = {k: v for k, v in result.items() if k != "docs"}
-    model.meta.setdefault("scores", {})[name] = json.loads(json.dumps(record))  # plain msgpack-able data
     path = Path(model_path)
     file = path / MODEL_FILENAME if path.is_dir() else path
-    file.write_bytes(model.to_bytes())
+    CorefModel.from_disk(file)  # a clear error for a file that is not a valid model
+    message = msgpack.unpackb(file.read_bytes(), raw=False, strict_map_key=True)
+    record = json.loads(json.dumps({k: v for k, v in result.items() if k != "docs"}))  # plain data
+    message["meta"].setdefault("scores", {})[name] = record
+    file.write_bytes(msgpack.packb(message, use_bin_type=True))
     return file
 
 

@@ -3,6 +3,7 @@ import json
 import shutil
 from pathlib import Path
 
+import msgpack
 import numpy
 import pytest
 
@@ -161,6 +162,10 @@ def test_record_stores_scores_in_the_model_meta(run, tmp_path):
     assert set(after.weights) == set(before.weights)
     for name, value in before.weights.items():
         numpy.testing.assert_array_equal(after.weights[name], value, err_msg=name)
+    stored = msgpack.unpackb((out / "model" / "model.msgpack").read_bytes())
+    rewritten = msgpack.unpackb((model_dir / "model.msgpack").read_bytes())
+    assert rewritten["weights"] == stored["weights"]  # the same bytes and dtypes (float16 stays float16)
+    assert rewritten["words"] == stored["words"]
 
 
 def test_ablate_command_trains_one_run_per_group(tmp_path, capsys):

@@ -402,7 +402,7 @@ cdef int _pair_active(const TokenC* tokens, int n_tokens, const MentionC* a, con
 
 cdef class GrammarTable:
     """Per-token gender, number and person codes, cached by the token's morph (and, for the words of
-    the pronoun lexicon, by morph and word), so that a Doc costs one lookup per token.
+    `RuleSet.grammar_lexicon()`, by morph and word), so that a Doc costs one lookup per token.
 
     lexicon (list): the lexicon words' hashes (lowercase).
     compute (callable): (strings, morph_key, word_key or None) -> (gender, number, person), for cache

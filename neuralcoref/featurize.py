@@ -74,13 +74,13 @@ class Featurizer:
         return (Featurizer, (self.rules,))
 
     def token_grammar(self, doc: Doc):
-        """Per-token gender, number, person codes: Token.morph first, the pronoun lexicon second."""
+        """Per-token gender, number, person codes: Token.morph first, the pronoun and gendered-noun lexicons second."""
         n = len(doc)
         gender, number, person = (numpy.empty(n, dtype="int8") for _ in range(3))
         if n == 0:
             return gender, number, person
         if self._grammar is None:
-            self._lexicon = {doc.vocab.strings.add(w): v for w, v in self.rules.pronouns.items()}
+            self._lexicon = {doc.vocab.strings.add(w): v for w, v in self.rules.grammar_lexicon().items()}
 
             lexicon = self._lexicon
 

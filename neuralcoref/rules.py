@@ -23,6 +23,10 @@ class RuleSet:
     lang: str
     #: lowercase pronouns that are mentions on their own, with their grammatical values
     pronouns: PronounLexicon
+    #: lowercase nouns whose referent's gender is fixed: word -> "Masc" or "Fem". Like the pronoun
+    #: lexicon, only a fallback for tokens whose Token.morph has no Gender (English nouns never have one),
+    #: so that "my sister" ... "him" is a gender clash
+    gendered_nouns: Dict[str, str] = field(default_factory=dict)
     #: coarse POS that a pronoun mention must have (a pronoun word tagged otherwise is skipped)
     pronoun_pos: List[str] = field(default_factory=lambda: ["PRON"])
     #: fine-grained tags that also make a pronoun-lexicon word a mention (e.g. English PRP$)
@@ -71,6 +75,13 @@ class RuleSet:
         for name in ("pronoun_pos", "np_head_pos", "np_deps", "entity_labels"):
             if not getattr(self, name):
                 raise ValueError(Errors.E010.format(lang=self.lang, field=name))
+
+    def grammar_lexicon(self) -> PronounLexicon:
+        """word -> (gender, number, person) for the words whose values do not come from Token.morph
+        alone: the gendered nouns (gender only), then the pronouns (which win for a word in both)."""
+        words = {w: (gender, "", "") for w, gender in self.gendered_nouns.items()}
+        words.update(self.pronouns)
+        return words
 
 
 _RULE_SETS: Dict[str, RuleSet] = {}

@@ -80,6 +80,9 @@ def test_pair_features(featurizer):
     assert she_sister[column(PAIR_LAYOUT, "number_agree")] == 1
     him_she = table[(3, 4)]
     assert him_she[column(PAIR_LAYOUT, "gender_clash")] == 1
+    # "My sister" is feminine by the gendered-noun lexicon: a clash with "him", agreement with "She"
+    assert table[(1, 4)][column(PAIR_LAYOUT, "gender_clash")] == 1
+    assert she_sister[column(PAIR_LAYOUT, "gender_agree")] == 1
     assert table[(0, 1)][column(PAIR_LAYOUT, "nested")] == 1
 
 

@@ -55,10 +55,19 @@ def test_pronouns_and_noun_phrases(featurizer):
 def test_grammar_from_morph_then_lexicon(featurizer):
     doc = sister_doc()
     gender, number, person = featurizer.token_grammar(doc)
-    # She: Fem from morph; him: Masc; "My": person 1 from morph, number Sing from the lexicon
+    # She: Fem from morph; him: Masc; "My": person 1 from morph, number Sing from the lexicon;
+    # "sister": number Sing from morph, gender Fem from the gendered-noun lexicon; "dog": unknown gender
     assert gender[6] == 1 and gender[8] == 0
     assert person[0] == 0 and number[0] == 0
-    assert number[1] == 0 and gender[1] == 3
+    assert number[1] == 0 and gender[1] == 1
+    assert gender[4] == 3
+
+
+def test_morph_gender_wins_over_the_noun_lexicon(featurizer):
+    doc = Doc(VOCAB, words=["The", "sister", "left", "."], heads=[1, 2, 2, 2], deps=["det", "nsubj", "ROOT", "punct"],
+              pos=["DET", "NOUN", "VERB", "PUNCT"], morphs=["", "Gender=Masc|Number=Sing", "", ""])
+    gender, _, _ = featurizer.token_grammar(doc)
+    assert gender[1] == 0
 
 
 def test_entities_coordination_and_possessive_case(featurizer):

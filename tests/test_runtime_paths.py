@@ -130,7 +130,7 @@ def test_token_grammar_matches_a_per_token_lookup(doc):
     featurizer = Featurizer(RULES)
     for _ in range(2):  # cold and warm cache
         gender, number, person = featurizer.token_grammar(doc)
-        lexicon = {doc.vocab.strings.add(w): v for w, v in RULES.pronouns.items()}
+        lexicon = {doc.vocab.strings.add(w): v for w, v in RULES.grammar_lexicon().items()}
         expected = [_grammar_codes(str(t.morph), lexicon.get(t.lower)) for t in doc]
         assert list(zip(gender.tolist(), number.tolist(), person.tolist())) == expected
 

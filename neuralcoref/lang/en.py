@@ -20,10 +20,26 @@ PRONOUNS = {
     "one": ("", _S, "3"), "oneself": ("", _S, "3"),
 }
 
+_MASCULINE_NOUNS = (
+    "man men boy boys father fathers dad dads daddy son sons brother brothers husband husbands uncle uncles "
+    "nephew nephews grandfather grandfathers grandson grandsons king kings prince princes duke dukes lord lords "
+    "emperor emperors gentleman gentlemen sir mr mr. monk monks priest priests boyfriend boyfriends "
+    "stepfather stepson widower waiter waiters actor actors bridegroom groom fiance"
+)
+_FEMININE_NOUNS = (
+    "woman women girl girls mother mothers mom moms mum mums mommy daughter daughters sister sisters wife wives "
+    "aunt aunts niece nieces grandmother grandmothers granddaughter granddaughters queen queens princess "
+    "princesses duchess duchesses lady ladies empress madam mrs mrs. ms ms. miss nun nuns girlfriend girlfriends "
+    "stepmother stepdaughter widow widows waitress waitresses actress actresses bride fiancee"
+)
+#: nouns whose referent's gender is fixed (English morphology gives nouns none)
+GENDERED_NOUNS = {**{w: _M for w in _MASCULINE_NOUNS.split()}, **{w: _F for w in _FEMININE_NOUNS.split()}}
+
 RULES = register_rules(
     RuleSet(
         lang="en",
         pronouns=PRONOUNS,
+        gendered_nouns=GENDERED_NOUNS,
         pronoun_pos=["PRON"],
         pronoun_tags=["PRP", "PRP$"],
         np_head_pos=["NOUN", "PROPN"],

@@ -12,7 +12,7 @@ import weakref
 import numpy
 import srsly
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup, Token
+from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 from spacy.util import minibatch
 
@@ -164,17 +164,12 @@ def _as_list(values) -> list:
     return values.tolist() if hasattr(values, "tolist") else list(values)
 
 
-def _scores_by_mention(doc, data, only=None):
+def _scores_by_mention(doc, data):
     spans = [Span(doc, s, e) for s, e in _as_list(data["mentions"])]
     scores = data["scores"]
-    singles = _as_list(scores["single"])
-    out = {}
-    for k, span in enumerate(spans):
-        if only is None or k == only:
-            out[span] = {span: singles[k]}
+    out = {span: {span: single} for span, single in zip(spans, _as_list(scores["single"]))}
     for a, m, score in zip(_as_list(scores["ant"]), _as_list(scores["ment"]), _as_list(scores["pair"])):
-        if only is None or m == only:
-            out[spans[m]][spans[a]] = score
+        out[spans[m]][spans[a]] = score
     return out
 
 
@@ -331,14 +326,10 @@ class NeuralCoref:
             for members in prediction.clusters:
                 data["clusters"].append([[starts[m], ends[m]] for m in members])
                 data["mains"].append(_main_mention(types, members))
-            if prediction.cluster_members is not None:
-                # SpanGroups built in C: the same spans as SpanGroup(doc, name, [doc[s:e], ...]), ~50x faster
-                groups = span_groups(doc, prediction.starts.astype("int32", copy=False),
-                                     prediction.ends.astype("int32", copy=False), prediction.cluster_members,
-                                     prediction.cluster_offsets, names)
-            else:
-                groups = [SpanGroup(doc, name=name, spans=[doc[starts[m]:ends[m]] for m in members])
-                          for name, members in zip(names, prediction.clusters)]
+            # SpanGroups built in C: the same spans as SpanGroup(doc, name, [doc[s:e], ...]), ~50x faster
+            groups = span_groups(doc, prediction.starts.astype("int32", copy=False),
+                                 prediction.ends.astype("int32", copy=False), prediction.cluster_members,
+                                 prediction.cluster_offsets, names)
             for name, group in zip(names, groups):
                 doc.spans[name] = group
             if self.cfg["store_scores"] and prediction.pairs is not None:

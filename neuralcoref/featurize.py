@@ -67,7 +67,6 @@ class Featurizer:
         self.rules = rules
         self.extractor = MentionExtractor(rules)
         self.pair_rules = PairRules(rules)
-        self._lexicon = None
         self._grammar = None  # GrammarTable: codes cached by morph (and word, for the pronoun lexicon)
 
     def __reduce__(self):
@@ -80,17 +79,15 @@ class Featurizer:
         if n == 0:
             return gender, number, person
         if self._grammar is None:
-            self._lexicon = {doc.vocab.strings.add(w): v for w, v in self.rules.grammar_lexicon().items()}
-
-            lexicon = self._lexicon
+            lexicon = {doc.vocab.strings.add(w): v for w, v in self.rules.grammar_lexicon().items()}
 
             def compute(strings, morph_key, word_key):
                 # only lexicon words are looked up with their word: for any other token the lexicon
                 # gives nothing, so its codes depend on its morph alone (cached once per morph)
                 morph = strings[morph_key] if morph_key else ""
-                return _grammar_codes(morph, lexicon.get(word_key) if word_key is not None else None)
+                return _grammar_codes(morph, lexicon.get(word_key))
 
-            self._grammar = GrammarTable(list(self._lexicon), compute)
+            self._grammar = GrammarTable(list(lexicon), compute)
         self._grammar.fill(doc, gender, number, person)
         return gender, number, person
 

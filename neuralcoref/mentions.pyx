@@ -142,13 +142,13 @@ cdef class MentionExtractor:
         self.c.pronoun_words = _make_hashset(self.mem, _string_hashes(r.pronouns))
         self.c.pronoun_tags = _make_hashset(self.mem, _string_hashes(r.pronoun_tags))
         self.c.pronoun_pos = _make_hashset(self.mem, _pos_ids(r.pronoun_pos))
-        by_word = getattr(r, "pronoun_pos_by_word", None) or {}
+        by_word = r.pronoun_pos_by_word
         word_pos = [_word_pos_key(get_string_id(w), p) for w, tags in by_word.items() for p in _pos_ids(tags)]
         self.c.pronoun_pos_words = _make_hashset(self.mem, _string_hashes([w for w, tags in by_word.items() if tags]))
         self.c.pronoun_word_pos = _make_hashset(self.mem, word_pos)
         self.c.pronoun_any_pos_words = _make_hashset(
             self.mem, _string_hashes([w for w, tags in by_word.items() if not tags]))
-        self.c.untrimmed_words = _make_hashset(self.mem, _string_hashes(getattr(r, "untrimmed_words", None) or []))
+        self.c.untrimmed_words = _make_hashset(self.mem, _string_hashes(r.untrimmed_words))
         self.c.np_head_pos = _make_hashset(self.mem, _pos_ids(r.np_head_pos))
         self.c.np_deps = _make_hashset(self.mem, _string_hashes(r.np_deps))
         self.c.cut_deps = _make_hashset(self.mem, _string_hashes(r.cut_deps))

@@ -52,24 +52,6 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
                 best_scores[j] = score
 
 
-def cluster_ids(const int32_t[::1] best):
-    """Cluster id of every mention from its antecedent link (antecedents come first).
-
-    RETURNS (ndarray): int32 [n]; a mention without antecedent starts its own cluster.
-    """
-    cdef Py_ssize_t n = best.shape[0]
-    out = numpy.empty(n, dtype="int32")
-    cdef int32_t[::1] ids = out
-    cdef Py_ssize_t j
-    with nogil:
-        for j in range(n):
-            if 0 <= best[j] < j:
-                ids[j] = ids[best[j]]
-            else:
-                ids[j] = <int32_t>j
-    return out
-
-
 cdef extern from *:
     """
     #include <stdint.h>
@@ -330,8 +312,8 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
 def cluster_members(const int32_t[::1] best):
     """The clusters of >= 2 mentions, as (members, offsets): cluster k is members[offsets[k]:offsets[k+1]].
 
-    Clusters are ordered by their first mention and list their mentions in ascending order,
-    as sorting `cluster_ids` would give them.
+    A mention joins its antecedent's cluster (antecedents come first); clusters are ordered by
+    their first mention and list their mentions in ascending order.
     """
     cdef Py_ssize_t n = best.shape[0]
     cdef Pool mem = Pool()
@@ -339,7 +321,7 @@ def cluster_members(const int32_t[::1] best):
     cdef int64_t* size = <int64_t*>mem.alloc(max(n, 1), sizeof(int64_t))  # per cluster root, then its slot
     cdef Py_ssize_t j, n_clusters = 0, n_members = 0
     with nogil:
-        for j in range(n):  # as cluster_ids: a mention joins its antecedent's cluster
+        for j in range(n):  # cluster id = its antecedent's, or its own index
             ids[j] = ids[best[j]] if 0 <= best[j] < j else <int32_t>j
             size[ids[j]] += 1
         for j in range(n):

@@ -10,7 +10,7 @@ import numpy
 from spacy.tokens import Doc
 
 from .errors import Errors
-from .featurize import DocFeatures, Featurizer
+from .featurize import Featurizer
 from .features import WordTable, candidate_pairs, mention_features, pair_features
 from .mentions import Mentions
 from .model_io import CorefModel
@@ -88,21 +88,16 @@ class CorefResolver:
 
     def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:
         self.check_tensor(doc)
-        mentions = self.featurizer.mentions(doc)
+        return self._predict_mentions(doc, self.featurizer.mentions(doc), store_scores)
+
+    def _predict_mentions(self, doc: Doc, mentions: Mentions, store_scores: bool) -> Prediction:
+        """Encode the mentions block by block as they are resolved (their features are never all in memory)."""
         tensor = self._tensor(doc)
 
         def encode_block(first, last):
             return self._encode(*mention_features(doc, mentions, tensor, first, last))
 
         return self._resolve(doc, mentions, encode_block, store_scores)
-
-    def predict_features(self, doc: Doc, feats: DocFeatures, store_scores: bool = False) -> Prediction:
-        """Like `predict`, from features already computed (`Featurizer.featurize`)."""
-        def encode_block(first, last):
-            return self._encode(feats.word_hashes[first:last], feats.tensor_feats[first:last],
-                                feats.mention_feats[first:last])
-
-        return self._resolve(doc, feats.mentions, encode_block, store_scores)
 
     def predict_many(self, docs: List[Doc], store_scores: bool = False) -> List[Prediction]:
         """`predict` for several Docs, encoding the mentions of small Docs together.
@@ -140,12 +135,7 @@ class CorefResolver:
             self.check_tensor(doc)
             mentions = self.featurizer.mentions(doc)
             if len(mentions) > MENTION_BLOCK:
-                tensor = self._tensor(doc)
-
-                def encode_block(first, last, doc=doc, mentions=mentions, tensor=tensor):
-                    return self._encode(*mention_features(doc, mentions, tensor, first, last))
-
-                out[i] = self._resolve(doc, mentions, encode_block, store_scores)
+                out[i] = self._predict_mentions(doc, mentions, store_scores)
                 continue
             if n_rows + len(mentions) > MENTION_BLOCK:
                 flush()

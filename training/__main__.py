@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="'none' (the baseline) or a feature group of training.model.FEATURE_GROUPS (repeatable; default all)")
     p.add_argument("--config", default=None)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--cache", default=None)
+    p.add_argument("--cache", default=None, help="feature cache directory shared by the runs (default: OUT/cache)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--no-progress", action="store_true")

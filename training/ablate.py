@@ -26,6 +26,7 @@ def ablate(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], o
     unknown = set(groups) - set(FEATURE_GROUPS) - {BASELINE}
     if unknown:
         raise ValueError(f"unknown feature groups {sorted(unknown)}; known: {sorted(FEATURE_GROUPS)}")
+    cache_dir = cache_dir or out_dir / "cache"  # one feature cache for every run: the inputs are the same
     summary_path = out_dir / "ablation.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     for group in groups:

@@ -1,9 +1,9 @@
 """Evaluation: of cached features (during training) and of the real component (the CLI).
 
-`predict_cached` runs the runtime's own numpy `Scorer` and linking (`best_antecedents`,
-`cluster_ids`) over cached arrays with an exported `CorefModel`, block by block as
-`CorefResolver.predict_features` does, so a dev score during training is the score the
-exported model gets in the component. `evaluate_model` runs the component itself over
+`predict_cached` runs the runtime's own numpy `Scorer`, linking and clustering
+(`best_antecedents`, `cluster_members`) over cached arrays with an exported `CorefModel`, block by
+block as `CorefResolver` does, so a dev score during training is the score the exported model gets
+in the component. `evaluate_model` runs the component itself over
 gold-tokenized documents (predicted mentions) and scores it with `training.metrics`.
 """
 from __future__ import annotations
@@ -17,14 +17,11 @@ import numpy
 
 from neuralcoref.features import WordTable
 from neuralcoref.model_io import CorefModel
-from neuralcoref.resolution import best_antecedents, cluster_ids
+from neuralcoref.resolution import best_antecedents, cluster_members
 from neuralcoref.resolver import MENTION_BLOCK, greedyness_offset
 from neuralcoref.scorer import Scorer
 from training.featurize_corpus import FeatureCache, gold_docs_with_speakers, load_pipeline
 from training.metrics import corpus_scores
-
-METRICS = ("muc", "b3", "ceafe", "lea")
-
 
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
     """Embedding rows of every cached mention's word slots, as the runtime looks them up."""
@@ -34,11 +31,9 @@ def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
 
 def clusters_from_links(antecedents: numpy.ndarray) -> list[list[int]]:
     """Mention-index clusters (>= 2 mentions) from antecedent links, as the resolver builds them."""
-    ids = cluster_ids(antecedents)
-    order = numpy.argsort(ids, kind="stable")
-    boundaries = numpy.flatnonzero(numpy.diff(ids[order])) + 1
-    groups = [g for g in numpy.split(order, boundaries) if len(g) > 1]
-    return sorted((sorted(g.tolist()) for g in groups), key=lambda g: g[0])
+    members, offsets = cluster_members(numpy.ascontiguousarray(antecedents, dtype="int32"))
+    member_list, offset_list = members.tolist(), offsets.tolist()
+    return [member_list[offset_list[k]:offset_list[k + 1]] for k in range(len(offset_list) - 1)]
 
 
 def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, greedyness: float = 0.5,
@@ -191,8 +186,9 @@ def record_scores(model_path: str | Path, name: str, result: dict) -> Path:
 
     path = Path(model_path)
     file = path / MODEL_FILENAME if path.is_dir() else path
-    CorefModel.from_disk(file)  # a clear error for a file that is not a valid model
-    message = msgpack.unpackb(file.read_bytes(), raw=False, strict_map_key=True)
+    data = file.read_bytes()
+    CorefModel.from_bytes(data, path=file)  # a clear error for a file that is not a valid model
+    message = msgpack.unpackb(data, raw=False, strict_map_key=True)
     record = json.loads(json.dumps({k: v for k, v in result.items() if k != "docs"}))  # plain data
     message["meta"].setdefault("scores", {})[name] = record
     file.write_bytes(msgpack.packb(message, use_bin_type=True))

@@ -176,19 +176,12 @@ def test_possessor_values_from_the_lexicon(featurizer):
     assert person[0] == PERSON_CODES["3"] and number[0] == NUMBER_CODES["Plur"]
 
 
-@pytest.fixture(scope="module")
-def fr_coref():
-    nlp = spacy.load("fr_core_news_sm")
-    nlp.add_pipe("neuralcoref")
-    return nlp
+def test_shipped_french_model_is_chosen(fr_nlp):
+    assert fr_nlp.get_pipe("neuralcoref").resolver.model.lang == "fr"
 
 
-def test_shipped_french_model_is_chosen(fr_coref):
-    assert fr_coref.get_pipe("neuralcoref").resolver.model.lang == "fr"
-
-
-def test_end_to_end_resolves_a_pronoun(fr_coref):
-    doc = fr_coref("Marie a un chien. Elle l'adore.")
+def test_end_to_end_resolves_a_pronoun(fr_nlp):
+    doc = fr_nlp("Marie a un chien. Elle l'adore.")
     clusters = [[m.text for m in cluster] for cluster in doc._.coref_clusters]
     assert any("Marie" in cluster and "Elle" in cluster for cluster in clusters), clusters
     assert doc._.coref_resolved.startswith("Marie a un chien. Marie")

@@ -26,13 +26,8 @@ TEXT = ("My sister has a dog. She loves him. I told you that the dog is hers. "
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    return load_english()
-
-
-@pytest.fixture(scope="module")
-def doc(nlp):
-    return nlp(TEXT)
+def doc(en_nlp_base):
+    return en_nlp_base(TEXT)
 
 
 def _resolver(**sizes):
@@ -113,7 +108,7 @@ def test_score_and_link_checks_its_output_size(doc):
                        0.0, 50, 500, False, numpy.full(n, -1, "int32"), numpy.zeros(n, "float32"), *small)
 
 
-def test_span_groups_match_spacy(nlp, random_model_path):
+def test_span_groups_match_spacy(random_model_path):
     nlp = load_english()
     nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
     doc = nlp(TEXT)
@@ -135,7 +130,7 @@ def test_token_grammar_matches_a_per_token_lookup(doc):
         assert list(zip(gender.tolist(), number.tolist(), person.tolist())) == expected
 
 
-def test_getters_match_a_scan(nlp, random_model_path):
+def test_getters_match_a_scan(random_model_path):
     nlp = load_english()
     nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
     doc = nlp(TEXT)

@@ -124,15 +124,25 @@ def get_resolved(doc: Doc) -> str:
     data = _stored(doc)
     if not data.get("clusters"):
         return doc.text
-    form = get_rules(data.get("lang", doc.lang_)).possessive_form if data.get("lang", doc.lang_) else "{}"
+    lang = data.get("lang", doc.lang_)
+    rules = get_rules(lang) if lang else None
+    form = rules.possessive_form if rules else "{}"
+    markers = set(rules.possessive_markers) if rules else set()
+
+    def is_marked(start, end):  # "[Melanie 's]": the mention ends with a possessive marker
+        return end - start > 1 and doc[end - 1].lower_ in markers
+
     replacements = []
     for mentions, main in zip(data["clusters"], data["mains"]):
-        main_span = doc[mentions[main][0]:mentions[main][1]]
+        main_start, main_end = mentions[main]
+        if is_marked(main_start, main_end):
+            main_end -= 1
+        main_text = doc[main_start:main_end].text
         for k, (start, end) in enumerate(mentions):
             if k == main:
                 continue
-            text = main_span.text
-            if end - start == 1 and _is_possessive(doc[start]):
+            text = main_text
+            if (end - start == 1 and _is_possessive(doc[start])) or is_marked(start, end):
                 text = form.format(text)
             replacements.append((start, end, text))
     replacements.sort()

@@ -19,6 +19,7 @@ cdef struct RulesC:
     HashSetC pronoun_word_pos     # _word_pos_key(word, pos) of each allowed pair
     HashSetC pronoun_any_pos_words
     HashSetC untrimmed_words
+    HashSetC possessive_markers
     HashSetC np_head_pos
     HashSetC np_deps
     HashSetC cut_deps

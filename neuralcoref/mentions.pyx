@@ -12,7 +12,7 @@ cimport numpy as cnp
 import numpy
 
 from cymem.cymem cimport Pool
-from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, PUNCT, DET, SPACE
+from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, PUNCT, DET, SPACE, NUM
 from spacy.structs cimport TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
@@ -149,6 +149,7 @@ cdef class MentionExtractor:
         self.c.pronoun_any_pos_words = _make_hashset(
             self.mem, _string_hashes([w for w, tags in by_word.items() if not tags]))
         self.c.untrimmed_words = _make_hashset(self.mem, _string_hashes(r.untrimmed_words))
+        self.c.possessive_markers = _make_hashset(self.mem, _string_hashes(r.possessive_markers))
         self.c.np_head_pos = _make_hashset(self.mem, _pos_ids(r.np_head_pos))
         self.c.np_deps = _make_hashset(self.mem, _string_hashes(r.np_deps))
         self.c.cut_deps = _make_hashset(self.mem, _string_hashes(r.cut_deps))
@@ -247,11 +248,45 @@ cdef int _add(MentionC* out, int count, int start, int end, int head, int mentio
     return count + 1
 
 
+cdef inline bint _is_possessive_marker(const RulesC* r, const TokenC* tokens, int k, int start, int end,
+                                      int n) noexcept nogil:
+    """Whether token k is a possessive marker depending on a token of start..end-1 (a closing
+    quote written like the plural marker "'" is punctuation, not a marker)."""
+    cdef int g
+    if tokens[k].pos == PUNCT or not hashset_contains(&r.possessive_markers, tokens[k].lex.lower):
+        return False
+    g = governor(tokens, k, n)
+    return start <= g < end and g != k
+
+
+cdef inline bint _heads_noun_phrase(const RulesC* r, const TokenC* t) noexcept nogil:
+    """Whether the token heads a noun-phrase mention (its subtree): a noun under a licensing label."""
+    return hashset_contains(&r.np_head_pos, <hash_t>t.pos) and hashset_contains(&r.np_deps, t.dep)
+
+
+cdef bint _np_adds_only_determiners(const RulesC* r, const TokenC* tokens, int head, int start, int end,
+                                    int s_start, int s_end) noexcept nogil:
+    """Whether `head` heads a noun-phrase mention that is start..end-1 with at most determiners or
+    possessives before it (trimmed as `_add_trimmed` trims)."""
+    cdef int np_start, np_end
+    if not _heads_noun_phrase(r, &tokens[head]):
+        return False
+    np_start = max(<int>tokens[head].l_edge, s_start)
+    np_end = min(<int>tokens[head].r_edge + 1, s_end)
+    while np_end > end and _is_trimmed(r, &tokens[np_end - 1]):
+        np_end -= 1
+    while np_start < start and (tokens[np_start].pos == DET or _is_trimmed(r, &tokens[np_start])
+                                or hashset_contains(&r.relaxed_skip_deps, tokens[np_start].dep)):
+        np_start += 1
+    return np_start == start and np_end == end
+
+
 cdef int _add_trimmed(const RulesC* r, const TokenC* tokens, MentionC* out, int count,
-                      int start, int end, int head, int mention_type) noexcept nogil:
+                      int start, int end, int head, int mention_type, int n) noexcept nogil:
     while start < end and start != head and _is_trimmed(r, &tokens[start]):
         start += 1
-    while end > start and end - 1 != head and _is_trimmed(r, &tokens[end - 1]):
+    while end > start and end - 1 != head and _is_trimmed(r, &tokens[end - 1]) \
+            and not _is_possessive_marker(r, tokens, end - 1, start, end - 1, n):
         end -= 1
     if start >= end or head < start or head >= end:
         return count
@@ -294,14 +329,22 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
                     break
             count = _add(out, count, start, i + 1, i, MT_PRONOUN)
             continue
-        # Named entities, from their first token
+        # Named entities, from their first token. Not an entity that its noun phrase only extends by a
+        # determiner ("[the Senate]": "Senate" would be a second mention of one thing, which no
+        # annotation has and which makes exact name matches unreliable), nor one headed by an
+        # adjective or a particle ("the [Greek] state", a tagger's "n't")
         if t.ent_iob == 3 and t.ent_type != 0 and not hashset_contains(&r.excluded_entity_labels, t.ent_type):
             end = i + 1
             while end < s_end and tokens[end].ent_iob == 1:
                 end += 1
-            count = _add_trimmed(r, tokens, out, count, i, end, _span_head(tokens, i, end, n), MT_PROPER)
+            if end < s_end and _is_possessive_marker(r, tokens, end, i, end, n):
+                end += 1  # "[Melanie 's] mom": the entity annotation leaves the marker out
+            g = _span_head(tokens, i, end, n)
+            if (hashset_contains(&r.np_head_pos, <hash_t>tokens[g].pos) or tokens[g].pos == NUM) \
+                    and not _np_adds_only_determiners(r, tokens, g, i, end, s_start, s_end):
+                count = _add_trimmed(r, tokens, out, count, i, end, g, MT_PROPER, n)
         # Noun phrases: the subtree of a noun under a licensing dependency label
-        if hashset_contains(&r.np_head_pos, <hash_t>t.pos) and hashset_contains(&r.np_deps, t.dep):
+        if _heads_noun_phrase(r, t):
             start = max(<int>t.l_edge, s_start)
             end = min(<int>t.r_edge + 1, s_end)
             if start > i:
@@ -321,9 +364,9 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
                     if j < cut:
                         cut = j
             count = _add_trimmed(r, tokens, out, count, start, end, i,
-                                 MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL))
+                                 MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL), n)
             if cut < end:
-                count = _add_trimmed(r, tokens, out, count, start, cut, i, MT_NOMINAL)
+                count = _add_trimmed(r, tokens, out, count, start, cut, i, MT_NOMINAL, n)
     if count == 0:
         return 0
     # Nested: sorted by (start, longest first), a mention is nested when an earlier one reaches past it

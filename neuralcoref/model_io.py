@@ -49,7 +49,8 @@ class CorefModel:
     def check_shapes(self, path) -> None:
         m = self.meta
         shapes = expected_shapes(self.input_width(), PAIR_FEATS_WIDTH, len(self.words) + 2, m["embed_dim"],
-                                 m["encoder_width"], m["single_hidden"], m["pair_hidden"])
+                                 m["encoder_width"], m["single_hidden"], m["pair_hidden"],
+                                 m.get("similarity_width", 0))
         for name, shape in shapes.items():
             found = self.weights.get(name)
             if found is None or tuple(found.shape) != tuple(shape):
@@ -136,13 +137,17 @@ def _check_meta(meta: dict, path) -> None:
             raise ValueError(Errors.E030.format(path=path, reason=f"meta record lacks '{key}'"))
     if not isinstance(meta["lang"], str):
         raise ValueError(Errors.E030.format(path=path, reason="meta 'lang' is not a string"))
-    for key in ("tensor_width", "embed_dim", "encoder_width"):
+    for key in ("tensor_width", "embed_dim", "encoder_width", "similarity_width"):
+        if key not in meta and key == "similarity_width":  # optional: models without the similarity term
+            continue
         if not isinstance(meta[key], int) or isinstance(meta[key], bool):
             raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not an integer"))
     for key in ("single_hidden", "pair_hidden"):
         sizes = meta[key]
         if not isinstance(sizes, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
             raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not a list of integers"))
+    if meta.get("similarity_width", 0) < 0:
+        raise ValueError(Errors.E030.format(path=path, reason="meta 'similarity_width' is negative"))
     if not meta["pair_hidden"]:
         raise ValueError(Errors.E030.format(path=path, reason="meta 'pair_hidden' is empty (the pair net needs a layer)"))
 
@@ -158,9 +163,11 @@ def shipped_model_path(lang: str) -> Path:
     return path
 
 
-def base_meta(lang: str, tensor_width: int, embed_dim: int, encoder_width: int, single_hidden, pair_hidden) -> dict:
+def base_meta(lang: str, tensor_width: int, embed_dim: int, encoder_width: int, single_hidden, pair_hidden,
+              similarity_width: int = 0) -> dict:
     """The sizes and layout part of a meta record; the trainer adds data, pipeline and scores."""
     return {
+        "similarity_width": similarity_width,
         "lang": lang, "layout_version": FEATURE_LAYOUT_VERSION, "tensor_width": tensor_width,
         "embed_dim": embed_dim, "encoder_width": encoder_width, "single_hidden": list(single_hidden),
         "pair_hidden": list(pair_hidden), "mention_feats_width": MENTION_FEATS_WIDTH,

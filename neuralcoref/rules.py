@@ -48,6 +48,9 @@ class RuleSet:
     #: lowercase words never trimmed although their label is in trim_deps: a preposition fused with
     #: an article belongs to the mention (French "du", "au"; German "im", "zum")
     untrimmed_words: List[str] = field(default_factory=list)
+    #: lowercase possessive markers that stay at the end of the mention they depend on, as OntoNotes
+    #: annotates them ("[John 's] dog"; English "'s"); every other trailing case marker is trimmed
+    possessive_markers: List[str] = field(default_factory=list)
     #: dependents skipped by the relaxed string match (determiners, possessives)
     relaxed_skip_deps: List[str] = field(default_factory=lambda: ["det", "poss", "predet"])
     #: dependency labels of expletives ("it rains"): never mentions

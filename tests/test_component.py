@@ -233,3 +233,21 @@ def test_scorer_style_metrics(make_nlp):
     reference.spans["coref_clusters_1"] = [reference[0:2], reference[6:7]]
     scores = nlp.evaluate([Example(predicted, reference)])
     assert 0.0 <= scores["coref_f"] < 1.0
+
+
+def test_resolved_text_with_possessive_mentions():
+    """Mentions keep their possessive marker ("[Melanie 's] mom", OntoNotes): the resolved text
+    writes the main mention without it, and with the language's possessive form where one was."""
+    from neuralcoref.component import DATA_KEY
+
+    nlp = spacy.blank("en")
+    doc = nlp("Melanie's mom called. She said Melanie's dog and her cat were sick.")
+    words = [t.text for t in doc]
+    assert words[:3] == ["Melanie", "'s", "mom"] and words[7:10] == ["Melanie", "'s", "dog"]
+    she, her = words.index("She"), words.index("her")
+    doc[her].tag_ = "PRP$"  # what a tagger says of a possessive "her" (the blank pipeline has none)
+    # cluster 1: [Melanie 's] ... [Melanie 's] ... her (main: the first, possessive-marked)
+    # cluster 2: [Melanie 's mom] ... She
+    doc.user_data[DATA_KEY] = {"lang": "en", "clusters": [[(0, 2), (7, 9), (her, her + 1)], [(0, 3), (she, she + 1)]],
+                               "mains": [0, 0]}
+    assert doc._.coref_resolved == "Melanie's mom called. Melanie's mom said Melanie's dog and Melanie's cat were sick."

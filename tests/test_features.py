@@ -138,3 +138,24 @@ def test_word_table_rows():
     assert table.lookup(hashes).tolist() == [[0, 2, 3, 1]]
     table.add_alias("kitten", 3)
     assert table.lookup(numpy.array([[get_string_id("kitten")]], dtype="uint64")).tolist() == [[3]]
+
+
+def test_far_candidates_for_first_and_second_person_of_one_speaker(featurizer):
+    # I ran . cat1 ran . ... I ran . (speaker A) then I ran . we ran . he ran . (speaker B)
+    subjects = ["I"] + [f"cat{k}" for k in range(1, 8)] + ["I", "I", "we", "he", "he"]
+    words = [w for s in subjects for w in (s, "ran", ".")]
+    n = len(words)
+    pronoun = {"I": ("PRP", "Person=1|Number=Sing"), "we": ("PRP", "Person=1|Number=Plur"),
+               "he": ("PRP", "Person=3|Number=Sing")}
+    doc = Doc(VOCAB, words=words, heads=[i + 1 if i % 3 == 0 else i - (i % 3 == 2) for i in range(n)],
+              deps=["nsubj", "ROOT", "punct"] * len(subjects),
+              pos=[p for s in subjects for p in ("PRON" if s in pronoun else "NOUN", "VERB", "PUNCT")],
+              tags=[t for s in subjects for t in (pronoun.get(s, ("NN",))[0], "VBD", ".")],
+              morphs=[m for s in subjects for m in (pronoun.get(s, ("", ""))[1], "", "")],
+              sent_starts=[i % 3 == 0 for i in range(n)])
+    set_speakers(doc, utterances=[(0, 27, "A"), (27, n, "B")])
+    feats = featurizer.featurize(doc)
+    ant, ment = featurizer.pairs(feats, 0, len(feats), 2, 500, False)
+    far = {(a, m) for a, m in zip(ant.tolist(), ment.tolist()) if m - a > 2}
+    # "I" (A) 0 -> "I" (A) 8: same person, number and speaker; not "I" (B) 9, not "we", never "he"
+    assert far == {(0, 8)}

@@ -80,10 +80,24 @@ def test_entities_coordination_and_possessive_case(featurizer):
         ents=["B-PERSON", "O", "B-PERSON", "O", "B-ORG", "O", "O", "O"],
     )
     mentions = featurizer.mentions(doc)
-    assert spans(doc, mentions) == ["John", "John and Mary", "Mary", "Apple", "Apple 's CEO"]
+    # the possessor keeps its marker, as OntoNotes annotates it ("[Apple 's] CEO"): the entity span
+    # (which leaves it out) is extended and gives the same mention as the noun phrase
+    assert spans(doc, mentions) == ["John", "John and Mary", "Mary", "Apple 's", "Apple 's CEO"]
     types = dict(zip(spans(doc, mentions), mentions.columns()["mention_type"].tolist()))
     assert types["John and Mary"] == MT_LIST
-    assert types["John"] == MT_PROPER and types["Apple 's CEO"] == MT_NOMINAL
+    assert types["John"] == MT_PROPER and types["Apple 's"] == MT_PROPER and types["Apple 's CEO"] == MT_NOMINAL
+    assert mentions.columns()["head"].tolist()[3] == 4
+
+
+def test_plural_possessive_marker_kept_closing_quote_trimmed(featurizer):
+    # the parents ' house was ' the boss ' .
+    doc = make_doc(
+        words=["the", "parents", "'", "house", "was", "'", "the", "boss", "'", "."],
+        heads=[1, 3, 1, 4, 4, 7, 7, 4, 7, 4],
+        deps=["det", "poss", "case", "nsubj", "ROOT", "punct", "det", "attr", "punct", "punct"],
+        pos=["DET", "NOUN", "PART", "NOUN", "AUX", "PUNCT", "DET", "NOUN", "PUNCT", "PUNCT"],
+    )
+    assert spans(doc, featurizer.mentions(doc)) == ["the parents '", "the parents ' house", "the boss"]
 
 
 def test_excluded_entities_and_expletives_are_not_mentions(featurizer):
@@ -134,3 +148,20 @@ def test_extractor_pickles(featurizer):
     clone = pickle.loads(pickle.dumps(featurizer))
     doc = sister_doc()
     assert clone.mentions(doc).spans() == featurizer.mentions(doc).spans()
+
+
+def test_entity_inside_its_noun_phrase_is_one_mention(featurizer):
+    # the Senate met the Greek state of Paris in spring . The entity "Senate" that its noun phrase only
+    # extends by "the" is one mention, the NORP adjective "Greek" is none, and an entity that is only
+    # part of its phrase ("Paris" in "Paris in spring") stays a mention of its own
+    doc = make_doc(
+        words=["the", "Senate", "met", "the", "Greek", "state", "of", "Paris", "in", "spring", "."],
+        heads=[1, 2, 2, 5, 5, 2, 5, 6, 7, 8, 2],
+        deps=["det", "nsubj", "ROOT", "det", "amod", "dobj", "prep", "pobj", "prep", "pobj", "punct"],
+        pos=["DET", "PROPN", "VERB", "DET", "ADJ", "NOUN", "ADP", "PROPN", "ADP", "NOUN", "PUNCT"],
+        ents=["O", "B-ORG", "O", "O", "B-NORP", "O", "O", "B-GPE", "O", "O", "O"],
+    )
+    found = spans(doc, featurizer.mentions(doc))
+    assert "Senate" not in found and "the Senate" in found
+    assert "Greek" not in found and "the Greek state of Paris in spring" in found
+    assert "Paris" in found and "Paris in spring" in found

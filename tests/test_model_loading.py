@@ -255,6 +255,9 @@ STRUCTURAL = {
     "pair-hidden-not-list": (lambda m: m["meta"].__setitem__("pair_hidden", 16), "E030"),
     "format-version-not-int": (lambda m: m.__setitem__("format_version", "1"), "E031"),
     "negative-embed-dim": (lambda m: m["meta"].__setitem__("embed_dim", -16), "E034"),
+    "similarity-width-not-int": (lambda m: m["meta"].__setitem__("similarity_width", "8"), "E030"),
+    "similarity-width-negative": (lambda m: m["meta"].__setitem__("similarity_width", -8), "E030"),
+    "similarity-weights-missing": (lambda m: m["meta"].__setitem__("similarity_width", 8), "E034"),
 }
 
 

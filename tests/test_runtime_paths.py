@@ -49,6 +49,34 @@ def test_fused_scorer_matches_numpy_path(doc):
     numpy.testing.assert_array_equal(numpy.concatenate(fast.clusters), fast.cluster_members)
 
 
+def test_similarity_term_runs_through_the_numpy_path(doc):
+    """A model with the similarity term (meta similarity_width > 0) is scored by the numpy path; its
+    pair scores are the numpy formula's, and the term changes them (it is not a silent no-op)."""
+    resolver = _resolver(embed_dim=8, encoder_width=32, single_hidden=(16,), pair_hidden=(16,), similarity_width=6)
+    assert resolver.scorer.fused_pair_weights() is None and resolver.scorer.similarity_width == 6
+    prediction = resolver.predict(doc, store_scores=True)
+    assert len(prediction.pairs["ant"]) > 0
+    weights = resolver.scorer.weights
+    encoded = resolver.scorer.encode(*_encoder_inputs(resolver, doc))
+    ant, ment = prediction.pairs["ant"], prediction.pairs["ment"]
+    similarity = ((encoded[ant] @ weights["pair.sim_ant.W"].T) * (encoded[ment] @ weights["pair.sim_ment.W"].T)
+                  @ weights["pair.sim.W"].T)
+    assert numpy.abs(similarity).max() > 1e-3
+    feats = pair_features(doc, resolver.featurizer.mentions(doc), ant, ment, resolver.featurizer.pair_rules)
+    h = numpy.maximum(encoded[ant] @ weights["pair.ant.W"].T + encoded[ment] @ weights["pair.ment.W"].T
+                      + feats @ weights["pair.feat.W"].T + weights["pair.0.b"] + similarity, 0)
+    expected = h @ weights["pair.out.W"][0] + weights["pair.out.b"][0]
+    numpy.testing.assert_allclose(prediction.pairs["score"], expected, rtol=1e-4, atol=1e-4)
+
+
+def _encoder_inputs(resolver, doc):
+    from neuralcoref.features import mention_features
+
+    mentions = resolver.featurizer.mentions(doc)
+    word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, resolver._tensor(doc))
+    return resolver.word_table.lookup(word_hashes), tensor_feats, mention_feats
+
+
 def test_multi_layer_pair_net_runs(doc):
     prediction = _resolver(embed_dim=8, encoder_width=32, single_hidden=(16, 8), pair_hidden=(16, 8)).predict(doc)
     assert len(prediction.starts) > 0 and prediction.pairs is None

@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
     p.add_argument("--pipeline", default=None)
     p.add_argument("--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)")
+    p.add_argument("--strip-possessive", action="store_true",
+                   help="score mentions without a trailing possessive marker (LitBank leaves \"'s\" out of mentions)")
     p.add_argument("--per-genre", action="store_true", help="also score each genre (GoldDoc.genre)")
     p.add_argument("--greedyness", type=float, default=0.5)
     p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
@@ -105,6 +107,7 @@ def main(argv=None) -> int:
 
         result = evaluate_model(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
                                 blacklist=args.blacklist, drop_gold_singletons=args.drop_gold_singletons,
+                                strip_possessive=args.strip_possessive,
                                 per_genre=args.per_genre, progress=not args.no_progress)
         print(format_table(result))
         print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")

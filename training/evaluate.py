@@ -19,6 +19,7 @@ from neuralcoref.features import WordTable
 from neuralcoref.model_io import CorefModel
 from neuralcoref.resolution import best_antecedents, cluster_members
 from neuralcoref.resolver import MENTION_BLOCK, greedyness_offset
+from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
 from training.featurize_corpus import FeatureCache, gold_docs_with_speakers, load_pipeline
 from training.metrics import corpus_scores
@@ -101,11 +102,14 @@ def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = T
 
 def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: str | None = None,
                    greedyness: float = 0.5, blacklist: bool = True, drop_gold_singletons: bool = False,
-                   per_genre: bool = False, batch_size: int = 32, progress: bool = True) -> dict:
+                   per_genre: bool = False, batch_size: int = 32, progress: bool = True,
+                   strip_possessive: bool = False) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
-    Mentions are the component's own (predicted). RETURNS (dict): "overall" scores, "genres"
-    (genre -> scores, if per_genre), "n_docs", "seconds", "settings".
+    Mentions are the component's own (predicted). `strip_possessive` scores them without a trailing
+    possessive marker ("Melanie 's" -> "Melanie"), for corpora whose guidelines leave it out (LitBank;
+    the component follows OntoNotes). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
+    per_genre), "n_docs", "seconds", "settings".
     """
     from training.corpus import read_corpus
 
@@ -119,9 +123,10 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
         from tqdm import tqdm
 
         docs = tqdm(docs, total=len(golds), desc="evaluate", unit="doc")
+    markers = set(get_rules(nlp.lang).possessive_markers) if strip_possessive else set()
     triples, genres = [], []
     for k, (gold, doc) in enumerate(zip(golds, docs)):
-        predicted = [[(m.start, m.end) for m in cluster.mentions] for cluster in doc._.coref_clusters or []]
+        predicted = [[scored_span(m, markers) for m in cluster.mentions] for cluster in doc._.coref_clusters or []]
         triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
         genres.append(gold.genre or "-")
     seconds = time.time() - start
@@ -129,7 +134,8 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
               "n_tokens": sum(len(g.words) for g in golds), "seconds": round(seconds, 1),
               "settings": {"model": str(model_dir), "data": [str(p) for p in data],
                            "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}", "greedyness": greedyness,
-                           "blacklist": blacklist, "drop_gold_singletons": drop_gold_singletons}}
+                           "blacklist": blacklist, "drop_gold_singletons": drop_gold_singletons,
+                           "strip_possessive": strip_possessive}}
     if per_genre:
         result["genres"] = {}
         for genre in sorted(set(genres)):
@@ -137,6 +143,14 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
             result["genres"][genre] = corpus_scores(subset, drop_gold_singletons=drop_gold_singletons)
             result["genres"][genre]["n_docs"] = len(subset)
     return result
+
+
+def scored_span(mention, possessive_markers=frozenset()) -> tuple[int, int]:
+    """(start, end) of a predicted mention as scored: without a trailing possessive marker when
+    `possessive_markers` are given ("Melanie 's" -> "Melanie", for LitBank's guidelines)."""
+    if len(mention) > 1 and mention[-1].lower_ in possessive_markers:
+        return mention.start, mention.end - 1
+    return mention.start, mention.end
 
 
 def format_table(result: dict) -> str:

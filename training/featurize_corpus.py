@@ -48,14 +48,15 @@ MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feat
                   "mention_type")
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
 #: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
-#: coordination, relative clauses, quotes, speakers): its features fingerprint the featurizer
+#: coordination, relative clauses, quotes, speakers, far first-person pronouns): its features fingerprint the featurizer
 FINGERPRINT_TEXT = (
     "Marie Curie , the physicist who discovered polonium , was born in Warsaw in 1867 . "
     "She and her husband Pierre moved to Paris , where they worked together . "
     "\" I will not give up , \" Curie told her sister Bronya . "
     "Their daughter Irène later won the prize herself ; it was the family 's second Nobel Prize . "
     "The lab , which the university built for them , still stands . You can visit it today . "
-    "Nobody knows what they would think of us now , but we remember them and their work ."
+    "Nobody knows what they would think of us now , but we remember them and their work . "
+    "I told them so , and I agree ."
 )
 
 
@@ -71,7 +72,8 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
     speakers = ["A"] * (len(words) // 2) + ["B"] * (len(words) - len(words) // 2)
     gold = GoldDoc("fingerprint", words, [True] * len(words), [False] * len(words), speakers, [], None, "")
     doc = next(gold_docs_with_speakers([gold], nlp))
-    arrays = featurize_doc(doc, gold, Featurizer(get_rules(lang)), 50, 500)
+    # max_dist 1: every other candidate comes from the far-match rules, so changing them changes the hash
+    arrays = featurize_doc(doc, gold, Featurizer(get_rules(lang)), 1, 500)
     digest = hashlib.sha1()
     for name in sorted(arrays):
         array = arrays[name]
@@ -143,7 +145,17 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
     feats = featurizer.featurize(doc)
     n = len(feats)
     cluster_of = gold_mention_clusters(gold)
-    gold_cluster = numpy.array([cluster_of.get((s, e), -1) for s, e in zip(feats.starts.tolist(), feats.ends.tolist())],
+    markers = set(featurizer.rules.possessive_markers)
+
+    def gold_cluster_of(s, e):
+        """The span's gold cluster; a mention ending with a possessive marker ("Melanie 's") also matches
+        a gold span without it, for corpora whose guidelines leave the marker out (LitBank)."""
+        found = cluster_of.get((s, e), -1)
+        if found < 0 and e - s > 1 and doc[e - 1].lower_ in markers:
+            found = cluster_of.get((s, e - 1), -1)
+        return found
+
+    gold_cluster = numpy.array([gold_cluster_of(s, e) for s, e in zip(feats.starts.tolist(), feats.ends.tolist())],
                                dtype="int32").reshape(n)
     columns = feats.mentions.columns()
     ant, ment = featurizer.pairs(feats, 0, n, max_dist, max_dist_match, blacklist=False)

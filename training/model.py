@@ -3,7 +3,8 @@
     x      = [embed[word_rows] flattened, tensor_feats, mention_feats]
     e      = dropout(relu(enc(x)))
     single = MLP_single(e)                                   "no antecedent" score
-    h      = relu(pair_ant(e_ant) + pair_ment(e_ment) + pair_feat(pair_feats) + pair_b)
+    h      = relu(pair_ant(e_ant) + pair_ment(e_ment) + pair_feat(pair_feats) + pair_b
+                  + pair_sim(sim_ant(e_ant) * sim_ment(e_ment)))      (similarity_width > 0)
     pair   = pair_out(MLP_tail(h))
 
 `export_weights` gives the runtime's weight names ("embed", "enc.W", "single.0.W",
@@ -64,12 +65,13 @@ class CorefScorer(nn.Module):
 
     def __init__(self, n_words: int, tensor_width: int = 96, embed_dim: int = 50, encoder_width: int = 256,
                  single_hidden: Sequence[int] = (128,), pair_hidden: Sequence[int] = (128,), dropout: float = 0.3,
-                 zero_groups: Sequence[str] = ()):
+                 zero_groups: Sequence[str] = (), similarity_width: int = 0):
         super().__init__()
         if not pair_hidden:
             raise ValueError("pair_hidden needs at least one layer")
         self.sizes = {"tensor_width": tensor_width, "embed_dim": embed_dim, "encoder_width": encoder_width,
-                      "single_hidden": list(single_hidden), "pair_hidden": list(pair_hidden)}
+                      "single_hidden": list(single_hidden), "pair_hidden": list(pair_hidden),
+                      "similarity_width": int(similarity_width)}
         self.n_words = n_words
         self.input_width = embed_dim * N_WORD_SLOTS + tensor_width * N_TENSOR_SLOTS + MENTION_FEATS_WIDTH
         self.embed = nn.Embedding(n_words, embed_dim, padding_idx=0)
@@ -81,6 +83,11 @@ class CorefScorer(nn.Module):
         self.pair_ment = nn.Linear(encoder_width, first, bias=False)
         self.pair_feat = nn.Linear(PAIR_FEATS_WIDTH, first, bias=False)
         self.pair_b = nn.Parameter(torch.zeros(first))
+        self.sim_ant = self.sim_ment = self.pair_sim = None
+        if similarity_width:
+            self.sim_ant = nn.Linear(encoder_width, similarity_width, bias=False)
+            self.sim_ment = nn.Linear(encoder_width, similarity_width, bias=False)
+            self.pair_sim = nn.Linear(similarity_width, first, bias=False)
         self.pair_hidden = nn.ModuleList(nn.Linear(pair_hidden[k - 1], pair_hidden[k])
                                          for k in range(1, len(pair_hidden)))
         self.pair_out = nn.Linear(pair_hidden[-1], 1)
@@ -136,9 +143,14 @@ class CorefScorer(nn.Module):
         mask = (torch.rand(shape, device=h.device) >= p).to(h.dtype) / (1.0 - p)
         return h * mask
 
-    def pair_scores(self, as_antecedent: torch.Tensor, as_mention: torch.Tensor, pair_feats: torch.Tensor):
-        """Pair scores from the projected halves (broadcastable shapes [..., first]) and pair features."""
-        h = torch.relu(as_antecedent + as_mention + self.pair_feat(pair_feats * self.pair_mask) + self.pair_b)
+    def pair_scores(self, as_antecedent: torch.Tensor, as_mention: torch.Tensor, pair_feats: torch.Tensor,
+                    sim_antecedent: torch.Tensor | None = None, sim_mention: torch.Tensor | None = None):
+        """Pair scores from the projected halves (broadcastable shapes [..., first]) and pair features;
+        with a similarity term, also the similarity projections (broadcastable [..., similarity_width])."""
+        h = as_antecedent + as_mention + self.pair_feat(pair_feats * self.pair_mask) + self.pair_b
+        if self.pair_sim is not None:
+            h = h + self.pair_sim(sim_antecedent * sim_mention)
+        h = torch.relu(h)
         h = self._pair_dropout(h)
         for layer in self.pair_hidden:
             h = self._pair_dropout(torch.relu(layer(h)))
@@ -155,7 +167,11 @@ class CorefScorer(nn.Module):
         # index_select: its backward is index_add_, much faster on CPU than advanced indexing's
         as_ant = torch.index_select(self.pair_ant(encoded), 0, ant.reshape(-1)).reshape(*ant.shape, -1)
         as_ment = self.pair_ment(encoded[ment])[:, None, :]
-        pair = self.pair_scores(as_ant, as_ment, pair_feats)
+        sim_ant = sim_ment = None
+        if self.pair_sim is not None:
+            sim_ant = torch.index_select(self.sim_ant(encoded), 0, ant.reshape(-1)).reshape(*ant.shape, -1)
+            sim_ment = self.sim_ment(encoded[ment])[:, None, :]
+        pair = self.pair_scores(as_ant, as_ment, pair_feats, sim_ant, sim_ment)
         pair = pair.masked_fill(~mask, float("-inf"))
         return torch.cat([single[:, None], pair], dim=1)
 
@@ -182,6 +198,10 @@ class CorefScorer(nn.Module):
         weights["pair.ment.W"] = np(self.pair_ment.weight)
         weights["pair.feat.W"] = np(self.pair_feat.weight) * self.pair_mask.cpu().numpy()[None, :]
         weights["pair.0.b"] = np(self.pair_b)
+        if self.pair_sim is not None:
+            weights["pair.sim_ant.W"] = np(self.sim_ant.weight)
+            weights["pair.sim_ment.W"] = np(self.sim_ment.weight)
+            weights["pair.sim.W"] = np(self.pair_sim.weight)
         for k, layer in enumerate(self.pair_hidden, start=1):
             weights[f"pair.{k}.W"], weights[f"pair.{k}.b"] = np(layer.weight), np(layer.bias)
         weights["pair.out.W"], weights["pair.out.b"] = np(self.pair_out.weight), np(self.pair_out.bias)
@@ -206,6 +226,10 @@ class CorefScorer(nn.Module):
         put(self.pair_ment.weight, "pair.ment.W")
         put(self.pair_feat.weight, "pair.feat.W")
         put(self.pair_b, "pair.0.b")
+        if self.pair_sim is not None:
+            put(self.sim_ant.weight, "pair.sim_ant.W")
+            put(self.sim_ment.weight, "pair.sim_ment.W")
+            put(self.pair_sim.weight, "pair.sim.W")
         for k, layer in enumerate(self.pair_hidden, start=1):
             put(layer.weight, f"pair.{k}.W")
             put(layer.bias, f"pair.{k}.b")

@@ -218,7 +218,7 @@ def export_model(model: CorefScorer, words: list, cfg: dict, pipeline: dict | No
     """The runtime model (CorefModel) of the current weights; the embedding may be stored float16."""
     s = model.sizes
     meta = base_meta(cfg["data"]["lang"], s["tensor_width"], s["embed_dim"], s["encoder_width"], s["single_hidden"],
-                     s["pair_hidden"])
+                     s["pair_hidden"], s["similarity_width"])
     meta["pipeline"] = pipeline or {}
     meta["spacy_version"] = spacy.__version__
     meta["training"] = training or {}
@@ -253,12 +253,17 @@ class Trainer:
         self.model = CorefScorer(len(self.words) + 2, tensor_width=train.meta["tensor_width"],
                                  embed_dim=m["embed_dim"], encoder_width=m["encoder_width"],
                                  single_hidden=m["single_hidden"], pair_hidden=m["pair_hidden"],
-                                 dropout=m["dropout"], zero_groups=m.get("zero_groups") or []).to(self.device)
+                                 dropout=m["dropout"], zero_groups=m.get("zero_groups") or [],
+                                 similarity_width=int(m.get("similarity_width") or 0)).to(self.device)
         self.train_rows = word_rows_for(train, self.words)
         self.dev_rows = {name: word_rows_for(cache, self.words) for name, cache in devs.items()}
         self.batcher = Batcher(train, self.train_rows, int(t["max_pairs"]), seed=self.seed)
         self.schedule = schedule_from_config(cfg)
         self.optimizer = self._optimizer()
+        # an exponential moving average of the weights is what gets evaluated and exported (0: off):
+        # it smooths the epoch-to-epoch noise of the dev score on small corpora
+        self.ema_decay = float(t.get("ema_decay") or 0.0)
+        self.ema = self._new_ema()
         self.epoch = 0
         self.stage_best = None
         self.best = {"score": float("-inf"), "state": None, "epoch": None, "stage": None, "dev": None}
@@ -274,6 +279,23 @@ class Trainer:
         except (RuntimeError, TypeError):
             return torch.optim.Adam(self.model.parameters(), lr=float(stage["lr"]),
                                     weight_decay=float(stage["weight_decay"]))
+
+    def _new_ema(self):
+        if not self.ema_decay:
+            return None
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        return AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay), use_buffers=False)
+
+    @property
+    def evaluated_model(self) -> CorefScorer:
+        """The weights that are evaluated, kept and exported: the moving average, else the model."""
+        return self.ema.module if self.ema is not None else self.model
+
+    def _set_weights(self, state: dict) -> None:
+        """Load evaluated weights into the model (and restart the average from them)."""
+        self.model.load_state_dict(state)
+        self.ema = self._new_ema()
 
     # -- one epoch ------------------------------------------------------------------------------------------
     def train_epoch(self) -> dict:
@@ -305,6 +327,8 @@ class Trainer:
             if clip:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
             self.optimizer.step()
+            if self.ema is not None:
+                self.ema.update_parameters(self.model)
             total += loss.item() * len(batch.ment)
             n_mentions += len(batch.ment)
             n_batches += 1
@@ -313,6 +337,9 @@ class Trainer:
                 bar.set_postfix(loss=f"{total / max(n_mentions, 1):.4f}")
         if bar is not None:
             bar.close()
+        decay = float(self.cfg["stages"][self.schedule.name].get("lr_decay", 1.0))
+        for group in self.optimizer.param_groups:  # per-epoch exponential decay of the stage's rate
+            group["lr"] *= decay
         return {"loss": total / max(n_mentions, 1), "batches": n_batches, "mentions": n_mentions}
 
     # -- evaluation --------------------------------------------------------------------------------------
@@ -325,11 +352,11 @@ class Trainer:
                     "mention_recall": {"train": round(self.train_cache.meta["mention_recall"], 2),
                                        **{n: round(c.meta["mention_recall"], 2) for n, c in self.devs.items()}},
                     "config": self.cfg}
-        return export_model(self.model, self.words, self.cfg, self.pipeline, training, scores)
+        return export_model(self.evaluated_model, self.words, self.cfg, self.pipeline, training, scores)
 
     def evaluate(self) -> dict:
         """Dev scores of the current weights, through the exported model and the runtime's linking."""
-        self.model.eval()
+        self.evaluated_model.eval()
         t = self.cfg["training"]
         model = self.exported()
         out = {}
@@ -349,6 +376,7 @@ class Trainer:
     # -- checkpoints -----------------------------------------------------------------------------------------
     def state(self) -> dict:
         return {"epoch": self.epoch, "model": self.model.state_dict(),
+                "ema": self.ema.state_dict() if self.ema is not None else None,
                 "optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
                 "schedule": self.schedule.state_dict(), "stage_best": self.stage_best, "best": self.best,
                 "words": self.words, "seconds": self.seconds, "config": self.cfg}
@@ -364,6 +392,8 @@ class Trainer:
         if state["words"] != self.words:
             raise ValueError(f"{path}: the checkpoint's vocabulary differs from this training data's")
         self.model.load_state_dict(state["model"])
+        if self.ema is not None and state.get("ema") is not None:
+            self.ema.load_state_dict(state["ema"])
         self.schedule.load_state_dict(state["schedule"])
         self.optimizer = self._optimizer()
         if state["optimizer"] is not None and self.optimizer is not None:
@@ -395,9 +425,9 @@ class Trainer:
             self.epoch += 1
             self.seconds += time.time() - start
             if improved:
-                self.stage_best = copy.deepcopy(self.model.state_dict())
+                self.stage_best = copy.deepcopy(self.evaluated_model.state_dict())
             if score > self.best["score"]:
-                self.best = {"score": score, "state": copy.deepcopy(self.model.state_dict()), "epoch": self.epoch,
+                self.best = {"score": score, "state": copy.deepcopy(self.evaluated_model.state_dict()), "epoch": self.epoch,
                              "stage": stage, "dev": dev}
             record = {"epoch": self.epoch, "stage": stage, "stage_epoch": self.schedule.epochs[stage], **stats,
                       "train_seconds": round(train_seconds, 1), "seconds": round(time.time() - start, 1),
@@ -410,7 +440,7 @@ class Trainer:
                   f"({train_seconds:.1f} s train, {record['seconds']} s total){' *' if improved else ''}", flush=True)
             if ended:
                 if self.stage_best is not None:
-                    self.model.load_state_dict(self.stage_best)
+                    self._set_weights(self.stage_best)
                 self.stage_best = None
                 self.optimizer = self._optimizer()
                 if not self.schedule.done:
@@ -418,7 +448,7 @@ class Trainer:
                           f"next: {self.schedule.name}", flush=True)
             self.save_checkpoint()
         if self.best["state"] is not None:
-            self.model.load_state_dict(self.best["state"])
+            self._set_weights(self.best["state"])
         return self.exported(scores={"dev": self.best["dev"] or {}, "select": self.best["score"]})
 
 

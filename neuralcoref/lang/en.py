@@ -49,6 +49,7 @@ RULES = register_rules(
         ],
         cut_deps=["conj", "cc", "appos"],
         trim_deps=["case", "punct", "cc", "prep"],
+        possessive_markers=["'s", "’s", "'", "’"],
         relaxed_skip_deps=["det", "poss", "predet"],
         expletive_deps=["expl"],
         subject_deps=["nsubj", "nsubjpass", "csubj", "csubjpass", "agent"],

@@ -41,9 +41,10 @@ def torch_scores(model, rows, tensor, dense, ant, ment, pair_feats):
     with torch.no_grad():
         encoded = model.encode(torch.from_numpy(rows.astype("int64")), torch.from_numpy(tensor), torch.from_numpy(dense))
         single = model.single_scores(encoded).numpy()
-        pair = model.pair_scores(model.pair_ant(encoded)[torch.from_numpy(ant.astype("int64"))],
-                                 model.pair_ment(encoded)[torch.from_numpy(ment.astype("int64"))],
-                                 torch.from_numpy(pair_feats)).numpy()
+        a, m = torch.from_numpy(ant.astype("int64")), torch.from_numpy(ment.astype("int64"))
+        sims = (model.sim_ant(encoded)[a], model.sim_ment(encoded)[m]) if model.pair_sim is not None else ()
+        pair = model.pair_scores(model.pair_ant(encoded)[a], model.pair_ment(encoded)[m], torch.from_numpy(pair_feats),
+                                 *sims).numpy()
     return single, pair
 
 
@@ -54,11 +55,12 @@ def numpy_scores(weights, rows, tensor, dense, ant, ment, pair_feats):
     return scorer.single_scores(encoded), scorer.pair_scores(as_ant, as_ment, ant, ment, pair_feats)
 
 
-@pytest.mark.parametrize("single_hidden,pair_hidden", [([16], [16]), ([16, 8], [16, 12, 8]), ([], [8])])
-def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden):
+@pytest.mark.parametrize("single_hidden,pair_hidden,similarity_width",
+                         [([16], [16], 0), ([16, 8], [16, 12, 8], 0), ([], [8], 0), ([16], [16], 6), ([8], [16, 8], 4)])
+def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden, similarity_width):
     torch.manual_seed(0)
     model = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=24, single_hidden=single_hidden,
-                        pair_hidden=pair_hidden, dropout=0.5)
+                        pair_hidden=pair_hidden, dropout=0.5, similarity_width=similarity_width)
     with torch.no_grad():  # non-zero biases, so a missing bias would show
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.1)
@@ -72,10 +74,13 @@ def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden):
     numpy.testing.assert_allclose(pair, expected_pair, atol=1e-4)
 
 
-def test_load_weights_inverts_export():
+@pytest.mark.parametrize("similarity_width", [0, 3])
+def test_load_weights_inverts_export(similarity_width):
     torch.manual_seed(1)
-    model = CorefScorer(10, tensor_width=4, embed_dim=3, encoder_width=8, single_hidden=[4], pair_hidden=[4, 4])
-    other = CorefScorer(10, tensor_width=4, embed_dim=3, encoder_width=8, single_hidden=[4], pair_hidden=[4, 4])
+    sizes = dict(tensor_width=4, embed_dim=3, encoder_width=8, single_hidden=[4], pair_hidden=[4, 4],
+                 similarity_width=similarity_width)
+    model = CorefScorer(10, **sizes)
+    other = CorefScorer(10, **sizes)
     other.load_weights(model.export_weights())
     for name, value in model.export_weights().items():
         numpy.testing.assert_array_equal(other.export_weights()[name], value)

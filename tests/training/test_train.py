@@ -29,6 +29,7 @@ SMALL = {
     "training.stages": ["allpairs", "toppairs", "ranking"],  # the whole schedule (en.cfg ships ranking only)
     "stages.allpairs.max_epochs": 5, "stages.allpairs.patience": 10,
     "stages.toppairs.max_epochs": 2, "stages.ranking.max_epochs": 2,
+    "training.ema_decay": 0.0,  # a few dozen steps: an average over them would hardly move (tested apart)
 }
 
 
@@ -71,15 +72,48 @@ def test_cache_records_mentions_pairs_and_gold(tmp_path, nlp):
         ms, ps = cache.doc_slice(d)
         spans = list(zip(cache.arrays["starts"][ms].tolist(), cache.arrays["ends"][ms].tolist()))
         cluster_of = {span: k for k, c in enumerate(gold.clusters) for span in c}
-        assert cache.arrays["gold_cluster"][ms].tolist() == [cluster_of.get(s, -1) for s in spans]
+        expected = [cluster_of.get(s, -1) for s in spans]
+        assert cache.arrays["gold_cluster"][ms].tolist() == expected
         for a, m, label in zip(cache.arrays["pair_ant"][ps], cache.arrays["pair_ment"][ps], cache.arrays["pair_label"][ps]):
             assert a < m
-            assert bool(label) == (spans[a] in cluster_of and cluster_of.get(spans[a]) == cluster_of.get(spans[m]))
+            assert bool(label) == (expected[a] >= 0 and expected[a] == expected[m])
     # speakers reach the features: the interview fixture has them, the others not
     has_speaker = [bool(cache.arrays["mention_feats"][cache.doc_slice(d)[0], -1].any()) for d in range(len(cache))]
     assert has_speaker == [g.doc_id.startswith("tc/") for g in golds]
     words = build_vocabulary(cache, min_count=2)
     assert "he" in words and "the" in words and words == [w.lower() for w in words]
+
+
+def test_gold_spans_without_the_possessive_marker_still_label_mentions(nlp):
+    """LitBank leaves "'s" out of its mentions, the extractor keeps it (OntoNotes): both schemes align."""
+    from neuralcoref.featurize import Featurizer
+    from neuralcoref.rules import get_rules
+    from training.corpus import GoldDoc
+    from training.featurize_corpus import featurize_doc
+
+    words = ["Melanie", "'s", "mom", "called", ".", "Melanie", "was", "out", "."]
+    for scheme, first in (("ontonotes", (0, 2)), ("litbank", (0, 1))):
+        gold = GoldDoc(scheme, words, [False, True, True, False, True, True, True, False, False], [False] * 9,
+                       [None] * 9, [[first, (5, 6)]], None, "")
+        doc = next(gold_docs_with_speakers([gold], nlp))
+        arrays = featurize_doc(doc, gold, Featurizer(get_rules("en")), 50, 500)
+        spans = list(zip(arrays["starts"].tolist(), arrays["ends"].tolist()))
+        assert (0, 2) in spans and (0, 1) not in spans
+        labelled = {span for span, k in zip(spans, arrays["gold_cluster"].tolist()) if k == 0}
+        assert labelled == {(0, 2), (5, 6)}, scheme
+        assert arrays["pair_label"][(arrays["pair_ant"] == spans.index((0, 2)))
+                                    & (arrays["pair_ment"] == spans.index((5, 6)))].tolist() == [1]
+
+
+def test_strip_possessive_scores_mentions_without_the_marker(nlp):
+    from training.evaluate import scored_span
+
+    doc = nlp("Melanie's mom and the parents' house.")
+    markers = {"'s", "'"}
+    assert scored_span(doc[0:2], markers) == (0, 1)
+    assert scored_span(doc[0:2]) == (0, 2)
+    assert scored_span(doc[4:7], markers) == (4, 6)  # the parents '
+    assert scored_span(doc[1:2], markers) == (1, 2)  # a lone marker stays a one-token span
 
 
 def test_training_lowers_the_loss_and_runs_every_stage(run):
@@ -115,9 +149,11 @@ def test_exported_model_runs_in_spacy_and_matches_the_trainer(run, nlp):
     assert any(trainer_clusters), "the tiny model links nothing: the comparison would be vacuous"
 
 
-def test_resume_continues_exactly(tmp_path, nlp):
+@pytest.mark.parametrize("averaging", [{}, {"training.ema_decay": 0.9, "stages.allpairs.lr_decay": 0.5}])
+def test_resume_continues_exactly(tmp_path, nlp, averaging):
+    """Also with a moving average of the weights and a decaying learning rate (both in the checkpoint)."""
     overrides = dict(SMALL, **{"stages.allpairs.max_epochs": 2, "stages.toppairs.max_epochs": 1,
-                               "stages.ranking.max_epochs": 1})
+                               "stages.ranking.max_epochs": 1}, **averaging)
     straight = train([FIXTURES], [FIXTURES], tmp_path / "a", overrides=overrides, nlp=nlp, progress=False,
                      cache_dir=tmp_path / "cache")
     assert train([FIXTURES], [FIXTURES], tmp_path / "b", overrides=overrides, nlp=nlp, progress=False,
@@ -128,6 +164,24 @@ def test_resume_continues_exactly(tmp_path, nlp):
     assert [r["stage"] for r in read_log(tmp_path / "b")] == ["allpairs", "allpairs", "toppairs", "ranking"]
     for name, value in straight.weights.items():
         numpy.testing.assert_allclose(resumed.weights[name], value, atol=1e-6, err_msg=name)
+
+
+def test_moving_average_is_what_gets_evaluated_and_exported(tmp_path, nlp):
+    from training.train import Trainer, load_config, prepare_caches
+
+    cfg = load_config(overrides=dict(SMALL, **{"training.ema_decay": 0.5, "stages.allpairs.max_epochs": 1,
+                                               "training.stages": ["allpairs"], "stages.allpairs.lr_decay": 0.5}))
+    cache = FeatureCache.concat(prepare_caches([FIXTURES], tmp_path / "cache", nlp, cfg, progress=False))
+    trainer = Trainer(cfg, cache, {}, tmp_path / "out", progress=False)
+    lr = trainer.optimizer.param_groups[0]["lr"]
+    trainer.train_epoch()
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(lr * 0.5)
+    raw = trainer.model.export_weights()
+    averaged = trainer.evaluated_model.export_weights()
+    exported = trainer.exported().weights
+    assert trainer.evaluated_model is not trainer.model
+    assert not numpy.allclose(raw["enc.W"], averaged["enc.W"])
+    numpy.testing.assert_array_equal(exported["enc.W"], averaged["enc.W"])
 
 
 def test_evaluate_and_gap_commands(run, tmp_path, capsys):

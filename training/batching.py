@@ -8,7 +8,7 @@ B * max(K, 1) stays under `max_pairs`. Batch order is shuffled each epoch with a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List
 
 import numpy
 import torch
@@ -18,12 +18,11 @@ from training.featurize_corpus import FeatureCache
 
 @dataclass
 class MentionIndex:
-    """Per global mention: its first pair, number of candidate pairs, gold antecedent flag."""
+    """Per global mention: its first pair and its number of candidate pairs."""
 
     pair_first: numpy.ndarray  # int64 [n]
     pair_count: numpy.ndarray  # int64 [n]
     pair_ant: numpy.ndarray  # int64 [P] global antecedent index
-    has_antecedent: numpy.ndarray  # bool [n]: a candidate is in its gold cluster
 
     @classmethod
     def from_cache(cls, cache: FeatureCache) -> "MentionIndex":
@@ -33,10 +32,7 @@ class MentionIndex:
             raise ValueError("cached pairs are not grouped by mention")
         count = numpy.bincount(ment, minlength=n).astype("int64")
         first = numpy.concatenate([[0], numpy.cumsum(count)[:-1]]).astype("int64")
-        label = numpy.asarray(cache.arrays["pair_label"], dtype=bool)
-        has = numpy.zeros(n, dtype=bool)
-        has[ment[label]] = True
-        return cls(first, count, ant, has)
+        return cls(first, count, ant)
 
 
 @dataclass
@@ -60,16 +56,14 @@ class Batch:
         return int(self.mask.sum())
 
 
-def pack(pair_count: numpy.ndarray, max_pairs: int, mentions: Optional[numpy.ndarray] = None) -> List[numpy.ndarray]:
+def pack(pair_count: numpy.ndarray, max_pairs: int) -> List[numpy.ndarray]:
     """Group mentions (sorted by number of candidates, stable) so each group's padded size fits.
 
     The padded size of a group is len(group) * max(max count in group, 1); a mention with
     more candidates than `max_pairs` gets a batch of its own.
     RETURNS (list): arrays of global mention indices.
     """
-    if mentions is None:
-        mentions = numpy.arange(len(pair_count))
-    order = mentions[numpy.argsort(pair_count[mentions], kind="stable")]
+    order = numpy.argsort(pair_count, kind="stable")
     counts = numpy.maximum(pair_count[order], 1)
     groups, start = [], 0
     n = len(order)

@@ -251,12 +251,11 @@ class FeatureCache:
     `mmap=True` maps the files read-only instead of reading them.
     """
 
-    def __init__(self, meta: dict, docs: list, arrays: dict, strings: dict, names: list):
+    def __init__(self, meta: dict, docs: list, arrays: dict, strings: dict):
         self.meta = meta
         self.docs = docs
         self.arrays = arrays
         self.strings = strings
-        self.names = names
 
     @classmethod
     def load(cls, path: str | Path, mmap: bool = False) -> "FeatureCache":
@@ -268,7 +267,7 @@ class FeatureCache:
         arrays = {name: numpy.load(path / f"{name}.npy", mmap_mode="r" if mmap else None)
                   for name in MENTION_ARRAYS + PAIR_ARRAYS + ("doc_mentions", "doc_pairs")}
         strings = {int(h): s for h, s in json.loads((path / "words.json").read_text()).items()}
-        return cls(meta, docs, arrays, strings, [str(path)])
+        return cls(meta, docs, arrays, strings)
 
     @classmethod
     def concat(cls, caches: Sequence["FeatureCache"]) -> "FeatureCache":
@@ -291,7 +290,7 @@ class FeatureCache:
             meta[key] = sum(c.meta[key] for c in caches)
         meta["mention_recall"] = 100.0 * meta["n_gold_found"] / meta["n_gold_mentions"] if meta["n_gold_mentions"] else 0.0
         meta["mention_precision"] = 100.0 * meta["n_gold_found"] / meta["n_mentions"] if meta["n_mentions"] else 0.0
-        return cls(meta, [d for c in caches for d in c.docs], arrays, strings, [n for c in caches for n in c.names])
+        return cls(meta, [d for c in caches for d in c.docs], arrays, strings)
 
     def __len__(self):
         return len(self.docs)

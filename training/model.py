@@ -72,7 +72,6 @@ class CorefScorer(nn.Module):
         self.sizes = {"tensor_width": tensor_width, "embed_dim": embed_dim, "encoder_width": encoder_width,
                       "single_hidden": list(single_hidden), "pair_hidden": list(pair_hidden),
                       "similarity_width": int(similarity_width)}
-        self.n_words = n_words
         self.input_width = embed_dim * N_WORD_SLOTS + tensor_width * N_TENSOR_SLOTS + MENTION_FEATS_WIDTH
         self.embed = nn.Embedding(n_words, embed_dim, padding_idx=0)
         self.enc = nn.Linear(self.input_width, encoder_width)

@@ -183,7 +183,7 @@ def toy_index():
     ment = numpy.array([m for _, m in pairs])
     count = numpy.bincount(ment, minlength=7)
     first = numpy.concatenate([[0], numpy.cumsum(count)[:-1]])
-    index = MentionIndex(first, count, ant, numpy.zeros(7, dtype=bool))
+    index = MentionIndex(first, count, ant)
     gold_pair = numpy.array([(a, m) in {(0, 2), (1, 3), (4, 5)} for a, m in pairs])
     return index, gold_pair, pairs
 

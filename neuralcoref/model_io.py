@@ -137,17 +137,16 @@ def _check_meta(meta: dict, path) -> None:
             raise ValueError(Errors.E030.format(path=path, reason=f"meta record lacks '{key}'"))
     if not isinstance(meta["lang"], str):
         raise ValueError(Errors.E030.format(path=path, reason="meta 'lang' is not a string"))
-    for key in ("tensor_width", "embed_dim", "encoder_width", "similarity_width"):
-        if key not in meta and key == "similarity_width":  # optional: models without the similarity term
-            continue
+    for key in ("tensor_width", "embed_dim", "encoder_width"):
         if not isinstance(meta[key], int) or isinstance(meta[key], bool):
             raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not an integer"))
     for key in ("single_hidden", "pair_hidden"):
         sizes = meta[key]
         if not isinstance(sizes, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
             raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not a list of integers"))
-    if meta.get("similarity_width", 0) < 0:
-        raise ValueError(Errors.E030.format(path=path, reason="meta 'similarity_width' is negative"))
+    width = meta.get("similarity_width", 0)  # optional: models without the similarity term have none
+    if not isinstance(width, int) or isinstance(width, bool) or width < 0:
+        raise ValueError(Errors.E030.format(path=path, reason="meta 'similarity_width' is not an integer >= 0"))
     if not meta["pair_hidden"]:
         raise ValueError(Errors.E030.format(path=path, reason="meta 'pair_hidden' is empty (the pair net needs a layer)"))
 

@@ -79,6 +79,14 @@ class RuleSet:
             if not getattr(self, name):
                 raise ValueError(Errors.E010.format(lang=self.lang, field=name))
 
+    def end_without_possessive_marker(self, doc, start: int, end: int) -> int:
+        """The end of the mention doc[start:end] without a trailing possessive marker ("Melanie 's" ->
+        "Melanie"), as `coref_resolved` writes a main mention and as schemes that leave the marker
+        out (LitBank) span it; `end` when the mention has none."""
+        if end - start > 1 and doc[end - 1].lower_ in self.possessive_markers:
+            return end - 1
+        return end
+
     def grammar_lexicon(self) -> PronounLexicon:
         """word -> (gender, number, person) for the words whose values do not come from Token.morph
         alone: the gendered nouns (gender only), then the pronouns (which win for a word in both)."""

@@ -123,10 +123,10 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
         from tqdm import tqdm
 
         docs = tqdm(docs, total=len(golds), desc="evaluate", unit="doc")
-    markers = set(get_rules(nlp.lang).possessive_markers) if strip_possessive else set()
+    rules = get_rules(nlp.lang) if strip_possessive else None
     triples, genres = [], []
     for k, (gold, doc) in enumerate(zip(golds, docs)):
-        predicted = [[scored_span(m, markers) for m in cluster.mentions] for cluster in doc._.coref_clusters or []]
+        predicted = [[scored_span(m, rules) for m in cluster.mentions] for cluster in doc._.coref_clusters or []]
         triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
         genres.append(gold.genre or "-")
     seconds = time.time() - start
@@ -145,12 +145,12 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
     return result
 
 
-def scored_span(mention, possessive_markers=frozenset()) -> tuple[int, int]:
-    """(start, end) of a predicted mention as scored: without a trailing possessive marker when
-    `possessive_markers` are given ("Melanie 's" -> "Melanie", for LitBank's guidelines)."""
-    if len(mention) > 1 and mention[-1].lower_ in possessive_markers:
-        return mention.start, mention.end - 1
-    return mention.start, mention.end
+def scored_span(mention, rules=None) -> tuple[int, int]:
+    """(start, end) of a predicted mention as scored: without a trailing possessive marker when a
+    rule set is given ("Melanie 's" -> "Melanie", for LitBank's guidelines)."""
+    if rules is None:
+        return mention.start, mention.end
+    return mention.start, rules.end_without_possessive_marker(mention.doc, mention.start, mention.end)
 
 
 def format_table(result: dict) -> str:

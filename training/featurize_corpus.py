@@ -149,14 +149,13 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
     feats = featurizer.featurize(doc)
     n = len(feats)
     cluster_of = gold_mention_clusters(gold)
-    markers = set(featurizer.rules.possessive_markers)
 
     def gold_cluster_of(s, e):
         """The span's gold cluster; a mention ending with a possessive marker ("Melanie 's") also matches
         a gold span without it, for corpora whose guidelines leave the marker out (LitBank)."""
         found = cluster_of.get((s, e), -1)
-        if found < 0 and e - s > 1 and doc[e - 1].lower_ in markers:
-            found = cluster_of.get((s, e - 1), -1)
+        if found < 0:
+            found = cluster_of.get((s, featurizer.rules.end_without_possessive_marker(doc, s, e)), -1)
         return found
 
     gold_cluster = numpy.array([gold_cluster_of(s, e) for s, e in zip(feats.starts.tolist(), feats.ends.tolist())],

@@ -98,6 +98,15 @@ class CorefScorer(nn.Module):
         self.register_buffer("pair_mask", torch.from_numpy(pair_mask), persistent=False)
         self.reset_parameters()
 
+    @classmethod
+    def from_config(cls, model_cfg: dict, n_words: int, tensor_width: int) -> "CorefScorer":
+        """The scorer of a training config's [model] section (sizes, dropout, ablation, similarity term)."""
+        return cls(n_words, tensor_width=tensor_width, embed_dim=model_cfg["embed_dim"],
+                   encoder_width=model_cfg["encoder_width"], single_hidden=list(model_cfg["single_hidden"]),
+                   pair_hidden=list(model_cfg["pair_hidden"]), dropout=model_cfg["dropout"],
+                   zero_groups=model_cfg.get("zero_groups") or [],
+                   similarity_width=int(model_cfg.get("similarity_width") or 0))
+
     def reset_parameters(self):
         nn.init.normal_(self.embed.weight, std=0.1)
         with torch.no_grad():

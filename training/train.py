@@ -250,11 +250,7 @@ class Trainer:
         self.words = words if words is not None else build_vocabulary(train, data["min_word_count"], data["max_words"])
         self.seed = int(t["seed"])
         torch.manual_seed(self.seed)
-        self.model = CorefScorer(len(self.words) + 2, tensor_width=train.meta["tensor_width"],
-                                 embed_dim=m["embed_dim"], encoder_width=m["encoder_width"],
-                                 single_hidden=m["single_hidden"], pair_hidden=m["pair_hidden"],
-                                 dropout=m["dropout"], zero_groups=m.get("zero_groups") or [],
-                                 similarity_width=int(m.get("similarity_width") or 0)).to(self.device)
+        self.model = CorefScorer.from_config(m, len(self.words) + 2, train.meta["tensor_width"]).to(self.device)
         self.train_rows = word_rows_for(train, self.words)
         self.dev_rows = {name: word_rows_for(cache, self.words) for name, cache in devs.items()}
         self.batcher = Batcher(train, self.train_rows, int(t["max_pairs"]), seed=self.seed)

@@ -237,6 +237,30 @@ cdef int _candidates(const MentionC* mentions, int j, int max_dist, int max_dist
     return count
 
 
+cdef Py_ssize_t _count_candidate_pairs(const MentionC* mentions, int first, int last, int max_dist,
+                                       int max_dist_match, bint blacklist) noexcept nogil:
+    cdef Py_ssize_t total = 0
+    cdef int j
+    for j in range(first, last):
+        total += _candidates(mentions, j, max_dist, max_dist_match, blacklist, NULL)
+    return total
+
+
+def count_pairs(Mentions mentions, int first, int last, int max_dist, int max_dist_match, bint blacklist):
+    """The number of candidate pairs of mentions first..last-1 (what `candidate_pairs` would return)."""
+    first, last, max_dist, max_dist_match = candidate_range(mentions, first, last, max_dist, max_dist_match)
+    cdef Py_ssize_t total
+    with nogil:
+        total = _count_candidate_pairs(mentions.c, first, last, max_dist, max_dist_match, blacklist)
+    return total
+
+
+def candidate_range(Mentions mentions, int first, int last, int max_dist, int max_dist_match):
+    """(first, last, max_dist, max_dist_match) clamped as every pair function reads them."""
+    max_dist = max(0, max_dist)
+    return max(0, first), min(last, mentions.length), max_dist, max(max_dist, max_dist_match)
+
+
 def candidate_pairs(Mentions mentions, int first, int last, int max_dist, int max_dist_match,
                     bint blacklist):
     """Candidate (antecedent, mention) pairs for mentions first..last-1, grouped by mention.
@@ -246,15 +270,11 @@ def candidate_pairs(Mentions mentions, int first, int last, int max_dist, int ma
     linear in the number of mentions.
     RETURNS (tuple): int32 arrays (antecedent, mention) of the same length.
     """
-    first = max(0, first)
-    last = min(last, mentions.length)
-    max_dist = max(0, max_dist)
-    max_dist_match = max(max_dist, max_dist_match)
+    first, last, max_dist, max_dist_match = candidate_range(mentions, first, last, max_dist, max_dist_match)
     cdef int j
-    cdef Py_ssize_t total = 0
+    cdef Py_ssize_t total
     with nogil:
-        for j in range(first, last):
-            total += _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, NULL)
+        total = _count_candidate_pairs(mentions.c, first, last, max_dist, max_dist_match, blacklist)
     ant = numpy.zeros(total, dtype="int32")
     ment = numpy.zeros(total, dtype="int32")
     if total == 0:

@@ -37,6 +37,9 @@ cdef struct RulesC:
     HashSetC indefinite_words
     HashSetC excluded_entity_labels
     HashSetC blacklist
+    HashSetC masculine_names
+    HashSetC feminine_names
+    HashSetC person_entity_labels
     const hash_t* entity_labels
     int n_entity_labels
 

@@ -12,7 +12,7 @@ cimport numpy as cnp
 import numpy
 
 from cymem.cymem cimport Pool
-from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, PUNCT, DET, SPACE, NUM
+from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, NOUN, PUNCT, DET, SPACE, NUM
 from spacy.structs cimport TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
@@ -167,6 +167,11 @@ cdef class MentionExtractor:
         self.c.indefinite_words = _make_hashset(self.mem, _string_hashes(r.indefinite_words))
         self.c.excluded_entity_labels = _make_hashset(self.mem, _string_hashes(r.excluded_entity_labels))
         self.c.blacklist = _make_hashset(self.mem, _string_hashes(r.blacklist))
+        self.c.masculine_names = _make_hashset(
+            self.mem, _string_hashes([w for w, g in r.first_names.items() if g == "Masc"]))
+        self.c.feminine_names = _make_hashset(
+            self.mem, _string_hashes([w for w, g in r.first_names.items() if g == "Fem"]))
+        self.c.person_entity_labels = _make_hashset(self.mem, _string_hashes(r.person_entity_labels))
         labels = _string_hashes(r.entity_labels)
         cdef hash_t* ent = <hash_t*>self.mem.alloc(max(len(labels), 1), sizeof(hash_t))
         for k, h in enumerate(labels):
@@ -398,6 +403,26 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
     return count
 
 
+cdef int8_t _proper_name_gender(const RulesC* r, const TokenC* tokens, const MentionC* m,
+                                const int8_t* gender) noexcept nogil:
+    """The gender of the first title, gendered noun or first name from the mention's start to its
+    head ("[Mr. Smith]", "[Marie Curie]"); GENDER_UNKNOWN when there is none."""
+    cdef int i
+    cdef const TokenC* t
+    for i in range(m.start, m.head + 1):
+        t = &tokens[i]
+        if t.pos != NOUN and t.pos != PROPN:
+            continue
+        if gender[i] != GENDER_UNKNOWN:
+            return gender[i]
+        if t.pos == PROPN and (t.ent_type == 0 or hashset_contains(&r.person_entity_labels, t.ent_type)):
+            if hashset_contains(&r.masculine_names, t.lex.lower):
+                return GENDER_MASC
+            if hashset_contains(&r.feminine_names, t.lex.lower):
+                return GENDER_FEM
+    return GENDER_UNKNOWN
+
+
 cdef hash_t _mix(hash_t h, hash_t value) noexcept nogil:
     return (h ^ value) * <hash_t>1099511628211 + <hash_t>0x9E3779B97F4A7C15
 
@@ -417,6 +442,8 @@ cdef void _fill_attributes(const RulesC* r, const TokenC* tokens, int n, Mention
     if m.mention_type == MT_NOMINAL and (head.pos == PROPN or head.ent_type != 0):
         m.mention_type = MT_PROPER
     m.gender = gender[m.head]
+    if m.gender == GENDER_UNKNOWN and head.pos == PROPN and m.mention_type != MT_LIST:
+        m.gender = _proper_name_gender(r, tokens, m, gender)
     m.number = NUMBER_PLUR if m.mention_type == MT_LIST else number[m.head]
     m.person = person[m.head] if m.is_pronoun else PERSON_3
     m.speaker = speaker[m.head]

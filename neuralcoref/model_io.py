@@ -50,7 +50,7 @@ class CorefModel:
         m = self.meta
         shapes = expected_shapes(self.input_width(), PAIR_FEATS_WIDTH, len(self.words) + 2, m["embed_dim"],
                                  m["encoder_width"], m["single_hidden"], m["pair_hidden"],
-                                 m.get("similarity_width", 0))
+                                 m.get("similarity_width", 0), m.get("bilinear_width", 0))
         for name, shape in shapes.items():
             found = self.weights.get(name)
             if found is None or tuple(found.shape) != tuple(shape):
@@ -144,9 +144,10 @@ def _check_meta(meta: dict, path) -> None:
         sizes = meta[key]
         if not isinstance(sizes, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
             raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not a list of integers"))
-    width = meta.get("similarity_width", 0)  # optional: models without the similarity term have none
-    if not isinstance(width, int) or isinstance(width, bool) or width < 0:
-        raise ValueError(Errors.E030.format(path=path, reason="meta 'similarity_width' is not an integer >= 0"))
+    for key in ("similarity_width", "bilinear_width"):  # optional: models without the term have none
+        width = meta.get(key, 0)
+        if not isinstance(width, int) or isinstance(width, bool) or width < 0:
+            raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not an integer >= 0"))
     if not meta["pair_hidden"]:
         raise ValueError(Errors.E030.format(path=path, reason="meta 'pair_hidden' is empty (the pair net needs a layer)"))
 
@@ -163,10 +164,10 @@ def shipped_model_path(lang: str) -> Path:
 
 
 def base_meta(lang: str, tensor_width: int, embed_dim: int, encoder_width: int, single_hidden, pair_hidden,
-              similarity_width: int = 0) -> dict:
+              similarity_width: int = 0, bilinear_width: int = 0) -> dict:
     """The sizes and layout part of a meta record; the trainer adds data, pipeline and scores."""
     return {
-        "similarity_width": similarity_width,
+        "similarity_width": similarity_width, "bilinear_width": bilinear_width,
         "lang": lang, "layout_version": FEATURE_LAYOUT_VERSION, "tensor_width": tensor_width,
         "embed_dim": embed_dim, "encoder_width": encoder_width, "single_hidden": list(single_hidden),
         "pair_hidden": list(pair_hidden), "mention_feats_width": MENTION_FEATS_WIDTH,

@@ -15,10 +15,20 @@ from spacy.tokens.doc cimport Doc
 from spacy.tokens.span_group cimport SpanGroup
 
 from .features cimport PairRules, _candidates, _pair_active
+from .features import candidate_range
 from .mentions cimport Mentions
 from .structs cimport PAIR_FEATS_WIDTH
 
 cnp.import_array()
+
+
+cdef inline void _link_if_better(int32_t j, int32_t i, float score, const float[::1] single_scores,
+                                 float threshold_offset, int32_t[::1] best, float[::1] best_scores) noexcept nogil:
+    """NeuralCoref's link rule: mention j takes candidate i when the pair score beats its "no
+    antecedent" score plus the greedyness offset and every candidate seen before."""
+    if score > single_scores[j] + threshold_offset and (best[j] < 0 or score > best_scores[j]):
+        best[j] = i
+        best_scores[j] = score
 
 
 def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
@@ -47,9 +57,7 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
         for p in range(n_pairs):
             j = pair_ment[p]
             score = pair_scores[p]
-            if score > single_scores[j] + threshold_offset and (best[j] < 0 or score > best_scores[j]):
-                best[j] = pair_ant[p]
-                best_scores[j] = score
+            _link_if_better(j, pair_ant[p], score, single_scores, threshold_offset, best, best_scores)
 
 
 cdef extern from *:
@@ -166,6 +174,16 @@ cdef extern from *:
                + out_bias;
     }
 
+    /* The bilinear term of the pair score, a . b over `width` floats: 8 partial sums (lane k % 8) added
+       in the same fixed tree as above, in plain C for every instruction set (the compiler may
+       vectorize the lanes; it may not reorder the additions), so all levels give the same bits. */
+    static inline float nc_dot(const float* a, const float* b, int width) {
+        float lanes[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        int k;
+        for (k = 0; k < width; k++) lanes[k % 8] += a[k] * b[k];
+        return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+    }
+
     /* 0: plain C, 1: compiler vector extension (SSE2/NEON), 2: AVX2 where the CPU has it */
     static int nc_simd_level = -1;
 
@@ -200,6 +218,7 @@ cdef extern from *:
     float nc_pair_score(int simd, const float* as_ant, const float* as_ment, const float* feat_weights,
                         const int32_t* active, int n_active, const float* bias, const float* out_weights,
                         float out_bias, int width) noexcept nogil
+    float nc_dot(const float* a, const float* b, int width) noexcept nogil
 
 
 SIMD_NAMES = {0: "plain C", 1: "vector extension (SSE2/NEON)", 2: "AVX2"}
@@ -213,35 +232,22 @@ def simd(level=None):
     return nc_get_simd() if level is None else nc_set_simd(level)
 
 
-def count_pairs(Mentions mentions, int first, int last, int max_dist, int max_dist_match, bint blacklist):
-    """The number of candidate pairs of mentions first..last-1 (what `candidate_pairs` would return)."""
-    first = max(0, first)
-    last = min(last, mentions.length)
-    max_dist = max(0, max_dist)
-    max_dist_match = max(max_dist, max_dist_match)
-    cdef Py_ssize_t total = 0
-    cdef int j
-    with nogil:
-        for j in range(first, last):
-            total += _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, NULL)
-    return total
-
-
 def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int last, int base,
                    const float[:, ::1] as_ant, const float[:, ::1] as_ment,
                    const float[:, ::1] feat_weights, const float[::1] bias, const float[::1] out_weights,
                    float out_bias, const float[::1] single_scores, float threshold_offset,
                    int max_dist, int max_dist_match, bint blacklist,
                    int32_t[::1] best, float[::1] best_scores, int32_t[::1] out_ant=None,
-                   int32_t[::1] out_ment=None, float[::1] out_scores=None):
+                   int32_t[::1] out_ment=None, float[::1] out_scores=None, int bilinear_width=0):
     """Candidates, pair features, pair scores and best antecedents of mentions first..last-1, in one
     pass without the GIL, for a pair net with one hidden layer (`Scorer.fused_pair_weights`).
 
     The same result as `candidate_pairs` + `pair_features` + `Scorer.pair_scores` +
     `best_antecedents` (up to float rounding in the output dot product), with no pair arrays.
-    as_ant (float32 [rows, H]): antecedent projections of mentions base.., enough rows to
-        reach back `max_dist_match` mentions from `first` (base <= first - max_dist_match).
-    as_ment (float32 [last - first, H]): mention projections of mentions first..last-1.
+    as_ant (float32 [rows, H + B]): antecedent projections of mentions base.., enough rows to
+        reach back `max_dist_match` mentions from `first` (base <= first - max_dist_match); the
+        last B = `bilinear_width` columns are the bilinear projections (`Scorer.pair_projections`).
+    as_ment (float32 [last - first, H + B]): mention projections of mentions first..last-1.
     feat_weights (float32 [PAIR_FEATS_WIDTH, H]): pair.feat.W transposed. bias: pair.0.b.
     out_weights (float32 [H]), out_bias: pair.out.
     single_scores, best, best_scores: per mention of the Doc, as in `best_antecedents`.
@@ -251,15 +257,13 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
     """
     cdef int n = mentions.length
     cdef int width = bias.shape[0]
+    cdef int stride = width + bilinear_width
     if mentions.doc_length != doc.length:
         raise ValueError("mentions do not belong to this Doc")
-    first = max(0, first)
-    last = min(last, n)
-    max_dist = max(0, max_dist)
-    max_dist_match = max(max_dist, max_dist_match)
+    first, last, max_dist, max_dist_match = candidate_range(mentions, first, last, max_dist, max_dist_match)
     if single_scores.shape[0] != n or best.shape[0] != n or best_scores.shape[0] != n:
         raise ValueError("mention arrays differ in length")
-    if as_ant.shape[1] != width or as_ment.shape[1] != width or feat_weights.shape[1] != width \
+    if bilinear_width < 0 or as_ant.shape[1] != stride or as_ment.shape[1] != stride or feat_weights.shape[1] != width \
             or out_weights.shape[0] != width or feat_weights.shape[0] != PAIR_FEATS_WIDTH:
         raise ValueError("pair weights and projections differ in width")
     if last <= first:
@@ -293,17 +297,18 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
                 i = candidates[c]
                 n_active = _pair_active(doc.c, doc.length, &mentions.c[i], &mentions.c[j], j - i, &rules.c,
                                         active)
-                score = nc_pair_score(simd_level, &ant_rows[(i - base) * width], &ment_rows[(j - first) * width],
+                score = nc_pair_score(simd_level, &ant_rows[(i - base) * stride], &ment_rows[(j - first) * stride],
                                       &feat_weights[0, 0], active, n_active, &bias[0], &out_weights[0],
                                       out_bias, width)
+                if bilinear_width:
+                    score += nc_dot(&ant_rows[(i - base) * stride + width],
+                                    &ment_rows[(j - first) * stride + width], bilinear_width)
                 if store:
                     out_ant[pos] = i
                     out_ment[pos] = j
                     out_scores[pos] = score
                 pos += 1
-                if score > single_scores[j] + threshold_offset and (best[j] < 0 or score > best_scores[j]):
-                    best[j] = i
-                    best_scores[j] = score
+                _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
     if overflow:
         raise ValueError(f"the output arrays hold {capacity} pairs, fewer than mentions {first}..{last - 1} have")
     return pos

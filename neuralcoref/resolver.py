@@ -11,10 +11,10 @@ from spacy.tokens import Doc
 
 from .errors import Errors
 from .featurize import Featurizer
-from .features import WordTable, candidate_pairs, mention_features, pair_features
+from .features import WordTable, candidate_pairs, count_pairs, mention_features, pair_features
 from .mentions import Mentions
 from .model_io import CorefModel
-from .resolution import best_antecedents, cluster_members, count_pairs, score_and_link
+from .resolution import best_antecedents, cluster_members, score_and_link
 from .rules import get_rules
 from .scorer import Scorer
 
@@ -170,7 +170,7 @@ class CorefResolver:
         fused = self.scorer.fused_pair_weights()
         stored = []
         if fused is not None:
-            feat_weights, bias, out_weights, out_bias = fused
+            feat_weights, bias, out_weights, out_bias, bilinear_width = fused
             if store_scores:  # one allocation: blocks write their pairs into slices
                 total = count_pairs(mentions, 0, n, max_dist, max_dist_match, self.blacklist)
                 pairs_out = (numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32"))
@@ -187,7 +187,7 @@ class CorefResolver:
                 position += score_and_link(doc, mentions, self.featurizer.pair_rules, first, last, base, window,
                                            as_ment, feat_weights, bias, out_weights, out_bias, single, offset,
                                            max_dist, max_dist_match, self.blacklist, antecedents, best_scores,
-                                           *outputs)
+                                           *outputs, bilinear_width=bilinear_width)
         else:
             as_ant = as_ment = None
             for first in range(0, n, MENTION_BLOCK):

@@ -27,6 +27,13 @@ class RuleSet:
     #: lexicon, only a fallback for tokens whose Token.morph has no Gender (English nouns never have one),
     #: so that "my sister" ... "him" is a gender clash
     gendered_nouns: Dict[str, str] = field(default_factory=dict)
+    #: lowercase first names whose bearers are (nearly) all of one gender: name -> "Masc" or "Fem".
+    #: A proper-noun mention whose head has no gender takes the first gendered word before or at its
+    #: head: a title or gendered noun ("[Mr. Smith]", "[Queen Victoria]") or, on a proper noun that
+    #: is a person or no entity, a first name ("[Marie Curie]" ... "she"; not "[Virginia Tech]")
+    first_names: Dict[str, str] = field(default_factory=dict)
+    #: entity labels of people (the first-name rule skips tokens of other entity types)
+    person_entity_labels: List[str] = field(default_factory=list)
     #: coarse POS that a pronoun mention must have (a pronoun word tagged otherwise is skipped)
     pronoun_pos: List[str] = field(default_factory=lambda: ["PRON"])
     #: fine-grained tags that also make a pronoun-lexicon word a mention (e.g. English PRP$)

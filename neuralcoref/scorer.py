@@ -6,13 +6,15 @@
     h      = relu(e[ant] @ pair.ant.W.T + e[ment] @ pair.ment.W.T
                   + pair_feats @ pair.feat.W.T + pair.0.b                  first pair layer,
                   + ((e[ant] @ pair.sim_ant.W.T) * (e[ment] @ pair.sim_ment.W.T)) @ pair.sim.W.T)
-    pair   = MLP_tail(h)                                                    split by input block
+    pair   = MLP_tail(h) [+ (e[ant] @ pair.bi_ant.W.T) . (e[ment] @ pair.bi_ment.W.T)]   split by input block
 
 `e @ pair.ant.W.T` is computed once per mention, not once per pair, so scoring the
-pairs costs one small layer each. The similarity term (optional: models whose meta has
-`similarity_width` > 0) is the only multiplicative interaction between the two mentions:
-without it the first pair layer only adds what it knows of each mention, and "these two
-mentions name the same thing" must come from the string-match features alone.
+pairs costs one small layer each. Without the optional terms the first pair layer only adds
+what it knows of each mention, and "these two mentions name the same thing" must come from the
+pair features. The bilinear term (meta `bilinear_width` > 0; the shipped English model has
+one) is a multiplicative interaction that costs one dot product per pair, scored in the fused
+C loop; the similarity term (meta `similarity_width` > 0) is a richer one inside the first
+pair layer that only the numpy path scores (about 5x slower).
 Weight names are the contract with the trainer.
 """
 from typing import Dict, List
@@ -55,19 +57,23 @@ class Scorer:
         self.embed_dim = self.weights["embed"].shape[1]
         self.pair_width = self.weights["pair.0.b"].shape[0]
         self.similarity_width = self.weights["pair.sim.W"].shape[1] if "pair.sim.W" in self.weights else 0
-        # one product gives both halves of a mention's projection: [pair part | similarity part]
-        self._ant_W = self.weights["pair.ant.W"]
-        self._ment_W = self.weights["pair.ment.W"]
+        self.bilinear_width = self.weights["pair.bi_ant.W"].shape[0] if "pair.bi_ant.W" in self.weights else 0
+        # one product gives all parts of a mention's projection: [pair | similarity | bilinear]
+        ant_parts = [self.weights["pair.ant.W"]]
+        ment_parts = [self.weights["pair.ment.W"]]
         if self.similarity_width:
-            self._ant_W = numpy.concatenate([self._ant_W, self.weights["pair.sim_ant.W"]])
-            self._ment_W = numpy.concatenate([self._ment_W, self.weights["pair.sim_ment.W"]])
-        self._ant_W = numpy.ascontiguousarray(self._ant_W.T)
-        self._ment_W = numpy.ascontiguousarray(self._ment_W.T)
+            ant_parts.append(self.weights["pair.sim_ant.W"])
+            ment_parts.append(self.weights["pair.sim_ment.W"])
+        if self.bilinear_width:
+            ant_parts.append(self.weights["pair.bi_ant.W"])
+            ment_parts.append(self.weights["pair.bi_ment.W"])
+        self._ant_W = numpy.ascontiguousarray(numpy.concatenate(ant_parts).T)
+        self._ment_W = numpy.ascontiguousarray(numpy.concatenate(ment_parts).T)
         self._fused = None
         if self.n_pair_layers == 1 and not self.similarity_width:
             self._fused = (numpy.ascontiguousarray(self.weights["pair.feat.W"].T), self.weights["pair.0.b"],
                            numpy.ascontiguousarray(self.weights["pair.out.W"][0]),
-                           float(self.weights["pair.out.b"][0]))
+                           float(self.weights["pair.out.b"][0]), self.bilinear_width)
 
     @property
     def input_width(self) -> int:
@@ -85,36 +91,40 @@ class Scorer:
 
     def pair_projections(self, encoded):
         """Per-mention halves of the first pair layer: (as antecedent, as mention), each
-        [n, pair_width + similarity_width] (the similarity projections after the pair part)."""
+        [n, pair_width + similarity_width + bilinear_width] (the pair part, then the similarity and
+        bilinear projections)."""
         return encoded @ self._ant_W, encoded @ self._ment_W
 
     def fused_pair_weights(self):
-        """(pair.feat.W transposed, pair.0.b, pair.out.W row, pair.out.b) for `resolution.score_and_link`,
-        or None when the pair net has more than one hidden layer or a similarity term (then
-        `pair_scores` is used)."""
+        """(pair.feat.W transposed, pair.0.b, pair.out.W row, pair.out.b, bilinear width) for
+        `resolution.score_and_link`, or None when the pair net has more than one hidden layer or a
+        similarity term (then `pair_scores` is used)."""
         return self._fused
 
     def pair_scores(self, as_antecedent, as_mention, ant, ment, pair_feats):
-        width = self.pair_width
-        if self.similarity_width:
+        width, sim_end = self.pair_width, self.pair_width + self.similarity_width
+        if self.similarity_width or self.bilinear_width:
             a, m = as_antecedent[ant], as_mention[ment]
             h = a[:, :width] + m[:, :width]
-            h += (a[:, width:] * m[:, width:]) @ self.weights["pair.sim.W"].T
+            if self.similarity_width:
+                h += (a[:, width:sim_end] * m[:, width:sim_end]) @ self.weights["pair.sim.W"].T
         else:
             h = as_antecedent[ant]
             h += as_mention[ment]
         h += pair_feats @ self.weights["pair.feat.W"].T
         h += self.weights["pair.0.b"]
         relu(h)
-        if self.n_pair_layers == 1:
-            return h @ self.weights["pair.out.W"][0] + self.weights["pair.out.b"][0]
-        h = _mlp(h, self.weights, "pair", 1, self.n_pair_layers - 1)
-        h = relu(h)
-        return h @ self.weights["pair.out.W"][0] + self.weights["pair.out.b"][0]
+        if self.n_pair_layers > 1:
+            h = relu(_mlp(h, self.weights, "pair", 1, self.n_pair_layers - 1))
+        scores = h @ self.weights["pair.out.W"][0] + self.weights["pair.out.b"][0]
+        if self.bilinear_width:
+            scores += numpy.einsum("pk,pk->p", a[:, sim_end:], m[:, sim_end:])
+        return scores
 
 
 def expected_shapes(input_width: int, pair_width: int, n_words: int, embed_dim: int,
-                    encoder_width: int, single_hidden: List[int], pair_hidden: List[int], similarity_width: int = 0):
+                    encoder_width: int, single_hidden: List[int], pair_hidden: List[int], similarity_width: int = 0,
+                    bilinear_width: int = 0):
     """Every weight name and shape of a model with these sizes (checked when loading)."""
     shapes = {"embed": (n_words, embed_dim), "enc.W": (encoder_width, input_width), "enc.b": (encoder_width,)}
     sizes = [encoder_width] + list(single_hidden) + [1]
@@ -128,6 +138,9 @@ def expected_shapes(input_width: int, pair_width: int, n_words: int, embed_dim: 
         shapes.update({"pair.sim_ant.W": (similarity_width, encoder_width),
                        "pair.sim_ment.W": (similarity_width, encoder_width),
                        "pair.sim.W": (first, similarity_width)})
+    if bilinear_width:
+        shapes.update({"pair.bi_ant.W": (bilinear_width, encoder_width),
+                       "pair.bi_ment.W": (bilinear_width, encoder_width)})
     for k in range(1, len(pair_hidden)):
         shapes[f"pair.{k}.W"] = (pair_hidden[k], pair_hidden[k - 1])
         shapes[f"pair.{k}.b"] = (pair_hidden[k],)

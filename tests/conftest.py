@@ -52,3 +52,14 @@ def fr_nlp():
 @pytest.fixture(scope="session")
 def random_model_path(tmp_path_factory):
     return write_random_model(tmp_path_factory.mktemp("random_model"))
+
+
+@pytest.fixture(scope="session")
+def make_nlp(random_model_path):
+    """A fresh English pipeline with neuralcoref on the random model and the given settings."""
+    def make(**config):
+        nlp = load_english()
+        nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), **config})
+        return nlp
+
+    return make

@@ -19,17 +19,6 @@ from conftest import load_english
 TEXT = "My sister has a dog. She loves him. I told you that the dog is hers."
 
 
-@pytest.fixture(scope="module")
-def make_nlp(random_model_path):
-    """A fresh English pipeline with neuralcoref on the random model and the given settings."""
-    def make(**config):
-        nlp = load_english()
-        nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), **config})
-        return nlp
-
-    return make
-
-
 def mention_offsets(doc):
     return [[(m.start, m.end) for m in cluster.mentions] for cluster in doc._.coref_clusters]
 

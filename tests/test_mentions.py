@@ -70,6 +70,29 @@ def test_morph_gender_wins_over_the_noun_lexicon(featurizer):
     assert gender[1] == 0
 
 
+def test_proper_names_take_the_gender_of_a_title_or_first_name(featurizer):
+    # Mr. Smith met Marie Curie at Virginia Tech with Rose and Jordan .
+    words = ["Mr.", "Smith", "met", "Marie", "Curie", "at", "Virginia", "Tech", "with", "Rose", "and", "Jordan", "."]
+    doc = make_doc(
+        words=words,
+        heads=[1, 2, 2, 4, 2, 2, 7, 5, 2, 8, 9, 9, 2],
+        deps=["compound", "nsubj", "ROOT", "compound", "dobj", "prep", "compound", "pobj", "prep", "pobj", "cc",
+              "conj", "punct"],
+        pos=["PROPN", "PROPN", "VERB", "PROPN", "PROPN", "ADP", "PROPN", "PROPN", "ADP", "PROPN", "CCONJ", "PROPN",
+             "PUNCT"],
+        ents=["B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-ORG", "I-ORG", "O", "B-PERSON", "O",
+              "B-GPE", "O"],
+    )
+    genders = {doc[m["start"]:m["end"]].text: m["gender"] for m in featurizer.mentions(doc).as_dicts()}
+    MASC, FEM, UNKNOWN = 0, 1, 3
+    assert genders["Mr. Smith"] == MASC          # the title
+    assert genders["Marie Curie"] == FEM         # the first name, not the head "Curie"
+    assert genders["Rose"] == FEM
+    assert genders["Virginia Tech"] == UNKNOWN   # a first name inside an organisation's name
+    assert genders["Jordan"] == UNKNOWN          # given to men and women alike (and tagged GPE here)
+    assert genders["Rose and Jordan"] == UNKNOWN  # a coordination has no single gender
+
+
 def test_entities_coordination_and_possessive_case(featurizer):
     # John and Mary met Apple 's CEO .
     doc = make_doc(

@@ -258,6 +258,9 @@ STRUCTURAL = {
     "similarity-width-not-int": (lambda m: m["meta"].__setitem__("similarity_width", "8"), "E030"),
     "similarity-width-negative": (lambda m: m["meta"].__setitem__("similarity_width", -8), "E030"),
     "similarity-weights-missing": (lambda m: m["meta"].__setitem__("similarity_width", 8), "E034"),
+    "bilinear-width-not-int": (lambda m: m["meta"].__setitem__("bilinear_width", 8.0), "E030"),
+    "bilinear-width-negative": (lambda m: m["meta"].__setitem__("bilinear_width", -8), "E030"),
+    "bilinear-weights-missing": (lambda m: m["meta"].__setitem__("bilinear_width", 8), "E034"),
 }
 
 

@@ -11,14 +11,13 @@ import numpy
 import pytest
 from spacy.tokens import SpanGroup
 
-from neuralcoref.features import candidate_pairs, pair_features
+from neuralcoref.features import candidate_pairs, count_pairs, pair_features
 from neuralcoref.featurize import Featurizer, _grammar_codes
 from neuralcoref.lang.en import RULES
-from neuralcoref.resolution import best_antecedents, count_pairs, score_and_link, simd
+from neuralcoref.resolution import best_antecedents, score_and_link, simd
 from neuralcoref.resolver import CorefResolver
 from neuralcoref.testing import random_model
 
-from conftest import load_english
 
 TEXT = ("My sister has a dog. She loves him. I told you that the dog is hers. "
         "Angela lives in Boston. She is quite happy in that city, and her brother visits her there. "
@@ -35,8 +34,11 @@ def _resolver(**sizes):
     return CorefResolver(random_model(words=words, seed=3, **sizes), greedyness=0.6, blacklist=False)
 
 
-def test_fused_scorer_matches_numpy_path(doc):
-    resolver = _resolver(embed_dim=8, encoder_width=32, single_hidden=(16,), pair_hidden=(16,))
+@pytest.mark.parametrize("bilinear_width", [0, 6])
+def test_fused_scorer_matches_numpy_path(doc, bilinear_width):
+    resolver = _resolver(embed_dim=8, encoder_width=32, single_hidden=(16,), pair_hidden=(16,),
+                         bilinear_width=bilinear_width)
+    assert resolver.scorer.fused_pair_weights()[-1] == bilinear_width
     fast = resolver.predict(doc, store_scores=True)
     resolver.scorer._fused = None  # force the numpy path (the one multi-layer pair nets take)
     reference = resolver.predict(doc, store_scores=True)
@@ -82,13 +84,15 @@ def test_multi_layer_pair_net_runs(doc):
     assert len(prediction.starts) > 0 and prediction.pairs is None
 
 
-@pytest.mark.parametrize("width", [16, 20, 5])
-def test_simd_variants_give_the_same_bits(doc, width):
+@pytest.mark.parametrize("width,bilinear_width", [(16, 0), (20, 0), (5, 0), (16, 12), (8, 3)])
+def test_simd_variants_give_the_same_bits(doc, width, bilinear_width):
+    """Every instruction set gives the same bits, with and without the bilinear term (whose
+    projections are the last `bilinear_width` columns of each projection row)."""
     featurizer = Featurizer(RULES)
     mentions = featurizer.mentions(doc)
     n = len(mentions)
     rng = numpy.random.default_rng(width)
-    as_ant, as_ment = (rng.standard_normal((n, width)).astype("float32") for _ in range(2))
+    as_ant, as_ment = (rng.standard_normal((n, width + bilinear_width)).astype("float32") for _ in range(2))
     feat_weights = rng.standard_normal((pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"),
                                                       featurizer.pair_rules).shape[1], width)).astype("float32")
     bias, out_weights = rng.standard_normal(width).astype("float32"), rng.standard_normal(width).astype("float32")
@@ -104,7 +108,8 @@ def test_simd_variants_give_the_same_bits(doc, width):
             best, best_scores = numpy.full(n, -1, "int32"), numpy.zeros(n, "float32")
             out = (numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32"))
             assert score_and_link(doc, mentions, featurizer.pair_rules, 0, n, 0, as_ant, as_ment, feat_weights, bias,
-                                  out_weights, 0.25, single, 0.0, 5, 20, True, best, best_scores, *out) == total
+                                  out_weights, 0.25, single, 0.0, 5, 20, True, best, best_scores, *out,
+                                  bilinear_width=bilinear_width) == total
             outputs[level] = (best, out)
     finally:
         simd(best_level)
@@ -115,8 +120,9 @@ def test_simd_variants_give_the_same_bits(doc, width):
         numpy.testing.assert_array_equal(best, outputs[0][0])
     # and against the dense computation
     feats = pair_features(doc, mentions, ant, ment, featurizer.pair_rules)
-    h = numpy.maximum(as_ant[ant] + as_ment[ment] + feats @ feat_weights + bias, 0)
-    numpy.testing.assert_allclose(outputs[0][1][2], h @ out_weights + 0.25, rtol=1e-4, atol=1e-4)
+    h = numpy.maximum(as_ant[ant, :width] + as_ment[ment, :width] + feats @ feat_weights + bias, 0)
+    bilinear = (as_ant[ant, width:] * as_ment[ment, width:]).sum(axis=1)
+    numpy.testing.assert_allclose(outputs[0][1][2], h @ out_weights + 0.25 + bilinear, rtol=1e-4, atol=1e-4)
     reference_best = numpy.full(n, -1, "int32")
     best_antecedents(ant, ment, outputs[0][1][2], single, reference_best, numpy.zeros(n, "float32"), 0.0)
     numpy.testing.assert_array_equal(outputs[0][0], reference_best)
@@ -136,9 +142,8 @@ def test_score_and_link_checks_its_output_size(doc):
                        0.0, 50, 500, False, numpy.full(n, -1, "int32"), numpy.zeros(n, "float32"), *small)
 
 
-def test_span_groups_match_spacy(random_model_path):
-    nlp = load_english()
-    nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
+def test_span_groups_match_spacy(make_nlp):
+    nlp = make_nlp(greedyness=0.8, blacklist=False)
     doc = nlp(TEXT)
     groups = [(k, g) for k, g in doc.spans.items() if k.startswith("coref_clusters_")]
     assert groups
@@ -158,9 +163,8 @@ def test_token_grammar_matches_a_per_token_lookup(doc):
         assert list(zip(gender.tolist(), number.tolist(), person.tolist())) == expected
 
 
-def test_getters_match_a_scan(random_model_path):
-    nlp = load_english()
-    nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
+def test_getters_match_a_scan(make_nlp):
+    nlp = make_nlp(greedyness=0.8, blacklist=False)
     doc = nlp(TEXT)
     clusters = doc._.coref_clusters
     assert clusters
@@ -182,12 +186,11 @@ def test_getters_match_a_scan(random_model_path):
 
 
 @pytest.mark.parametrize("block", [2048, 16])
-def test_pipe_batches_docs_like_single_calls(random_model_path, monkeypatch, block):
+def test_pipe_batches_docs_like_single_calls(make_nlp, monkeypatch, block):
     import neuralcoref.resolver
 
     monkeypatch.setattr(neuralcoref.resolver, "MENTION_BLOCK", block)  # 16: groups, splits and long Docs
-    nlp = load_english()
-    nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.8, "blacklist": False})
+    nlp = make_nlp(greedyness=0.8, blacklist=False)
     texts = ["", "it", "My sister has a dog. She loves him.", " ", TEXT[:400], TEXT,
              "John met Mary. He liked her.", "The cat sat. It purred."] * 2
     single = [nlp(t) for t in texts]

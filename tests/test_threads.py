@@ -17,7 +17,6 @@ from neuralcoref.featurize import Featurizer
 from neuralcoref.features import candidate_pairs, mention_features, pair_features
 from neuralcoref.lang.en import RULES
 
-from conftest import load_english
 
 N_THREADS = 4
 TEXTS = [
@@ -35,10 +34,8 @@ LONG = [" ".join(TEXTS[k % 5] for k in range(start, start + 40)) for start in ra
 
 
 @pytest.fixture(scope="module")
-def nlp(random_model_path):
-    nlp = load_english()
-    nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 0.7, "blacklist": False})
-    return nlp
+def nlp(make_nlp):
+    return make_nlp(greedyness=0.7, blacklist=False)
 
 
 @pytest.fixture()

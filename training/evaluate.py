@@ -21,7 +21,8 @@ from neuralcoref.resolution import best_antecedents, cluster_members
 from neuralcoref.resolver import MENTION_BLOCK, greedyness_offset
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
-from training.featurize_corpus import FeatureCache, gold_docs_with_speakers, load_pipeline
+from training.corpus import gold_docs_to_docs
+from training.featurize_corpus import FeatureCache, load_pipeline
 from training.metrics import corpus_scores
 
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
@@ -118,7 +119,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
                                         "store_scores": False})
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
     start = time.time()
-    docs = gold_docs_with_speakers(golds, nlp, batch_size=batch_size, skip_coref=False)
+    docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, skip_coref=False)
     if progress:
         from tqdm import tqdm
 

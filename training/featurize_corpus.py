@@ -35,10 +35,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from neuralcoref.featurize import Featurizer, set_speakers
+from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from neuralcoref.rules import get_rules
-from training.corpus import GoldDoc, read_corpus
+from training.corpus import GoldDoc, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
     words = FINGERPRINT_TEXT.split(" ")
     speakers = ["A"] * (len(words) // 2) + ["B"] * (len(words) - len(words) // 2)
     gold = GoldDoc("fingerprint", words, [True] * len(words), [False] * len(words), speakers, [], None, "")
-    doc = next(gold_docs_with_speakers([gold], nlp))
+    doc = next(gold_docs_to_docs([gold], nlp))
     # max_dist 1: every other candidate comes from the far-match rules, so changing them changes the hash
     arrays = featurize_doc(doc, gold, Featurizer(get_rules(lang)), 1, 500)
     digest = hashlib.sha1()
@@ -102,28 +102,6 @@ def load_pipeline(name: str | None = None, lang: str = "en") -> Language:
 def pipeline_info(nlp: Language) -> dict:
     """The name the component compares against ("en_core_web_sm") and the version."""
     return {"name": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}", "version": nlp.meta.get("version", "")}
-
-
-def gold_docs_with_speakers(golds: Iterable[GoldDoc], nlp: Language, batch_size: int = 32,
-                            skip_coref: bool = True) -> Iterator[Doc]:
-    """Like `training.corpus.gold_docs_to_docs`, but speakers are set before the pipeline runs.
-
-    The pipeline components (not `nlp.pipe`, which would re-tokenize) run over the gold
-    tokens; `doc._.coref_speakers` lives in `doc.user_data`, which the components keep.
-    `skip_coref` leaves out a `neuralcoref` component (featurizing), else it runs too (evaluating).
-    """
-    def make(gold: GoldDoc) -> Doc:
-        doc = Doc(nlp.vocab, words=gold.words, spaces=gold.spaces)
-        if any(speaker is not None for speaker in gold.speakers):
-            set_speakers(doc, gold.speakers)
-        return doc
-
-    docs: Iterable[Doc] = (make(gold) for gold in golds)
-    for name, proc in nlp.pipeline:
-        if skip_coref and nlp.get_pipe_meta(name).factory == "neuralcoref":
-            continue
-        docs = proc.pipe(docs, batch_size=batch_size) if hasattr(proc, "pipe") else map(proc, docs)
-    return iter(docs)
 
 
 def gold_mention_clusters(gold: GoldDoc) -> dict[tuple[int, int], int]:
@@ -191,7 +169,7 @@ def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Lang
     acc = _Accumulator()
     start_time = time.time()
     golds = [gold for path in paths for gold in read_corpus(path, nlp=nlp)]
-    docs = gold_docs_with_speakers(golds, nlp, batch_size=batch_size)
+    docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size)
     if progress:
         from tqdm import tqdm
 

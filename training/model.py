@@ -5,7 +5,7 @@
     single = MLP_single(e)                                   "no antecedent" score
     h      = relu(pair_ant(e_ant) + pair_ment(e_ment) + pair_feat(pair_feats) + pair_b
                   + pair_sim(sim_ant(e_ant) * sim_ment(e_ment)))      (similarity_width > 0)
-    pair   = pair_out(MLP_tail(h))
+    pair   = pair_out(MLP_tail(h)) + bi_ant(e_ant) . bi_ment(e_ment)       (bilinear_width > 0)
 
 `export_weights` gives the runtime's weight names ("embed", "enc.W", "single.0.W",
 "pair.ant.W", ..., "pair.out.b"); `load_weights` reads them back. Feature groups can
@@ -65,13 +65,13 @@ class CorefScorer(nn.Module):
 
     def __init__(self, n_words: int, tensor_width: int = 96, embed_dim: int = 50, encoder_width: int = 256,
                  single_hidden: Sequence[int] = (128,), pair_hidden: Sequence[int] = (128,), dropout: float = 0.3,
-                 zero_groups: Sequence[str] = (), similarity_width: int = 0):
+                 zero_groups: Sequence[str] = (), similarity_width: int = 0, bilinear_width: int = 0):
         super().__init__()
         if not pair_hidden:
             raise ValueError("pair_hidden needs at least one layer")
         self.sizes = {"tensor_width": tensor_width, "embed_dim": embed_dim, "encoder_width": encoder_width,
                       "single_hidden": list(single_hidden), "pair_hidden": list(pair_hidden),
-                      "similarity_width": int(similarity_width)}
+                      "similarity_width": int(similarity_width), "bilinear_width": int(bilinear_width)}
         self.input_width = embed_dim * N_WORD_SLOTS + tensor_width * N_TENSOR_SLOTS + MENTION_FEATS_WIDTH
         self.embed = nn.Embedding(n_words, embed_dim, padding_idx=0)
         self.enc = nn.Linear(self.input_width, encoder_width)
@@ -87,6 +87,10 @@ class CorefScorer(nn.Module):
             self.sim_ant = nn.Linear(encoder_width, similarity_width, bias=False)
             self.sim_ment = nn.Linear(encoder_width, similarity_width, bias=False)
             self.pair_sim = nn.Linear(similarity_width, first, bias=False)
+        self.bi_ant = self.bi_ment = None
+        if bilinear_width:
+            self.bi_ant = nn.Linear(encoder_width, bilinear_width, bias=False)
+            self.bi_ment = nn.Linear(encoder_width, bilinear_width, bias=False)
         self.pair_hidden = nn.ModuleList(nn.Linear(pair_hidden[k - 1], pair_hidden[k])
                                          for k in range(1, len(pair_hidden)))
         self.pair_out = nn.Linear(pair_hidden[-1], 1)
@@ -105,7 +109,8 @@ class CorefScorer(nn.Module):
                    encoder_width=model_cfg["encoder_width"], single_hidden=list(model_cfg["single_hidden"]),
                    pair_hidden=list(model_cfg["pair_hidden"]), dropout=model_cfg["dropout"],
                    zero_groups=model_cfg.get("zero_groups") or [],
-                   similarity_width=int(model_cfg.get("similarity_width") or 0))
+                   similarity_width=int(model_cfg.get("similarity_width") or 0),
+                   bilinear_width=int(model_cfg.get("bilinear_width") or 0))
 
     def reset_parameters(self):
         nn.init.normal_(self.embed.weight, std=0.1)
@@ -118,6 +123,10 @@ class CorefScorer(nn.Module):
                     nn.init.zeros_(module.bias)
         nn.init.xavier_uniform_(self.single[-1].weight)
         nn.init.xavier_uniform_(self.pair_out.weight)
+        if self.bi_ant is not None:
+            # small: the dot product starts near 0 and does not swamp the pair net's score
+            nn.init.normal_(self.bi_ant.weight, std=0.02)
+            nn.init.normal_(self.bi_ment.weight, std=0.02)
 
     # -- forward pieces (the numpy Scorer's, plus dropout) ------------------------------------------------
     def encode(self, word_rows: torch.Tensor, tensor_feats: torch.Tensor, mention_feats: torch.Tensor):
@@ -152,9 +161,11 @@ class CorefScorer(nn.Module):
         return h * mask
 
     def pair_scores(self, as_antecedent: torch.Tensor, as_mention: torch.Tensor, pair_feats: torch.Tensor,
-                    sim_antecedent: torch.Tensor | None = None, sim_mention: torch.Tensor | None = None):
+                    sim_antecedent: torch.Tensor | None = None, sim_mention: torch.Tensor | None = None,
+                    bilinear_antecedent: torch.Tensor | None = None, bilinear_mention: torch.Tensor | None = None):
         """Pair scores from the projected halves (broadcastable shapes [..., first]) and pair features;
-        with a similarity term, also the similarity projections (broadcastable [..., similarity_width])."""
+        with a similarity term, also the similarity projections (broadcastable [..., similarity_width]);
+        with a bilinear term, the bilinear projections (broadcastable [..., bilinear_width])."""
         h = as_antecedent + as_mention + self.pair_feat(pair_feats * self.pair_mask) + self.pair_b
         if self.pair_sim is not None:
             h = h + self.pair_sim(sim_antecedent * sim_mention)
@@ -162,7 +173,10 @@ class CorefScorer(nn.Module):
         h = self._pair_dropout(h)
         for layer in self.pair_hidden:
             h = self._pair_dropout(torch.relu(layer(h)))
-        return self.pair_out(h)[..., 0]
+        scores = self.pair_out(h)[..., 0]
+        if self.bi_ant is not None:
+            scores = scores + (bilinear_antecedent * bilinear_mention).sum(-1)
+        return scores
 
     def forward(self, word_rows, tensor_feats, mention_feats, ment, ant, pair_feats, mask):
         """Padded score matrix [B, K+1]: column 0 the single score, then one column per candidate.
@@ -175,11 +189,14 @@ class CorefScorer(nn.Module):
         # index_select: its backward is index_add_, much faster on CPU than advanced indexing's
         as_ant = torch.index_select(self.pair_ant(encoded), 0, ant.reshape(-1)).reshape(*ant.shape, -1)
         as_ment = self.pair_ment(encoded[ment])[:, None, :]
-        sim_ant = sim_ment = None
+        sim_ant = sim_ment = bi_ant = bi_ment = None
         if self.pair_sim is not None:
             sim_ant = torch.index_select(self.sim_ant(encoded), 0, ant.reshape(-1)).reshape(*ant.shape, -1)
             sim_ment = self.sim_ment(encoded[ment])[:, None, :]
-        pair = self.pair_scores(as_ant, as_ment, pair_feats, sim_ant, sim_ment)
+        if self.bi_ant is not None:
+            bi_ant = torch.index_select(self.bi_ant(encoded), 0, ant.reshape(-1)).reshape(*ant.shape, -1)
+            bi_ment = self.bi_ment(encoded[ment])[:, None, :]
+        pair = self.pair_scores(as_ant, as_ment, pair_feats, sim_ant, sim_ment, bi_ant, bi_ment)
         pair = pair.masked_fill(~mask, float("-inf"))
         return torch.cat([single[:, None], pair], dim=1)
 
@@ -210,6 +227,9 @@ class CorefScorer(nn.Module):
             weights["pair.sim_ant.W"] = np(self.sim_ant.weight)
             weights["pair.sim_ment.W"] = np(self.sim_ment.weight)
             weights["pair.sim.W"] = np(self.pair_sim.weight)
+        if self.bi_ant is not None:
+            weights["pair.bi_ant.W"] = np(self.bi_ant.weight)
+            weights["pair.bi_ment.W"] = np(self.bi_ment.weight)
         for k, layer in enumerate(self.pair_hidden, start=1):
             weights[f"pair.{k}.W"], weights[f"pair.{k}.b"] = np(layer.weight), np(layer.bias)
         weights["pair.out.W"], weights["pair.out.b"] = np(self.pair_out.weight), np(self.pair_out.bias)
@@ -238,6 +258,9 @@ class CorefScorer(nn.Module):
             put(self.sim_ant.weight, "pair.sim_ant.W")
             put(self.sim_ment.weight, "pair.sim_ment.W")
             put(self.pair_sim.weight, "pair.sim.W")
+        if self.bi_ant is not None:
+            put(self.bi_ant.weight, "pair.bi_ant.W")
+            put(self.bi_ment.weight, "pair.bi_ment.W")
         for k, layer in enumerate(self.pair_hidden, start=1):
             put(layer.weight, f"pair.{k}.W")
             put(layer.bias, f"pair.{k}.b")

@@ -218,7 +218,7 @@ def export_model(model: CorefScorer, words: list, cfg: dict, pipeline: dict | No
     """The runtime model (CorefModel) of the current weights; the embedding may be stored float16."""
     s = model.sizes
     meta = base_meta(cfg["data"]["lang"], s["tensor_width"], s["embed_dim"], s["encoder_width"], s["single_hidden"],
-                     s["pair_hidden"], s["similarity_width"])
+                     s["pair_hidden"], s["similarity_width"], s["bilinear_width"])
     meta["pipeline"] = pipeline or {}
     meta["spacy_version"] = spacy.__version__
     meta["training"] = training or {}
@@ -383,8 +383,10 @@ class Trainer:
         torch.save(self.state(), tmp)
         os.replace(tmp, self.out_dir / CHECKPOINT)
 
-    def load_checkpoint(self, path: str | Path) -> None:
-        state = torch.load(path, map_location=self.device, weights_only=False)
+    def load_checkpoint(self, path: str | Path, state: dict | None = None) -> None:
+        """Restore a checkpoint (`state`: its contents, when the caller has read it already)."""
+        if state is None:
+            state = read_checkpoint(path, self.device)
         if state["words"] != self.words:
             raise ValueError(f"{path}: the checkpoint's vocabulary differs from this training data's")
         self.model.load_state_dict(state["model"])
@@ -453,6 +455,11 @@ def _short(scores: dict) -> dict:
             **{m: {k: round(v, 3) for k, v in scores[m].items()} for m in ("muc", "b3", "ceafe", "lea")}}
 
 
+def read_checkpoint(path: str | Path, device: str = "cpu") -> dict:
+    """A trainer checkpoint (the trainer's own file: torch.load never runs at inference)."""
+    return torch.load(path, map_location=device, weights_only=False)
+
+
 def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], out_dir: str | Path,
           config: str | Path = DEFAULT_CONFIG, overrides: dict | None = None, cache_dir: str | Path | None = None,
           resume: bool = False, device: str = "cpu", export_to: Sequence[str | Path] = (), nlp=None,
@@ -470,16 +477,16 @@ def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], ou
     devs = {}
     for path, cache in zip(dev_paths, prepare_caches(dev_paths, cache_dir, nlp, cfg, progress)):
         devs[cache_name(path)] = cache
-    words = None
+    state = None
     checkpoint = out_dir / CHECKPOINT
     if resume and checkpoint.exists():
-        words = torch.load(checkpoint, map_location="cpu", weights_only=False)["words"]
+        state = read_checkpoint(checkpoint, device)
     elif not resume and (out_dir / LOG).exists():
         (out_dir / LOG).unlink()
-    trainer = Trainer(cfg, train_cache, devs, out_dir, device=device, words=words, pipeline=pipeline_info(nlp),
-                      progress=progress)
-    if resume and checkpoint.exists():
-        trainer.load_checkpoint(checkpoint)
+    trainer = Trainer(cfg, train_cache, devs, out_dir, device=device, words=state["words"] if state else None,
+                      pipeline=pipeline_info(nlp), progress=progress)
+    if state is not None:
+        trainer.load_checkpoint(checkpoint, state)
         print(f"resumed from {checkpoint} after epoch {trainer.epoch}", flush=True)
     print(f"train: {train_cache.meta['n_docs']} docs, {train_cache.n_mentions} mentions, "
           f"{train_cache.meta['n_pairs']} pairs, {len(trainer.batcher)} batches; vocabulary {len(trainer.words)} words; "

@@ -1,5 +1,7 @@
 """English mention rules for pipelines with ClearNLP dependency labels (en_core_web_*)."""
 from ..rules import RuleSet, register_rules
+from .en_first_names import FEMININE as _FEMININE_NAMES
+from .en_first_names import MASCULINE as _MASCULINE_NAMES
 
 _M, _F, _N = "Masc", "Fem", "Neut"
 _S, _P = "Sing", "Plur"
@@ -40,6 +42,8 @@ RULES = register_rules(
         lang="en",
         pronouns=PRONOUNS,
         gendered_nouns=GENDERED_NOUNS,
+        first_names={**{w: _M for w in _MASCULINE_NAMES}, **{w: _F for w in _FEMININE_NAMES}},
+        person_entity_labels=["PERSON"],
         pronoun_pos=["PRON"],
         pronoun_tags=["PRP", "PRP$"],
         np_head_pos=["NOUN", "PROPN"],

@@ -42,9 +42,10 @@ def torch_scores(model, rows, tensor, dense, ant, ment, pair_feats):
         encoded = model.encode(torch.from_numpy(rows.astype("int64")), torch.from_numpy(tensor), torch.from_numpy(dense))
         single = model.single_scores(encoded).numpy()
         a, m = torch.from_numpy(ant.astype("int64")), torch.from_numpy(ment.astype("int64"))
-        sims = (model.sim_ant(encoded)[a], model.sim_ment(encoded)[m]) if model.pair_sim is not None else ()
+        sims = (model.sim_ant(encoded)[a], model.sim_ment(encoded)[m]) if model.pair_sim is not None else (None, None)
+        bilinear = (model.bi_ant(encoded)[a], model.bi_ment(encoded)[m]) if model.bi_ant is not None else ()
         pair = model.pair_scores(model.pair_ant(encoded)[a], model.pair_ment(encoded)[m], torch.from_numpy(pair_feats),
-                                 *sims).numpy()
+                                 *sims, *bilinear).numpy()
     return single, pair
 
 
@@ -55,12 +56,14 @@ def numpy_scores(weights, rows, tensor, dense, ant, ment, pair_feats):
     return scorer.single_scores(encoded), scorer.pair_scores(as_ant, as_ment, ant, ment, pair_feats)
 
 
-@pytest.mark.parametrize("single_hidden,pair_hidden,similarity_width",
-                         [([16], [16], 0), ([16, 8], [16, 12, 8], 0), ([], [8], 0), ([16], [16], 6), ([8], [16, 8], 4)])
-def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden, similarity_width):
+@pytest.mark.parametrize("single_hidden,pair_hidden,similarity_width,bilinear_width",
+                         [([16], [16], 0, 0), ([16, 8], [16, 12, 8], 0, 0), ([], [8], 0, 0), ([16], [16], 6, 0),
+                          ([8], [16, 8], 4, 0), ([16], [16], 0, 5), ([16], [16, 8], 3, 7)])
+def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden, similarity_width, bilinear_width):
     torch.manual_seed(0)
     model = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=24, single_hidden=single_hidden,
-                        pair_hidden=pair_hidden, dropout=0.5, similarity_width=similarity_width)
+                        pair_hidden=pair_hidden, dropout=0.5, similarity_width=similarity_width,
+                        bilinear_width=bilinear_width)
     with torch.no_grad():  # non-zero biases, so a missing bias would show
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.1)
@@ -74,11 +77,11 @@ def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden, similarit
     numpy.testing.assert_allclose(pair, expected_pair, atol=1e-4)
 
 
-@pytest.mark.parametrize("similarity_width", [0, 3])
-def test_load_weights_inverts_export(similarity_width):
+@pytest.mark.parametrize("similarity_width,bilinear_width", [(0, 0), (3, 0), (0, 5)])
+def test_load_weights_inverts_export(similarity_width, bilinear_width):
     torch.manual_seed(1)
     sizes = dict(tensor_width=4, embed_dim=3, encoder_width=8, single_hidden=[4], pair_hidden=[4, 4],
-                 similarity_width=similarity_width)
+                 similarity_width=similarity_width, bilinear_width=bilinear_width)
     model = CorefScorer(10, **sizes)
     other = CorefScorer(10, **sizes)
     other.load_weights(model.export_weights())

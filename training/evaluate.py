@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy
 
-from neuralcoref.features import WordTable
+from neuralcoref.features import MENTION_LAYOUT, WordTable
 from neuralcoref.model_io import CorefModel
-from neuralcoref.resolution import best_antecedents, cluster_members
+from neuralcoref.resolution import ClusterAgreement, agreement_codes, best_antecedents, cluster_members
 from neuralcoref.resolver import MENTION_BLOCK, greedyness_offset
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
@@ -39,11 +39,12 @@ def clusters_from_links(antecedents: numpy.ndarray) -> list[list[int]]:
 
 
 def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, greedyness: float = 0.5,
-                   blacklist: bool = True) -> list[list[list[tuple[int, int]]]]:
+                   blacklist: bool = True, require_agreement: bool = True) -> list[list[list[tuple[int, int]]]]:
     """Predicted clusters (token spans) of every cached document, computed exactly as at runtime."""
     scorer = Scorer(model.weights)
     arrays = cache.arrays
     offset = greedyness_offset(greedyness)
+    codes = cached_agreement_codes(cache) if require_agreement else None
     out = []
     for d in range(len(cache)):
         ms, ps = cache.doc_slice(d)
@@ -75,6 +76,7 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
             ant, ment, pair_feats = ant[keep], ment[keep], pair_feats[keep]
         antecedents = numpy.full(n, -1, dtype="int32")
         best_scores = numpy.zeros(n, dtype="float32")
+        agreement = ClusterAgreement(codes[ms]) if codes is not None else None
         # the runtime scores the pairs of MENTION_BLOCK mentions at a time: same per-pair arithmetic
         bounds = numpy.searchsorted(ment, numpy.arange(0, n + MENTION_BLOCK, MENTION_BLOCK))
         for lo, hi in zip(bounds[:-1], bounds[1:]):
@@ -83,10 +85,21 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
             scores = numpy.ascontiguousarray(
                 scorer.pair_scores(as_ant, as_ment, ant[lo:hi], ment[lo:hi], numpy.ascontiguousarray(pair_feats[lo:hi])),
                 dtype="float32")
-            best_antecedents(ant[lo:hi], ment[lo:hi], scores, single, antecedents, best_scores, offset)
+            best_antecedents(ant[lo:hi], ment[lo:hi], scores, single, antecedents, best_scores, offset, agreement)
         spans = list(zip(starts.tolist(), ends.tolist()))
         out.append([[spans[m] for m in cluster] for cluster in clusters_from_links(antecedents)])
     return out
+
+
+def cached_agreement_codes(cache: FeatureCache) -> numpy.ndarray:
+    """`agreement_codes` of every cached mention, from the one-hot gender and number features that the
+    runtime's extractor wrote (the same MentionC fields the runtime reads)."""
+    layout = {name: (offset, width) for name, offset, width in MENTION_LAYOUT}
+    feats = cache.arrays["mention_feats"]
+    (g, g_width), (k, k_width) = layout["gender"], layout["number"]
+    gender = numpy.asarray(feats[:, g:g + g_width]).argmax(axis=1)
+    number = numpy.asarray(feats[:, k:k + k_width]).argmax(axis=1)
+    return agreement_codes(gender, number, numpy.asarray(cache.arrays["mention_type"]))
 
 
 def gold_clusters(doc_record: dict) -> list[list[tuple[int, int]]]:
@@ -104,7 +117,7 @@ def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = T
 def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: str | None = None,
                    greedyness: float = 0.5, blacklist: bool = True, drop_gold_singletons: bool = False,
                    per_genre: bool = False, batch_size: int = 32, progress: bool = True,
-                   strip_possessive: bool = False) -> dict:
+                   strip_possessive: bool = False, require_agreement: bool = True) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
     Mentions are the component's own (predicted). `strip_possessive` scores them without a trailing
@@ -114,9 +127,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
     """
     from training.corpus import read_corpus
 
-    nlp = load_pipeline(pipeline)
-    nlp.add_pipe("neuralcoref", config={"model": str(model_dir), "greedyness": greedyness, "blacklist": blacklist,
-                                        "store_scores": False})
+    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
     start = time.time()
     docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, skip_coref=False)
@@ -135,7 +146,8 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
               "n_tokens": sum(len(g.words) for g in golds), "seconds": round(seconds, 1),
               "settings": {"model": str(model_dir), "data": [str(p) for p in data],
                            "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}", "greedyness": greedyness,
-                           "blacklist": blacklist, "drop_gold_singletons": drop_gold_singletons,
+                           "blacklist": blacklist, "require_agreement": require_agreement,
+                           "drop_gold_singletons": drop_gold_singletons,
                            "strip_possessive": strip_possessive}}
     if per_genre:
         result["genres"] = {}
@@ -144,6 +156,14 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
             result["genres"][genre] = corpus_scores(subset, drop_gold_singletons=drop_gold_singletons)
             result["genres"][genre]["n_docs"] = len(subset)
     return result
+
+
+def _pipeline_with_component(model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool):
+    """The spaCy pipeline with the `neuralcoref` component of this model and these settings added."""
+    nlp = load_pipeline(pipeline)
+    nlp.add_pipe("neuralcoref", config={"model": str(model_dir), "greedyness": greedyness, "blacklist": blacklist,
+                                        "require_agreement": require_agreement, "store_scores": False})
+    return nlp
 
 
 def scored_span(mention, rules=None) -> tuple[int, int]:
@@ -172,13 +192,11 @@ def format_table(result: dict) -> str:
 
 
 def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None, greedyness: float = 0.5,
-                 blacklist: bool = True) -> dict:
+                 blacklist: bool = True, require_agreement: bool = True) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
     from training.gap import gap_scores, predict_gap, read_gap
 
-    nlp = load_pipeline(pipeline)
-    nlp.add_pipe("neuralcoref", config={"model": str(model_dir), "greedyness": greedyness, "blacklist": blacklist,
-                                        "store_scores": False})
+    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
     examples = read_gap(data)
     start = time.time()
     predictions = predict_gap(nlp, examples)

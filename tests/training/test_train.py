@@ -9,10 +9,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from neuralcoref.featurize import Featurizer  # noqa: E402
 from neuralcoref.model_io import CorefModel  # noqa: E402
+from neuralcoref.resolution import agreement_codes  # noqa: E402
+from neuralcoref.rules import get_rules  # noqa: E402
 from training.__main__ import main  # noqa: E402
 from training.corpus import gold_docs_to_docs, read_corpus  # noqa: E402
-from training.evaluate import predict_cached, word_rows_for  # noqa: E402
+from training.evaluate import cached_agreement_codes, predict_cached, word_rows_for  # noqa: E402
 from training.featurize_corpus import (  # noqa: E402
     FeatureCache,
     build_vocabulary,
@@ -76,6 +79,12 @@ def test_cache_records_mentions_pairs_and_gold(tmp_path, nlp):
         for a, m, label in zip(cache.arrays["pair_ant"][ps], cache.arrays["pair_ment"][ps], cache.arrays["pair_label"][ps]):
             assert a < m
             assert bool(label) == (expected[a] >= 0 and expected[a] == expected[m])
+    # the agreement codes read back from the cached one-hot features are the runtime's own
+    featurizer = Featurizer(get_rules("en"))
+    for d, doc in enumerate(gold_docs_to_docs(golds, nlp)):
+        columns = featurizer.mentions(doc).columns()
+        expected = agreement_codes(columns["gender"], columns["number"], columns["mention_type"])
+        numpy.testing.assert_array_equal(cached_agreement_codes(cache)[cache.doc_slice(d)[0]], expected)
     # speakers reach the features: the interview fixture has them, the others not
     has_speaker = [bool(cache.arrays["mention_feats"][cache.doc_slice(d)[0], -1].any()) for d in range(len(cache))]
     assert has_speaker == [g.doc_id.startswith("tc/") for g in golds]
@@ -139,10 +148,11 @@ def test_exported_model_runs_in_spacy_and_matches_the_trainer(run, nlp):
     cache = FeatureCache.load(out / "cache" / "fixtures_train")
     rows = word_rows_for(cache, model.words)
     golds = list(read_corpus(FIXTURES))
-    for blacklist in (True, False):
-        trainer_clusters = predict_cached(cache, rows, model, blacklist=blacklist)
+    for blacklist, agreement in ((True, True), (False, True), (False, False)):
+        trainer_clusters = predict_cached(cache, rows, model, blacklist=blacklist, require_agreement=agreement)
         runtime = load_pipeline()
-        runtime.add_pipe("neuralcoref", config={"model": str(out / "model"), "blacklist": blacklist})
+        runtime.add_pipe("neuralcoref", config={"model": str(out / "model"), "blacklist": blacklist,
+                                                "require_agreement": agreement})
         docs = list(gold_docs_to_docs(golds, runtime, skip_coref=False))
         runtime_clusters = [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs]
         assert runtime_clusters == trainer_clusters

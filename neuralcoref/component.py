@@ -262,7 +262,7 @@ class NeuralCoref:
 
     def __init__(self, nlp: Language, name: str = "neuralcoref", *, greedyness: float = 0.5,
                  max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = True,
-                 require_agreement: bool = True, store_scores: bool = True, conv_dict: Optional[Dict[str, List[str]]] = None,
+                 require_agreement: Optional[bool] = None, store_scores: bool = True, conv_dict: Optional[Dict[str, List[str]]] = None,
                  span_cluster_prefix: str = DEFAULT_PREFIX, model: Optional[str] = None):
         register_extensions()
         _check_layout_once()
@@ -425,12 +425,12 @@ def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str =
     assigns=["doc.spans", "doc._.coref_clusters", "doc._.coref_resolved"],
     requires=["token.dep", "token.head"],
     default_config={"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": True,
-                    "require_agreement": True, "store_scores": True, "conv_dict": {}, "span_cluster_prefix": DEFAULT_PREFIX,
+                    "require_agreement": None, "store_scores": True, "conv_dict": {}, "span_cluster_prefix": DEFAULT_PREFIX,
                     "model": None},
     default_score_weights={"coref_f": 1.0, "coref_p": None, "coref_r": None},
 )
 def make_neuralcoref(nlp: Language, name: str, greedyness: float, max_dist: int, max_dist_match: int,
-                     blacklist: bool, require_agreement: bool, store_scores: bool, conv_dict: Dict[str, List[str]],
+                     blacklist: bool, require_agreement: Optional[bool], store_scores: bool, conv_dict: Dict[str, List[str]],
                      span_cluster_prefix: str, model: Optional[str]) -> NeuralCoref:
     """Create the neuralcoref component (see README.md "Parameters")."""
     if not any("token.dep" in nlp.get_pipe_meta(pipe_name).assigns for pipe_name in nlp.pipe_names):

@@ -7,6 +7,8 @@ pair net (one hidden layer) and the best-antecedent choice, fused, without the G
 """
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
+cimport cython
+
 cimport numpy as cnp
 import numpy
 
@@ -30,6 +32,10 @@ cdef enum:
     AGREE_GENDER_BITS = (1 << N_GENDERS) - 1
     AGREE_NUMBER_BITS = ((1 << N_NUMBERS) - 1) << AGREE_NUMBER_SHIFT
 
+#: the bits of an agreement code that hold a gender, and those that hold a pronoun's number
+AGREEMENT_GENDER_MASK = AGREE_GENDER_BITS
+AGREEMENT_NUMBER_MASK = AGREE_NUMBER_BITS
+
 
 def agreement_codes(gender, number, mention_type):
     """The agreement code of each mention (uint8), from its gender, number and mention type codes
@@ -44,6 +50,7 @@ def agreement_codes(gender, number, mention_type):
     return codes.astype("uint8")
 
 
+@cython.final
 cdef class ClusterAgreement:
     """What the clusters of one Doc agree on so far, so that linking never joins a cluster that clashes
     with the mention: another gender among its members of known gender, or, for a pronoun, another
@@ -68,9 +75,8 @@ cdef class ClusterAgreement:
     def __len__(self):
         return self.codes.shape[0]
 
-    cdef inline bint _agrees(self, int i, int j) noexcept nogil:
-        """Whether mention j may join the cluster of finished mention i."""
-        cdef uint8_t mine = self.codes[j]
+    cdef inline bint _agrees(self, int i, uint8_t mine) noexcept nogil:
+        """Whether a mention with code `mine` may join the cluster of finished mention i."""
         cdef uint8_t theirs = self.cluster_codes[self.cluster_of[i]]
         if (mine & AGREE_GENDER_BITS) and (theirs & AGREE_GENDER_BITS & ~mine):
             return False
@@ -143,7 +149,7 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
             score = pair_scores[p]
             if constrained:
                 agreement._finish_before(j, best)
-                if not agreement._agrees(i, j):
+                if agreement.codes[j] and not agreement._agrees(i, agreement.codes[j]):
                     continue
             _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
 
@@ -378,10 +384,13 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
     cdef bint overflow = False
     cdef int simd_level = nc_get_simd()
     cdef bint constrained = agreement is not None
+    cdef uint8_t mine
     with nogil:
         for j in range(first, last):
+            mine = 0
             if constrained:
                 agreement._finish_before(j, best)
+                mine = agreement.codes[j]  # 0 (most nominals): nothing to check
             count = _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, candidates)
             if store and pos + count > capacity:
                 overflow = True
@@ -401,7 +410,7 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
                     out_ment[pos] = j
                     out_scores[pos] = score
                 pos += 1
-                if constrained and not agreement._agrees(i, j):
+                if mine and not agreement._agrees(i, mine):
                     continue
                 _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
     if overflow:

@@ -47,14 +47,15 @@ class CorefResolver:
 
     model (CorefModel): the loaded model.
     conv_dict (dict): rare word -> common words whose embeddings stand in for it.
-    require_agreement (bool): a mention only joins a cluster that agrees with it in gender and,
-        for pronouns, number (`resolution.ClusterAgreement`).
+    require_agreement (bool or None): a mention only joins a cluster that agrees with it in gender and,
+        for pronouns, number (`resolution.ClusterAgreement`); None: the rule set's `cluster_agreement`.
     """
 
     def __init__(self, model: CorefModel, greedyness=0.5, max_dist=50, max_dist_match=500,
-                 blacklist=True, conv_dict=None, require_agreement=True):
+                 blacklist=True, conv_dict=None, require_agreement=None):
         self.model = model
-        self.featurizer = Featurizer(get_rules(model.lang))
+        rules = get_rules(model.lang)
+        self.featurizer = Featurizer(rules)
         weights = dict(model.weights)
         self.word_table = WordTable(model.words)
         if conv_dict:
@@ -64,7 +65,7 @@ class CorefResolver:
         self.max_dist = max_dist
         self.max_dist_match = max_dist_match
         self.blacklist = blacklist
-        self.require_agreement = require_agreement
+        self.require_agreement = rules.cluster_agreement if require_agreement is None else bool(require_agreement)
 
     def _add_conv_dict(self, embed, conv_dict):
         rows = []

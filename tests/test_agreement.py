@@ -5,7 +5,8 @@ import pytest
 
 from neuralcoref.featurize import Featurizer
 from neuralcoref.lang.en import RULES
-from neuralcoref.resolution import ClusterAgreement, agreement_codes, best_antecedents
+from neuralcoref.resolution import (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK, ClusterAgreement,
+                                    agreement_codes, best_antecedents)
 from neuralcoref.resolver import CorefResolver
 from neuralcoref.testing import random_model
 
@@ -70,7 +71,7 @@ def _reference(ant, ment, scores, codes, n, offset):
             for k in members[cluster[i]]:
                 theirs |= int(codes[k])
             mine = int(codes[j])
-            clash = (mine & 0xF and theirs & 0xF & ~mine) or (mine & 0x70 and theirs & 0x70 & ~mine)
+            clash = any(mine & mask and theirs & mask & ~mine for mask in (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK))
             if not clash and s > offset and (best[j] < 0 or s > best_score[j]):
                 best[j], best_score[j] = i, s
         if best[j] >= 0:
@@ -123,7 +124,7 @@ def _clashes(doc, prediction, resolver):
     found = 0
     for cluster in prediction.clusters:
         union = numpy.bitwise_or.reduce(codes[cluster])
-        found += bin(int(union) & 0xF).count("1") > 1 or bin(int(union) & 0x70).count("1") > 1
+        found += any(bin(int(union) & mask).count("1") > 1 for mask in (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK))
     return found
 
 
@@ -142,6 +143,13 @@ def test_resolver_clusters_never_clash(en_nlp_base, fused):
     assert _clashes(doc, loose.predict(doc), loose) > 0
     prediction = strict.predict(doc)
     assert len(prediction.clusters) > 0 and _clashes(doc, prediction, strict) == 0
+
+
+@pytest.mark.parametrize("lang,default", [("en", True), ("fr", False)])
+def test_the_default_is_the_languages(lang, default):
+    """English gender is the referent's; French nouns carry grammatical gender ("la victime ... il")."""
+    assert CorefResolver(random_model(lang=lang)).require_agreement is default
+    assert CorefResolver(random_model(lang=lang), require_agreement=not default).require_agreement is (not default)
 
 
 def test_component_setting_round_trips(make_nlp):

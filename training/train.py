@@ -359,7 +359,7 @@ class Trainer:
         for name, cache in self.devs.items():
             predictions = predict_cached(cache, self.dev_rows[name], model, greedyness=float(t["greedyness"]),
                                          blacklist=bool(t["blacklist"]),
-                                         require_agreement=bool(t.get("require_agreement", True)))
+                                         require_agreement=t.get("require_agreement"))
             out[name] = score_cache(cache, predictions, drop_gold_singletons=bool(t["drop_gold_singletons"]))
         return out
 

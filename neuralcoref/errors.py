@@ -27,6 +27,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E010 = "Rule set for language '{lang}' needs a non-empty '{field}'."
     E011 = ("No neuralcoref mention rules for language '{lang}'. Languages with rules: "
             "{available}. See 'Adding a language' in the README.")
+    E012 = ("Rule set for language '{lang}': {field}['{word}'] is {value!r}; genders are "
+            "'Masc' or 'Fem' (Token.morph's values).")
     E020 = ("The 'neuralcoref' component needs a dependency parse, but the pipeline "
             "{pipe_names} has no component that sets it (no 'parser'). Add a parser, e.g. "
             "use a trained pipeline such as en_core_web_sm.")

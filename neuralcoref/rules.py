@@ -90,6 +90,10 @@ class RuleSet:
         for name in ("pronoun_pos", "np_head_pos", "np_deps", "entity_labels"):
             if not getattr(self, name):
                 raise ValueError(Errors.E010.format(lang=self.lang, field=name))
+        for name in ("gendered_nouns", "first_names"):  # another value would be ignored without a word
+            for word, gender in getattr(self, name).items():
+                if gender not in ("Masc", "Fem"):
+                    raise ValueError(Errors.E012.format(lang=self.lang, field=name, word=word, value=gender))
 
     def end_without_possessive_marker(self, doc, start: int, end: int) -> int:
         """The end of the mention doc[start:end] without a trailing possessive marker ("Melanie 's" ->

@@ -188,3 +188,13 @@ def test_entity_inside_its_noun_phrase_is_one_mention(featurizer):
     assert "Senate" not in found and "the Senate" in found
     assert "Greek" not in found and "the Greek state of Paris in spring" in found
     assert "Paris" in found and "Paris in spring" in found
+
+
+@pytest.mark.parametrize("field", ["gendered_nouns", "first_names"])
+def test_rule_set_genders_are_checked(field):
+    """A gender other than Masc/Fem would be ignored by the extractor without a word: refuse it."""
+    import dataclasses
+
+    with pytest.raises(ValueError, match=r"\[E012\].*'Male'"):
+        dataclasses.replace(RULES, **{field: {"pat": "Male"}})
+    assert dataclasses.replace(RULES, **{field: {"pat": "Fem"}}).lang == "en"

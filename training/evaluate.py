@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy
 
-from neuralcoref.features import MENTION_LAYOUT, WordTable
+from neuralcoref.features import MENTION_LAYOUT, N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable
 from neuralcoref.model_io import CorefModel
 from neuralcoref.resolution import ClusterAgreement, agreement_codes, best_antecedents, cluster_members
 from neuralcoref.resolver import MENTION_BLOCK, greedyness_offset
@@ -57,7 +57,8 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
             out.append([])
             continue
         rows = word_rows[ms]
-        tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms])
+        # a model without tensor input (tensor_width 0) reads none of the cached tensor columns
+        tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, :model.tensor_width * N_TENSOR_SLOTS])
         mention_feats = numpy.ascontiguousarray(arrays["mention_feats"][ms])
         single = numpy.empty(n, dtype="float32")
         as_ant = as_ment = None

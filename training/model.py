@@ -10,7 +10,8 @@
 `export_weights` gives the runtime's weight names ("embed", "enc.W", "single.0.W",
 "pair.ant.W", ..., "pair.out.b"); `load_weights` reads them back. Feature groups can
 be switched off (ablation): their inputs are zeroed here and their weights zeroed on
-export, so the exported model computes exactly what was trained.
+export, so the exported model computes exactly what was trained; without the tensor group,
+the exported model has no tensor input at all (tensor_width 0), so it runs with any pipeline.
 """
 from __future__ import annotations
 
@@ -210,8 +211,8 @@ class CorefScorer(nn.Module):
         tw = self.sizes["tensor_width"] * N_TENSOR_SLOTS
         enc_w = np(self.enc.weight)
         enc_w[:, emb + tw:] *= self.mention_mask.cpu().numpy()[None, :]
-        if not self.keep_tensor:
-            enc_w[:, emb:emb + tw] = 0
+        if not self.keep_tensor:  # no doc.tensor input at all (`exported_tensor_width` 0): any pipeline will do
+            enc_w = numpy.delete(enc_w, numpy.s_[emb:emb + tw], axis=1)
         embed = np(self.embed.weight)
         embed[0] = 0
         if not self.keep_words:
@@ -235,8 +236,21 @@ class CorefScorer(nn.Module):
         weights["pair.out.W"], weights["pair.out.b"] = np(self.pair_out.weight), np(self.pair_out.bias)
         return weights
 
+    @property
+    def exported_tensor_width(self) -> int:
+        """The tensor width of the exported model: 0 when the tensor group is zeroed."""
+        return self.sizes["tensor_width"] if self.keep_tensor else 0
+
     def load_weights(self, weights: Dict[str, numpy.ndarray]) -> None:
         """Set the parameters from a runtime weight dict (the inverse of `export_weights`)."""
+        weights = dict(weights)
+        if not self.keep_tensor:  # exported without the tensor columns: they are zeros here
+            emb = self.sizes["embed_dim"] * N_WORD_SLOTS
+            tw = self.sizes["tensor_width"] * N_TENSOR_SLOTS
+            enc = numpy.asarray(weights["enc.W"], dtype="float32")
+            weights["enc.W"] = numpy.concatenate([enc[:, :emb], numpy.zeros((enc.shape[0], tw), "float32"),
+                                                  enc[:, emb:]], axis=1)
+
         def put(param, name):
             value = torch.as_tensor(numpy.asarray(weights[name], dtype="float32"))
             if tuple(value.shape) != tuple(param.shape):

@@ -217,8 +217,8 @@ def export_model(model: CorefScorer, words: list, cfg: dict, pipeline: dict | No
                  training: dict | None = None, scores: dict | None = None) -> CorefModel:
     """The runtime model (CorefModel) of the current weights; the embedding may be stored float16."""
     s = model.sizes
-    meta = base_meta(cfg["data"]["lang"], s["tensor_width"], s["embed_dim"], s["encoder_width"], s["single_hidden"],
-                     s["pair_hidden"], s["similarity_width"], s["bilinear_width"])
+    meta = base_meta(cfg["data"]["lang"], model.exported_tensor_width, s["embed_dim"], s["encoder_width"],
+                     s["single_hidden"], s["pair_hidden"], s["similarity_width"], s["bilinear_width"])
     meta["pipeline"] = pipeline or {}
     meta["spacy_version"] = spacy.__version__
     meta["training"] = training or {}

@@ -89,6 +89,27 @@ def test_load_weights_inverts_export(similarity_width, bilinear_width):
         numpy.testing.assert_array_equal(other.export_weights()[name], value)
 
 
+def test_without_the_tensor_group_the_export_has_no_tensor_input():
+    """zero_groups=["tensor"] exports tensor_width 0 (no doc.tensor columns at all): the runtime then
+    needs no tensor, and its scores without one equal the trainer's with any tensor."""
+    torch.manual_seed(2)
+    model = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=24, single_hidden=[16], pair_hidden=[16],
+                        zero_groups=["tensor"], bilinear_width=4)
+    model.eval()
+    rows, tensor, dense, ant, ment, pair_feats = random_inputs(30, 6)
+    expected_single, expected_pair = torch_scores(model, rows, tensor, dense, ant, ment, pair_feats)
+    exported = CorefModel.from_bytes(export_model(model, [f"w{k}" for k in range(28)], CFG).to_bytes())
+    assert exported.tensor_width == 0 and exported.weights["enc.W"].shape[1] == exported.input_width()
+    single, pair = numpy_scores(exported.weights, rows, tensor[:, :0], dense, ant, ment, pair_feats)
+    numpy.testing.assert_allclose(single, expected_single, atol=1e-4)
+    numpy.testing.assert_allclose(pair, expected_pair, atol=1e-4)
+    other = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=24, single_hidden=[16], pair_hidden=[16],
+                        zero_groups=["tensor"], bilinear_width=4)
+    other.load_weights(exported.weights)  # the tensor columns come back as zeros
+    for name, value in model.export_weights().items():
+        numpy.testing.assert_array_equal(other.export_weights()[name], value)
+
+
 def test_float16_embedding_is_stored_small():
     model = CorefScorer(1002, tensor_width=4, embed_dim=50, encoder_width=8, single_hidden=[4], pair_hidden=[4])
     small = export_model(model, [f"w{k}" for k in range(1000)], {"data": {"lang": "en"}, "export": {"embed_dtype": "float16"}})
@@ -104,11 +125,12 @@ def test_ablation_zeroes_inputs_and_exported_weights():
                         zero_groups=["tensor", "words", "speaker"])
     rows, tensor, dense, ant, ment, pair_feats = random_inputs(30, 6)
     weights = export_model(model, [f"w{k}" for k in range(28)], CFG).weights
-    base = numpy_scores(weights, rows, tensor, dense, ant, ment, pair_feats)
+    no_tensor = tensor[:, :0]  # without the tensor group the exported model takes no tensor at all
+    base = numpy_scores(weights, rows, no_tensor, dense, ant, ment, pair_feats)
     speaker_cols = [o for name, o, w in PAIR_LAYOUT if "speaker" in name]
     changed = pair_feats.copy()
     changed[:, speaker_cols] = 1 - changed[:, speaker_cols]
-    other = numpy_scores(weights, numpy.ones_like(rows), tensor * 3, dense, ant, ment, changed)
+    other = numpy_scores(weights, numpy.ones_like(rows), no_tensor, dense, ant, ment, changed)
     numpy.testing.assert_allclose(other[0], base[0], atol=1e-5)
     numpy.testing.assert_allclose(other[1], base[1], atol=1e-5)
     numpy.testing.assert_allclose(torch_scores(model, rows, tensor, dense, ant, ment, pair_feats)[1], base[1], atol=1e-4)

@@ -159,6 +159,22 @@ def test_exported_model_runs_in_spacy_and_matches_the_trainer(run, nlp):
     assert any(trainer_clusters), "the tiny model links nothing: the comparison would be vacuous"
 
 
+def test_model_without_tensor_input_runs_in_spacy_and_matches_the_trainer(tmp_path, nlp):
+    """Trained with the tensor group zeroed, the model is exported with tensor_width 0: the component
+    needs no doc.tensor, and it links exactly as the trainer's dev evaluation does."""
+    overrides = {**SMALL, "training.stages": ["ranking"], "stages.ranking.max_epochs": 2,
+                 "model.zero_groups": ["tensor"]}
+    model = train([FIXTURES], [FIXTURES], tmp_path, overrides=overrides, nlp=nlp, progress=False)
+    assert model.tensor_width == 0 and model.meta["ablation"] == ["tensor"]
+    cache = FeatureCache.load(tmp_path / "cache" / "fixtures_train")
+    trainer_clusters = predict_cached(cache, word_rows_for(cache, model.words), model, blacklist=False)
+    runtime = load_pipeline()
+    runtime.add_pipe("neuralcoref", config={"model": str(tmp_path / "model"), "blacklist": False})
+    docs = list(gold_docs_to_docs(list(read_corpus(FIXTURES)), runtime, skip_coref=False))
+    assert [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs] == trainer_clusters
+    assert any(trainer_clusters)
+
+
 @pytest.mark.parametrize("averaging", [{}, {"training.ema_decay": 0.9, "stages.allpairs.lr_decay": 0.5}])
 def test_resume_continues_exactly(tmp_path, nlp, averaging):
     """Also with a moving average of the weights and a decaying learning rate (both in the checkpoint)."""

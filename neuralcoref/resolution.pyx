@@ -46,7 +46,8 @@ def agreement_codes(gender, number, mention_type):
     if gender.shape != number.shape or gender.shape != pronoun.shape:
         raise ValueError("gender, number and mention_type differ in length")
     codes = numpy.where(gender != GENDER_UNKNOWN, 1 << gender.clip(0, N_GENDERS - 1), 0)
-    codes |= numpy.where(pronoun & (number != NUMBER_UNKNOWN), 1 << (AGREE_NUMBER_SHIFT + number.clip(0, N_NUMBERS - 1)), 0)
+    number_bit = 1 << (AGREE_NUMBER_SHIFT + number.clip(0, N_NUMBERS - 1))
+    codes |= numpy.where(pronoun & (number != NUMBER_UNKNOWN), number_bit, 0)
     return codes.astype("uint8")
 
 

@@ -41,8 +41,9 @@ def pipe_args(model_path):
 
 @pytest.fixture(scope="module")
 def cluster():
+    # ":0": the scheduler's HTTP port is free, not 8787 (taken by any other dask process on the machine)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as client:
             yield cluster, client
 

@@ -51,6 +51,11 @@ def agreement_codes(gender, number, mention_type):
     return codes.astype("uint8")
 
 
+def mention_agreement_codes(columns):
+    """`agreement_codes` of a Doc's mentions, from their `Mentions.columns()`."""
+    return agreement_codes(columns["gender"], columns["number"], columns["mention_type"])
+
+
 @cython.final
 cdef class ClusterAgreement:
     """What the clusters of one Doc agree on so far, so that linking never joins a cluster that clashes
@@ -143,6 +148,7 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
     cdef bint constrained = agreement is not None
     cdef int32_t i, j
     cdef float score
+    cdef uint8_t mine
     with nogil:
         for p in range(n_pairs):
             i = pair_ant[p]
@@ -150,7 +156,8 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
             score = pair_scores[p]
             if constrained:
                 agreement._finish_before(j, best)
-                if agreement.codes[j] and not agreement._agrees(i, agreement.codes[j]):
+                mine = agreement.codes[j]  # 0 (most nominals): nothing to check
+                if mine and not agreement._agrees(i, mine):
                     continue
             _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
 

@@ -14,7 +14,7 @@ from .featurize import Featurizer
 from .features import WordTable, candidate_pairs, count_pairs, mention_features, pair_features
 from .mentions import Mentions
 from .model_io import CorefModel
-from .resolution import ClusterAgreement, agreement_codes, best_antecedents, cluster_members, score_and_link
+from .resolution import ClusterAgreement, best_antecedents, cluster_members, mention_agreement_codes, score_and_link
 from .rules import get_rules
 from .scorer import Scorer
 
@@ -169,8 +169,7 @@ class CorefResolver:
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
         offset = greedyness_offset(self.greedyness)
-        agreement = ClusterAgreement(agreement_codes(columns["gender"], columns["number"], columns["mention_type"])) \
-            if self.require_agreement else None
+        agreement = ClusterAgreement(mention_agreement_codes(columns)) if self.require_agreement else None
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)
         fused = self.scorer.fused_pair_weights()

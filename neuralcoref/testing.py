@@ -1,4 +1,5 @@
-"""Helpers for tests and benchmarks: a model with random weights of the shipped sizes.
+"""Helpers for tests and benchmarks: a model with random weights of the shipped sizes, and the
+invariant of `require_agreement` that the tests and bin/fuzz check.
 
 A random model exercises every code path (features, scoring, linking, serialization)
 without depending on trained weights; tests about accuracy use the shipped model.
@@ -10,6 +11,7 @@ import numpy
 
 from .features import PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from .model_io import CorefModel, base_meta
+from .resolution import AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK
 from .scorer import expected_shapes
 
 
@@ -31,3 +33,15 @@ def write_random_model(path, **kwargs) -> Path:
     path = Path(path)
     random_model(**kwargs).to_disk(path)
     return path
+
+
+def clashing_clusters(codes, clusters) -> list:
+    """The clusters (lists of mention indices) whose members' agreement codes hold two genders or two
+    pronoun numbers: what linking with `require_agreement` must never make."""
+    codes = numpy.asarray(codes)
+    out = []
+    for cluster in clusters:
+        union = int(numpy.bitwise_or.reduce(codes[list(cluster)]))
+        if any(bin(union & mask).count("1") > 1 for mask in (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK)):
+            out.append(cluster)
+    return out

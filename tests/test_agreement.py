@@ -6,9 +6,9 @@ import pytest
 from neuralcoref.featurize import Featurizer
 from neuralcoref.lang.en import RULES
 from neuralcoref.resolution import (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK, ClusterAgreement,
-                                    agreement_codes, best_antecedents)
+                                    agreement_codes, best_antecedents, mention_agreement_codes)
 from neuralcoref.resolver import CorefResolver
-from neuralcoref.testing import random_model
+from neuralcoref.testing import clashing_clusters, random_model
 
 # gender codes (structs.pxd): MASC 0, FEM 1, NEUT 2, UNKNOWN 3; number: SING 0, PLUR 1, UNKNOWN 2;
 # mention types: PRONOUN 0, PROPER 1, NOMINAL 2, LIST 3
@@ -119,13 +119,8 @@ TEXT = ("John met Mary and her brothers in Paris. He told her that they liked th
 
 
 def _clashes(doc, prediction, resolver):
-    columns = resolver.featurizer.mentions(doc).columns()
-    codes = agreement_codes(columns["gender"], columns["number"], columns["mention_type"])
-    found = 0
-    for cluster in prediction.clusters:
-        union = numpy.bitwise_or.reduce(codes[cluster])
-        found += any(bin(int(union) & mask).count("1") > 1 for mask in (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK))
-    return found
+    codes = mention_agreement_codes(resolver.featurizer.mentions(doc).columns())
+    return len(clashing_clusters(codes, prediction.clusters))
 
 
 @pytest.mark.parametrize("fused", [True, False])

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 
 from neuralcoref.featurize import Featurizer  # noqa: E402
 from neuralcoref.model_io import CorefModel  # noqa: E402
-from neuralcoref.resolution import agreement_codes  # noqa: E402
+from neuralcoref.resolution import mention_agreement_codes  # noqa: E402
 from neuralcoref.rules import get_rules  # noqa: E402
 from training.__main__ import main  # noqa: E402
 from training.corpus import gold_docs_to_docs, read_corpus  # noqa: E402
@@ -82,8 +82,7 @@ def test_cache_records_mentions_pairs_and_gold(tmp_path, nlp):
     # the agreement codes read back from the cached one-hot features are the runtime's own
     featurizer = Featurizer(get_rules("en"))
     for d, doc in enumerate(gold_docs_to_docs(golds, nlp)):
-        columns = featurizer.mentions(doc).columns()
-        expected = agreement_codes(columns["gender"], columns["number"], columns["mention_type"])
+        expected = mention_agreement_codes(featurizer.mentions(doc).columns())
         numpy.testing.assert_array_equal(cached_agreement_codes(cache)[cache.doc_slice(d)[0]], expected)
     # speakers reach the features: the interview fixture has them, the others not
     has_speaker = [bool(cache.arrays["mention_feats"][cache.doc_slice(d)[0], -1].any()) for d in range(len(cache))]

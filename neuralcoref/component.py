@@ -121,9 +121,17 @@ def get_has_coref(doc: Doc) -> bool:
 
 def get_resolved(doc: Doc) -> str:
     """The text with each mention replaced by its cluster's main mention."""
+    return resolved_text(doc)
+
+
+def resolved_text(doc: Doc, start: int = 0, end: Optional[int] = None) -> str:
+    """The text of the tokens doc[start:end] with each mention inside that range replaced by its
+    cluster's main mention, which may lie outside the range (a turn of a conversation resolved
+    against earlier turns). `doc._.coref_resolved` is the whole-Doc case."""
+    range_end = len(doc) if end is None else end
     data = _stored(doc)
     if not data.get("clusters"):
-        return doc.text
+        return doc.text if start == 0 and end is None else doc[start:range_end].text
     lang = data.get("lang", doc.lang_)
     rules = get_rules(lang) if lang else None
     form = rules.possessive_form if rules else "{}"
@@ -135,23 +143,24 @@ def get_resolved(doc: Doc) -> str:
     for mentions, main in zip(data["clusters"], data["mains"]):
         main_start, main_end = mentions[main]
         main_text = doc[main_start:unmarked_end(main_start, main_end)].text
-        for k, (start, end) in enumerate(mentions):
-            if k == main:
+        for k, (m_start, m_end) in enumerate(mentions):
+            if k == main or m_start < start:
                 continue
             text = main_text
-            if (end - start == 1 and _is_possessive(doc[start])) or unmarked_end(start, end) != end:
+            if (m_end - m_start == 1 and _is_possessive(doc[m_start])) or unmarked_end(m_start, m_end) != m_end:
                 text = form.format(text)
-            replacements.append((start, end, text))
+            replacements.append((m_start, m_end, text))
     replacements.sort()
-    pieces, position = [], 0
-    for start, end, text in replacements:
-        if start < position:
-            continue  # nested inside a mention already replaced
-        pieces.append(doc[position:start].text_with_ws if start > position else "")
-        pieces.append(text + doc[end - 1].whitespace_)
-        position = end
-    pieces.append(doc[position:].text_with_ws if position < len(doc) else "")
-    return "".join(pieces)
+    pieces, position = [], start
+    for m_start, m_end, text in replacements:
+        if m_start < position or m_end > range_end:
+            continue  # nested inside a mention already replaced, or outside the range
+        pieces.append(doc[position:m_start].text_with_ws if m_start > position else "")
+        pieces.append(text + doc[m_end - 1].whitespace_)
+        position = m_end
+    pieces.append(doc[position:range_end].text_with_ws if position < range_end else "")
+    resolved = "".join(pieces)
+    return resolved if end is None and start == 0 else resolved.rstrip()
 
 
 def _is_possessive(token: Token) -> bool:

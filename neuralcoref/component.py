@@ -270,7 +270,7 @@ class NeuralCoref:
     """
 
     def __init__(self, nlp: Language, name: str = "neuralcoref", *, greedyness: float = 0.5,
-                 max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = True,
+                 max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = False,
                  require_agreement: Optional[bool] = None, store_scores: bool = True,
                  conv_dict: Optional[Dict[str, List[str]]] = None, span_cluster_prefix: str = DEFAULT_PREFIX,
                  model: Optional[str] = None):
@@ -434,7 +434,7 @@ def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str =
     "neuralcoref",
     assigns=["doc.spans", "doc._.coref_clusters", "doc._.coref_resolved"],
     requires=["token.dep", "token.head"],
-    default_config={"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": True,
+    default_config={"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": False,
                     "require_agreement": None, "store_scores": True, "conv_dict": {},
                     "span_cluster_prefix": DEFAULT_PREFIX, "model": None},
     default_score_weights={"coref_f": 1.0, "coref_p": None, "coref_r": None},

@@ -97,8 +97,10 @@ cdef class Mentions:
         return self.length
 
     def columns(self):
-        """start, end, head, sent_index, mention_type, speaker, blacklisted, gender, number: one array each."""
-        names = ("start", "end", "head", "sent_index", "mention_type", "speaker", "blacklisted", "gender", "number")
+        """start, end, head, sent_index, mention_type, speaker, blacklisted, gender, number, person: one
+        array each."""
+        names = ("start", "end", "head", "sent_index", "mention_type", "speaker", "blacklisted", "gender", "number",
+                 "person")
         table = numpy.zeros((len(names), self.length), dtype="int32")
         cdef int32_t[:, ::1] view = table
         cdef int k
@@ -112,6 +114,7 @@ cdef class Mentions:
             view[6, k] = self.c[k].blacklisted
             view[7, k] = self.c[k].gender
             view[8, k] = self.c[k].number
+            view[9, k] = self.c[k].person
         return dict(zip(names, table))
 
     @property

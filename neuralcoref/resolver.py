@@ -14,7 +14,7 @@ from .featurize import Featurizer
 from .features import WordTable, candidate_pairs, count_pairs, mention_features, pair_features
 from .mentions import Mentions
 from .model_io import CorefModel
-from .resolution import ClusterAgreement, best_antecedents, cluster_members, mention_agreement_codes, score_and_link
+from .resolution import best_antecedents, cluster_members, linking_constraints, score_and_link
 from .rules import get_rules
 from .scorer import Scorer
 
@@ -49,10 +49,12 @@ class CorefResolver:
     conv_dict (dict): rare word -> common words whose embeddings stand in for it.
     require_agreement (bool or None): a mention only joins a cluster that agrees with it in gender and,
         for pronouns, number (`resolution.ClusterAgreement`); None: the rule set's `cluster_agreement`.
+        The person constraint (no first- and third-person pronouns of one speaker in a cluster) holds
+        whatever this says.
     """
 
     def __init__(self, model: CorefModel, greedyness=0.5, max_dist=50, max_dist_match=500,
-                 blacklist=True, conv_dict=None, require_agreement=None):
+                 blacklist=False, conv_dict=None, require_agreement=None):
         self.model = model
         rules = get_rules(model.lang)
         self.featurizer = Featurizer(rules)
@@ -169,7 +171,7 @@ class CorefResolver:
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
         offset = greedyness_offset(self.greedyness)
-        agreement = ClusterAgreement(mention_agreement_codes(columns)) if self.require_agreement else None
+        agreement = linking_constraints(columns, self.require_agreement)
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)
         fused = self.scorer.fused_pair_weights()

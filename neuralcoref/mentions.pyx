@@ -384,7 +384,10 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
     cdef int max_end = -1
     cdef int prev_start = -1, prev_end = -1
     for k in range(count):
-        out[k].nested = (max_end >= out[k].end and not (out[k].start == prev_start and out[k].end == prev_end))
+        if out[k].start == prev_start and out[k].end == prev_end:
+            out[k].nested = out[k - 1].nested  # a copy of the same span: nested as the first copy is
+        else:
+            out[k].nested = max_end >= out[k].end
         if out[k].end > max_end:
             max_end = out[k].end
         prev_start = out[k].start
@@ -396,8 +399,6 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
         if j > 0 and out[k].start == out[j - 1].start and out[k].end == out[j - 1].end:
             if out[k].mention_type < out[j - 1].mention_type:
                 out[j - 1].mention_type = out[k].mention_type
-            if out[k].nested == 0:
-                out[j - 1].nested = 0
             continue
         out[j] = out[k]
         j += 1

@@ -5,13 +5,15 @@ per-mention projections are kept for the whole document, pair arrays live one bl
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
+import warnings
 
 import numpy
 from spacy.tokens import Doc
 
-from .errors import Errors
+from .errors import Errors, Warnings
 from .featurize import Featurizer
-from .features import WordTable, candidate_pairs, count_pairs, mention_features, pair_features
+from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
+                       mention_features, pair_features)
 from .mentions import Mentions
 from .model_io import CorefModel
 from .resolution import best_antecedents, cluster_members, linking_constraints, score_and_link
@@ -81,16 +83,32 @@ class CorefResolver:
                 self.word_table.add_alias(word.lower(), len(embed) + len(rows) - 1)
         return numpy.concatenate([embed, numpy.asarray(rows, dtype="float32")]) if rows else embed
 
-    def check_tensor(self, doc: Doc):
+    def check_tensor(self, doc: Doc) -> bool:
+        """Whether the Doc's tensor is the width the model reads; when it is not (a pipeline without a
+        tok2vec, a transformer or custom pipeline), warn: the Doc is resolved with zeros for the
+        context features (`_encode`), never refused."""
         width = self.model.tensor_width
-        found = doc.tensor.shape[1] if getattr(doc.tensor, "ndim", 0) == 2 and doc.tensor.size else 0
-        if width and found != width:
-            raise ValueError(Errors.E023.format(expected=width, found=found,
-                                                pipeline=self.model.meta.get("pipeline", {}).get("name")))
+        if not width:
+            return True
+        tensor = getattr(doc, "tensor", None)
+        found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
+        if found != width or tensor.shape[0] != len(doc):
+            warnings.warn(Warnings.W003.format(expected=width, found=found,
+                                               pipeline=self.model.meta.get("pipeline", {}).get("name")))
+            return False
+        return True
 
-    def _tensor(self, doc: Doc):
-        use_tensor = self.model.tensor_width > 0 and getattr(doc, "tensor", None) is not None
-        return doc.tensor if use_tensor else None
+    def _features(self, doc: Doc, mentions: Mentions, first=None, last=None):
+        """`mention_features` of mentions first..last, with zeros for the tensor features when the Doc has
+        no tensor of the model's width (see `check_tensor`)."""
+        width = self.model.tensor_width
+        tensor = getattr(doc, "tensor", None)
+        usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
+        word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, tensor if usable else None,
+                                                                    first, last)
+        if tensor_feats.shape[1] != width * N_TENSOR_SLOTS:
+            tensor_feats = numpy.zeros((len(tensor_feats), width * N_TENSOR_SLOTS), dtype="float32")
+        return word_hashes, tensor_feats, mention_feats
 
     def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:
         self.check_tensor(doc)
@@ -98,10 +116,8 @@ class CorefResolver:
 
     def _predict_mentions(self, doc: Doc, mentions: Mentions, store_scores: bool) -> Prediction:
         """Encode the mentions block by block as they are resolved (their features are never all in memory)."""
-        tensor = self._tensor(doc)
-
         def encode_block(first, last):
-            return self._encode(*mention_features(doc, mentions, tensor, first, last))
+            return self._encode(*self._features(doc, mentions, first, last))
 
         return self._resolve(doc, mentions, encode_block, store_scores)
 
@@ -120,7 +136,7 @@ class CorefResolver:
         def flush():
             if not group:
                 return
-            inputs = [mention_features(doc, mentions, self._tensor(doc)) for _, doc, mentions in group]
+            inputs = [self._features(doc, mentions) for _, doc, mentions in group]
             if len(inputs) == 1:
                 single, (as_ant, as_ment) = self._encode(*inputs[0])
             else:

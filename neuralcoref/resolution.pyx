@@ -83,14 +83,20 @@ def speaker_bits(speaker):
 
 
 def linking_constraints(columns, bint require_agreement):
-    """The `ClusterAgreement` of a Doc's mentions: the person constraint always, gender and number
-    agreement with `require_agreement`. columns (dict): "gender", "number", "mention_type",
-    "person" and "speaker" per mention (`Mentions.columns()`, or the trainer's cached arrays)."""
+    """The `ClusterAgreement` of a Doc's mentions: the person and binding constraints always, gender
+    and number agreement with `require_agreement`. columns (dict): "gender", "number", "mention_type",
+    "person", "speaker", "sent_index" (`Mentions.columns()`) and "governor", "core_role"
+    (`constraints.binding_columns`) per mention, mentions in document order; or the trainer's cached
+    arrays of the same names."""
     codes = mention_agreement_codes(columns)
     if not require_agreement:
         codes = numpy.zeros_like(codes)
+    sent_index = numpy.asarray(columns["sent_index"])
+    sentence_first = numpy.searchsorted(sent_index, sent_index, side="left").astype("int32")
     return ClusterAgreement(codes, pronoun_persons(columns["person"], columns["mention_type"]),
-                            speaker_bits(columns["speaker"]))
+                            speaker_bits(columns["speaker"]),
+                            numpy.ascontiguousarray(columns["governor"], dtype="int32"),
+                            numpy.ascontiguousarray(columns["core_role"], dtype="int8"), sentence_first)
 
 
 @cython.final
@@ -104,16 +110,23 @@ cdef class ClusterAgreement:
     - person (always): within one speaker's text, first-, second- and third-person pronouns never
       share a cluster ("My sister has a dog. She loves him.": *My* is not *him*). Across speakers
       they do: A's "I" is B's "you" and C's "she".
+    - binding (always): a subject and an object of one predicate (`constraints.binding_columns`)
+      never share a cluster unless one is reflexive ("John saw him"; "John saw himself").
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
     codes (uint8 [n]): `agreement_codes` of the Doc's mentions (all 0: agreement not required).
     persons (int8 [n]) and speakers (uint64 [n]): `pronoun_persons` and `speaker_bits` (None: no
         person constraint, for callers that only test agreement).
+    governors (int32 [n]), roles (int8 [n]) and sentence_first (int32 [n], the first mention of each
+        mention's sentence): the binding constraint's inputs (None: no binding constraint).
     """
     cdef const uint8_t[::1] codes
     cdef const int8_t[::1] persons
     cdef const uint64_t[::1] speakers
+    cdef const int32_t[::1] governors
+    cdef const int8_t[::1] roles
+    cdef const int32_t[::1] sentence_first
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
@@ -121,8 +134,18 @@ cdef class ClusterAgreement:
     cdef readonly int n_finished
 
     def __init__(self, const uint8_t[::1] codes, const int8_t[::1] persons=None,
-                 const uint64_t[::1] speakers=None):
+                 const uint64_t[::1] speakers=None, const int32_t[::1] governors=None,
+                 const int8_t[::1] roles=None, const int32_t[::1] sentence_first=None):
         n = codes.shape[0]
+        if roles is not None:
+            if governors is None or sentence_first is None or governors.shape[0] != n or roles.shape[0] != n \
+                    or sentence_first.shape[0] != n:
+                raise ValueError(f"governors, roles and sentence_first must all cover the {n} mentions")
+            self.governors, self.roles, self.sentence_first = governors, roles, sentence_first
+        else:
+            self.governors = numpy.full(n, -1, dtype="int32")
+            self.roles = numpy.zeros(n, dtype="int8")
+            self.sentence_first = numpy.zeros(n, dtype="int32")
         self.has_persons = persons is not None
         if self.has_persons:
             if speakers is None or persons.shape[0] != n or speakers.shape[0] != n:
@@ -143,7 +166,7 @@ cdef class ClusterAgreement:
 
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
-        return self.codes[j] != 0 or self.persons[j] >= 0
+        return self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0
 
     cdef inline bint _agrees(self, int i, int j) noexcept nogil:
         """Whether mention j may join the cluster of finished mention i."""
@@ -159,6 +182,13 @@ cdef class ClusterAgreement:
         if person >= 0:
             for other in range(3):
                 if other != person and self.cluster_speakers[root, other] & self.speakers[j]:
+                    return False
+        cdef int role = self.roles[j]
+        cdef int k
+        if role:  # a clause-mate of the other role already in the cluster (mentions before j are finished)
+            for k in range(self.sentence_first[j], j):
+                if self.cluster_of[k] == root and self.roles[k] and self.roles[k] != role \
+                        and self.governors[k] == self.governors[j]:
                     return False
         return True
 

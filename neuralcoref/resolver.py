@@ -10,6 +10,7 @@ import warnings
 import numpy
 from spacy.tokens import Doc
 
+from .constraints import binding_columns
 from .errors import Errors, Warnings
 from .featurize import Featurizer
 from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
@@ -53,13 +54,14 @@ class CorefResolver:
         for pronouns, number (`resolution.ClusterAgreement`); None: the rule set's `cluster_agreement`.
         The person constraint (no first- and third-person pronouns of one speaker in a cluster) holds
         whatever this says.
+    infer_speakers (bool): infer speakers from transcript lines and quotations when a Doc has none.
     """
 
     def __init__(self, model: CorefModel, greedyness=0.5, max_dist=50, max_dist_match=500,
-                 blacklist=False, conv_dict=None, require_agreement=None):
+                 blacklist=False, conv_dict=None, require_agreement=None, infer_speakers=False):
         self.model = model
         rules = get_rules(model.lang)
-        self.featurizer = Featurizer(rules)
+        self.featurizer = Featurizer(rules, infer_speakers=infer_speakers)
         weights = dict(model.weights)
         self.word_table = WordTable(model.words)
         if conv_dict:
@@ -187,7 +189,8 @@ class CorefResolver:
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
         offset = greedyness_offset(self.greedyness)
-        agreement = linking_constraints(columns, self.require_agreement)
+        agreement = linking_constraints({**columns, **binding_columns(doc, columns["head"], self.featurizer.rules)},
+                                        self.require_agreement)
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)
         fused = self.scorer.fused_pair_weights()

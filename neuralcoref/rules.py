@@ -69,6 +69,12 @@ class RuleSet:
     possessive_deps: List[str] = field(default_factory=list)
     appositive_deps: List[str] = field(default_factory=lambda: ["appos"])
     attribute_deps: List[str] = field(default_factory=list)
+    #: binding (`neuralcoref.constraints`): a subject and an object of the same predicate never
+    #: corefer unless one is reflexive ("John saw him", "He saw John"; "John saw himself" does);
+    #: empty lists turn the constraint off for the language
+    clause_subject_deps: List[str] = field(default_factory=list)
+    clause_object_deps: List[str] = field(default_factory=list)
+    reflexive_words: List[str] = field(default_factory=list)
     #: first words that make a mention definite / indefinite
     definite_words: List[str] = field(default_factory=list)
     indefinite_words: List[str] = field(default_factory=list)

@@ -96,16 +96,17 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
 
 
 def cached_constraint_columns(cache: FeatureCache) -> dict[str, numpy.ndarray]:
-    """The `Mentions.columns()` that `linking_constraints` reads, for every cached mention: gender and
-    number from the one-hot features that the runtime's extractor wrote (the same MentionC fields the
-    runtime reads), person, speaker and mention type as cached."""
+    """The columns that `linking_constraints` reads, for every cached mention: gender and number from
+    the one-hot features that the runtime's extractor wrote (the same MentionC fields the runtime
+    reads), the others as cached (`Mentions.columns()` and `constraints.binding_columns`)."""
     layout = {name: (offset, width) for name, offset, width in MENTION_LAYOUT}
     feats = cache.arrays["mention_feats"]
     (g, g_width), (k, k_width) = layout["gender"], layout["number"]
     return {"gender": numpy.asarray(feats[:, g:g + g_width]).argmax(axis=1),
             "number": numpy.asarray(feats[:, k:k + k_width]).argmax(axis=1),
             "mention_type": numpy.asarray(cache.arrays["mention_type"]),
-            "person": numpy.asarray(cache.arrays["person"]), "speaker": numpy.asarray(cache.arrays["speaker"])}
+            **{name: numpy.asarray(cache.arrays[name]) for name in ("person", "speaker", "sent_index", "governor",
+                                                                    "core_role")}}
 
 
 def cached_agreement_codes(cache: FeatureCache) -> numpy.ndarray:

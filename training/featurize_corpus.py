@@ -12,6 +12,8 @@ computes at inference. One cache directory holds, concatenated over its document
 | `tensor_feats.npy`, `mention_feats.npy` | float32 | mention features |
 | `gold_cluster.npy` | int32 [n] | the mention's gold cluster in its document (-1: not a gold mention) |
 | `blacklisted.npy`, `mention_type.npy` | int8 [n] | from the extractor (blacklist filtering at evaluation) |
+| `person.npy`, `speaker.npy`, `sent_index.npy` | int8 / int32 [n] | from the extractor (the person constraint at linking) |
+| `governor.npy`, `core_role.npy` | int32 / int8 [n] | `constraints.binding_columns` (the binding constraint at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -37,14 +39,15 @@ from spacy.tokens import Doc
 
 from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
+from neuralcoref.constraints import binding_columns
 from neuralcoref.rules import get_rules
 from training.corpus import GoldDoc, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feats", "gold_cluster", "blacklisted",
-                  "mention_type", "person", "speaker")
+                  "mention_type", "person", "speaker", "sent_index", "governor", "core_role")
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
 #: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
 #: coordination, relative clauses, quotes, speakers, far first-person pronouns): its features fingerprint the featurizer
@@ -152,6 +155,8 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
         "mention_feats": feats.mention_feats.astype("float32"), "gold_cluster": gold_cluster,
         "blacklisted": columns["blacklisted"].astype("int8"), "mention_type": columns["mention_type"].astype("int8"),
         "person": columns["person"].astype("int8"), "speaker": columns["speaker"].astype("int32"),
+        "sent_index": columns["sent_index"].astype("int32"),
+        **binding_columns(doc, columns["head"], featurizer.rules),
         "pair_ant": ant.astype("int32"), "pair_ment": ment.astype("int32"), "pair_feats": as_bytes,
         "pair_label": label.astype("uint8"),
     }

@@ -74,6 +74,13 @@ RULES = register_rules(
             "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
         ],
         excluded_entity_labels=["CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"],
+        nominal_entity_labels=["DATE", "TIME"],
+        pleonastic_words=["it"],
+        weather_lemmas=["rain", "snow", "hail", "drizzle", "sleet", "thunder", "pour", "storm", "freeze"],
+        extraposing_lemmas=["be", "seem", "appear", "happen", "turn", "matter", "remain", "become", "occur",
+                            "take", "make"],
+        clause_deps=["ccomp", "xcomp", "csubj", "advcl"],
+        clause_markers=["that", "to", "whether", "if"],
         blacklist=["i", "me", "my", "you", "your"],
         possessive_form="{}'s",
     )

@@ -40,9 +40,9 @@ from .resolver import Prediction, greedyness_offset
 
 #: speakers of turns added without one, in turn
 DEFAULT_SPEAKERS = ("A", "B")
-#: the cap on the candidate window: about 3.5 times the ~1,400 tokens that hold the component's
-#: max_dist_match (500) mentions in OntoGUM's dialogue (docs/dialogue.md), so that it only binds in
-#: text with few mentions
+#: the cap on the candidate window: about 2.8 times the ~1,800 tokens that hold the component's
+#: max_dist_match (500) candidate mentions in OntoGUM's dialogue (3.6 tokens a mention, docs/dialogue.md),
+#: so that it only binds in text with few mentions
 DEFAULT_MAX_HISTORY_TOKENS = 5000
 #: tokens before a mention that its features read (structs.pxd CONTEXT_WINDOW)
 CONTEXT_TOKENS = 5
@@ -116,13 +116,14 @@ class Conversation:
         self._ends: List[int] = []
         self._types: List[int] = []
         self._turn_of: List[int] = []
-        self._antecedent: List[int] = []  # the model's link, -1: none
         self._root: List[int] = []  # the first mention of its model cluster
         self._prefix_codes: List[int] = []  # agreement codes of its model cluster up to and with it
         self._cluster_codes: Dict[int, int] = {}  # model cluster root -> codes of its members
         # clusters: model clusters joined by speaker identities (union-find over model roots)
         self._joined: Dict[int, int] = {}
-        self._entities: Dict[int, dict] = {}  # representative -> {"roots", "members", "first": {type: mention}}
+        # representative -> {"members": sorted mentions, "first": {mention type: its first mention}}, for clusters
+        # of >= 2 mentions only (and singletons a speaker identity joins)
+        self._entities: Dict[int, dict] = {}
         self._speaker_entity: Dict[str, int] = {}  # speaker -> a model root of its entity
         self._speaker_ids: Dict[str, int] = {}
         self._window_start = 0  # the first turn that may be in a candidate window
@@ -295,11 +296,13 @@ class Conversation:
             self._ends.append(turn.start + end)
             self._types.append(mention_type)
             self._turn_of.append(turn.index)
-            self._antecedent.append(antecedent)
             self._root.append(root)
             self._cluster_codes[root] = self._cluster_codes.get(root, 0) | code
             self._prefix_codes.append(self._cluster_codes[root])
-            self._add_to_entity(j, root)
+            if antecedent >= 0:
+                entity = self._entity(self._find(root))
+                entity["members"].append(j)
+                entity["first"].setdefault(mention_type, j)
             if identity is not None:
                 if identity in self._speaker_entity:
                     self._join(self._speaker_entity[identity], root)
@@ -312,10 +315,12 @@ class Conversation:
             root = self._joined[root]
         return root
 
-    def _add_to_entity(self, j: int, root: int) -> None:
-        entity = self._entities.setdefault(self._find(root), {"members": [], "first": {}})
-        entity["members"].append(j)
-        entity["first"].setdefault(self._types[j], j)
+    def _entity(self, representative: int) -> dict:
+        """The entity of a representative; a mention alone so far gets one."""
+        if representative not in self._entities:
+            self._entities[representative] = {"members": [representative],
+                                              "first": {self._types[representative]: representative}}
+        return self._entities[representative]
 
     def _join(self, a: int, b: int) -> None:
         a, b = self._find(a), self._find(b)
@@ -324,7 +329,8 @@ class Conversation:
         if b < a:
             a, b = b, a
         self._joined[b] = a
-        kept, gone = self._entities[a], self._entities.pop(b)
+        kept, gone = self._entity(a), self._entity(b)
+        del self._entities[b]
         kept["members"] = sorted(kept["members"] + gone["members"])
         for mention_type, j in gone["first"].items():
             kept["first"][mention_type] = min(j, kept["first"].get(mention_type, j))
@@ -372,6 +378,8 @@ class Conversation:
         keys = self._entities if roots is None else dict.fromkeys(self._find(r) for r in roots)
         out = []
         for key in keys:
+            if key not in self._entities:  # a mention alone
+                continue
             members = self._entities[key]["members"]
             members = members[:int(numpy.searchsorted(members, last))]
             if len(members) > 1:
@@ -421,8 +429,8 @@ class Conversation:
     def _resolved(self, turn: Turn) -> str:
         """The turn resolved by `component.resolved_text` over the turns that hold its clusters' mains."""
         mentions = range(turn.first_mention, turn.first_mention + turn.n_mentions)
-        entities = [self._entities[key] for key in dict.fromkeys(self._find(self._root[j]) for j in mentions)]
-        entities = [e for e in entities if len(e["members"]) > 1]
+        keys = dict.fromkeys(self._find(self._root[j]) for j in mentions)
+        entities = [self._entities[key] for key in keys if key in self._entities]
         if not entities:
             return turn.doc.text
         mains = [self._main(e) for e in entities]

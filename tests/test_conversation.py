@@ -77,7 +77,8 @@ def test_issue_example(en_nlp):
     first = conv.add("My sister has a dog called Rex.", speaker="user")
     t = conv.add("Does she walk him every day?", speaker="bot")
     # the casing of a replaced main mention is resolved_text's rule (doc._.coref_resolved's)
-    assert t.resolved.lower() in ("does my sister walk rex every day?", "does my sister walk a dog called rex every day?")
+    assert t.resolved.lower() in ("does my sister walk rex every day?",
+                                  "does my sister walk a dog called rex every day?")
     t = conv.add("Yes, and Anna walks him too.", speaker="bot")   # "Anna" = the user: links to the user's "My"
     by_text = {m.text: c for c in t.clusters for m in c.mentions}
     anna = by_text["Anna"]
@@ -270,3 +271,23 @@ def test_batch_utterances_record(tmp_path):
     dialogue = DialogueText(records[0]["utterances"])  # records travel to worker processes pickled
     copy = pickle.loads(pickle.dumps(dialogue))
     assert copy == dialogue == text and copy.utterances == dialogue.utterances
+
+
+def test_readme_dialogue_section_runs_as_written(tmp_path):
+    from test_readme import run_and_compare, section_code
+
+    run_and_compare(section_code("Dialogue and chatbots"), tmp_path, n_prints=3)
+
+
+def test_conversations_of_one_nlp_in_threads(en_nlp):
+    """The documented thread rule: one thread per Conversation, several Conversations of one nlp at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(dialogue):
+        conv = Conversation(en_nlp)
+        return [t.resolved for t in add_all(conv, dialogue)], clusters_of(conv.doc)
+
+    dialogues = [DIALOGUE, DIALOGUE[1:] + DIALOGUE[:1], DIALOGUE[::-1], DIALOGUE]
+    expected = [run(d) for d in dialogues]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(run, dialogues)) == expected

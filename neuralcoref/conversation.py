@@ -160,6 +160,8 @@ class Conversation:
 
     def _parse(self, text) -> Doc:
         if isinstance(text, Doc):
+            if text.vocab is not self.nlp.vocab:
+                raise ValueError(Errors.E062.format(type="a Doc of another Vocab"))
             doc = text
         elif isinstance(text, str):
             if len(text) > self.nlp.max_length:

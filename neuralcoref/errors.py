@@ -55,7 +55,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E050 = "conv_dict values must be lists of words, got {value!r} for '{key}'."
     E060 = "max_history_tokens must be an integer >= 0, got {value!r}."
     E061 = "A speaker must be a string (or None for the default), got {type}."
-    E062 = "A turn must be a string or a Doc, got {type}."
+    E062 = "A turn must be a string or a Doc of the pipeline's Vocab, got {type}."
     E063 = ("The turn has {length} characters, more than nlp.max_length ({max_length}): nothing was added. "
             "Split it into several turns, or raise nlp.max_length if the memory allows.")
     E064 = "The turn is empty or only whitespace: nothing was added."

@@ -5,6 +5,7 @@ import pickle
 import numpy
 import pytest
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 import neuralcoref
 from neuralcoref import Conversation, doc_from_utterances
@@ -174,6 +175,8 @@ def test_bad_input_loses_nothing(en_nlp):
         conv.add("Hello.", speaker=7)
     with pytest.raises(TypeError, match="E062"):
         conv.add(b"bytes")
+    with pytest.raises(ValueError, match="E062"):
+        conv.add(Doc(Vocab(), words=["Hi"]))
     big = "word " * (1 << 18)  # 1.3 MB, over nlp.max_length
     with pytest.raises(ValueError, match="E063"):
         conv.add(big)

@@ -33,9 +33,11 @@ from spacy.tokens import Doc
 
 from .component import DATA_KEY, Cluster, NeuralCoref, _main_mention, resolved_text
 from .errors import Errors
-from .features import MENTION_LAYOUT, candidate_pairs, mention_features, pair_features
+from .features import MENTION_LAYOUT, candidate_pairs, pair_features
 from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers
-from .resolution import ClusterAgreement, best_antecedents, cluster_members, mention_agreement_codes, score_and_link
+from .constraints import binding_columns
+from .resolution import (best_antecedents, cluster_members, linking_constraints, mention_agreement_codes,
+                         pronoun_persons, score_and_link, speaker_bits)
 from .resolver import Prediction, greedyness_offset
 
 #: speakers of turns added without one, in turn
@@ -117,8 +119,10 @@ class Conversation:
         self._types: List[int] = []
         self._turn_of: List[int] = []
         self._root: List[int] = []  # the first mention of its model cluster
-        self._prefix_codes: List[int] = []  # agreement codes of its model cluster up to and with it
-        self._cluster_codes: Dict[int, int] = {}  # model cluster root -> codes of its members
+        # what ClusterAgreement knows of its model cluster up to and with it: (agreement codes, speakers of
+        # its first-, second-, third-person pronouns)
+        self._prefix_state: List[Tuple[int, int, int, int]] = []
+        self._cluster_state: Dict[int, Tuple[int, int, int, int]] = {}  # model cluster root -> the same
         # clusters: model clusters joined by speaker identities (union-find over model roots)
         self._joined: Dict[int, int] = {}
         # representative -> {"members": sorted mentions, "first": {mention type: its first mention}}, for clusters
@@ -178,7 +182,7 @@ class Conversation:
 
     def _speaker_id(self, speaker: Optional[str]) -> int:
         """A number per speaker for the features (-1: unknown), as `featurize.speaker_ids` numbers them."""
-        return -1 if speaker is None else self._speaker_ids.setdefault(speaker, len(self._speaker_ids))
+        return -1 if speaker is None else self._speaker_ids.get(speaker, len(self._speaker_ids))
 
     def _next_speaker(self) -> str:
         """The speaker before the last one, else the default speaker the last one is not."""
@@ -211,9 +215,9 @@ class Conversation:
         """The new turn's mentions and their links: (links, features), nothing stored yet."""
         resolver = self.component.resolver
         parts = _TurnArrays(doc, self._speaker_id(speaker))
-        joined, speakers = _join([t._parts for t in window] + [parts], self.nlp.vocab)
+        joined, speakers = _join_turns([t._parts for t in window] + [parts], self.nlp.vocab)
         offset = len(joined) - len(doc)
-        resolver.check_tensor(joined)
+        resolver.check_tensor(joined)  # a tensor the model cannot read: W003, zeros for the context features
         mentions = resolver.featurizer.extractor(joined, *resolver.featurizer.token_grammar(joined), speakers)
         columns = mentions.columns()
         n_old = int(numpy.searchsorted(columns["start"], offset))
@@ -226,24 +230,32 @@ class Conversation:
         if n == n_old:  # no mention in the turn
             return [], (parts, numpy.zeros((0, resolver.scorer._ant_W.shape[1]), dtype="float32"), first_global, [],
                          window)
-        words, tensor_feats, dense = mention_features(joined, mentions, resolver._tensor(joined), n_old, n)
+        words, tensor_feats, dense = resolver._features(joined, mentions, n_old, n)
         n_total = first_global + n  # mentions of the conversation up to this turn
         dense[:, _POSITION_COLUMN] = (numpy.arange(first_global + n_old, n_total, dtype="float32")
                                       / numpy.float32(n_total))
         single_new, (as_ant_new, as_ment) = resolver._encode(words, tensor_feats, dense)
         # the model clusters of the window's mentions, as ClusterAgreement would have built them over the
         # whole conversation: each old mention links to the first window mention of its cluster, which
-        # carries the codes of the members before the window
-        codes = mention_agreement_codes(columns)
+        # carries what the members before the window brought to the cluster
+        agreement = linking_constraints({**columns, **binding_columns(joined, columns["head"],
+                                                                      resolver.featurizer.rules)},
+                                        resolver.require_agreement)
         best = numpy.full(n, -1, dtype="int32")
         if n_old:
             roots = numpy.asarray(self._root[first_global:first_global + n_old])
             _, first_of_root, inverse = numpy.unique(roots, return_index=True, return_inverse=True)
             best[:n_old] = first_of_root[inverse]
             best[:n_old][best[:n_old] == numpy.arange(n_old)] = -1
-            codes[first_of_root] = numpy.asarray(self._prefix_codes[first_global:first_global + n_old],
-                                                 dtype="uint8")[first_of_root]
-        agreement = ClusterAgreement(codes) if resolver.require_agreement else None
+            carried = numpy.zeros((n, 4), dtype="uint64")
+            carried[first_of_root] = numpy.asarray(self._prefix_state[first_global:first_global + n_old],
+                                                   dtype="uint64")[first_of_root]
+            if not resolver.require_agreement:
+                carried[:, 0] = 0
+            agreement.carry(carried[:, 0].astype("uint8"), numpy.ascontiguousarray(carried[:, 1:]))
+        codes = mention_agreement_codes(columns)
+        persons = pronoun_persons(columns["person"], columns["mention_type"])
+        bits = speaker_bits(columns["speaker"])
         single = numpy.zeros(n, dtype="float32")
         single[new] = single_new
         best_scores = numpy.zeros(n, dtype="float32")
@@ -270,7 +282,8 @@ class Conversation:
                 best_antecedents(ant, ment, scores, single, best, best_scores, offset_score, agreement)
         antecedents = numpy.where(best[new] >= 0, best[new] + first_global, -1)
         links = list(zip((columns["start"][new] - offset).tolist(), (columns["end"][new] - offset).tolist(),
-                         columns["mention_type"][new].tolist(), codes[new].tolist(), antecedents.tolist()))
+                         columns["mention_type"][new].tolist(), antecedents.tolist(), codes[new].tolist(),
+                         persons[new].tolist(), bits[new].tolist()))
         heads = (columns["head"][new] - offset).tolist()
         return links, (parts, as_ant_new, first_global, heads, window)
 
@@ -282,6 +295,8 @@ class Conversation:
             earlier._parts = None
         self._window_start = window_start
         self.turns.append(turn)
+        if turn.speaker is not None:
+            self._speaker_ids.setdefault(turn.speaker, len(self._speaker_ids))
         self._n_tokens = turn.end
         self._doc = None
         if self._projections is None:
@@ -291,7 +306,7 @@ class Conversation:
             self._projections = numpy.concatenate([keep, as_ant_new])
         self._projections_first = first_global
         identities = self._identities(turn, links, heads) if self.speakers_names else [None] * len(links)
-        for (start, end, mention_type, code, antecedent), identity in zip(links, identities):
+        for (start, end, mention_type, antecedent, code, person, bit), identity in zip(links, identities):
             j = len(self._starts)
             root = self._root[antecedent] if antecedent >= 0 else j
             self._starts.append(turn.start + start)
@@ -299,15 +314,19 @@ class Conversation:
             self._types.append(mention_type)
             self._turn_of.append(turn.index)
             self._root.append(root)
-            self._cluster_codes[root] = self._cluster_codes.get(root, 0) | code
-            self._prefix_codes.append(self._cluster_codes[root])
+            state = list(self._cluster_state.get(root, (0, 0, 0, 0)))
+            state[0] |= code
+            if person >= 0:
+                state[1 + person] |= bit
+            self._cluster_state[root] = tuple(state)
+            self._prefix_state.append(self._cluster_state[root])
             if antecedent >= 0:
                 entity = self._entity(self._find(root))
                 entity["members"].append(j)
                 entity["first"].setdefault(mention_type, j)
             if identity is not None:
                 if identity in self._speaker_entity:
-                    self._join(self._speaker_entity[identity], root)
+                    self._merge_entities(self._speaker_entity[identity], root)
                 else:
                     self._speaker_entity[identity] = root
 
@@ -324,7 +343,7 @@ class Conversation:
                                               "first": {self._types[representative]: representative}}
         return self._entities[representative]
 
-    def _join(self, a: int, b: int) -> None:
+    def _merge_entities(self, a: int, b: int) -> None:
         a, b = self._find(a), self._find(b)
         if a == b:
             return
@@ -354,7 +373,7 @@ class Conversation:
         names = {_normalized_name(name.split()): speaker for speaker, names in self.speakers_names.items()
                  for name in names}
         out: List[Optional[str]] = []
-        for (start, end, mention_type, _, _), head in zip(links, heads):
+        for (start, end, mention_type, *_), head in zip(links, heads):
             if mention_type == _PRONOUN:
                 identity = None
                 if number[head] != NUMBER_CODES["Plur"]:
@@ -538,7 +557,7 @@ def doc_from_utterances(nlp: Language, utterances: Utterances) -> Doc:
 
 class _TurnArrays:
     """What `Doc.from_docs` reads of a turn, read once: the candidate window is rebuilt at every turn
-    from these (`_join`), without going through the turns' Tokens again."""
+    from these (`_join_turns`), without going through the turns' Tokens again."""
 
     ATTRS = list(Doc._get_array_attrs()) + [SPACY]
 
@@ -551,7 +570,7 @@ class _TurnArrays:
         self.speakers = numpy.full(len(doc), speaker_id, dtype="int32")
 
 
-def _join(parts: List[_TurnArrays], vocab) -> Tuple[Doc, numpy.ndarray]:
+def _join_turns(parts: List[_TurnArrays], vocab) -> Tuple[Doc, numpy.ndarray]:
     """The Doc that `Doc.from_docs` makes of these turns (without user data and spans), and the
     speaker id of each token."""
     words, spaces, arrays = [], [], []

@@ -10,7 +10,6 @@ from spacy.vocab import Vocab
 import neuralcoref
 from neuralcoref import Conversation, doc_from_utterances
 from neuralcoref.conversation import _POSITION_COLUMN, DialogueText, read_dialogue
-from neuralcoref.features import mention_features
 from neuralcoref.featurize import set_speakers
 from neuralcoref.testing import write_random_model
 
@@ -58,7 +57,7 @@ def reference_clusters(conv):
         n = len(mentions)
         first = int(numpy.searchsorted(mentions.columns()["start"], turn.start))
         if first < n:
-            words, tensor_feats, dense = mention_features(prefix, mentions, prefix.tensor, first, n)
+            words, tensor_feats, dense = resolver._features(prefix, mentions, first, n)
             dense[:, _POSITION_COLUMN] = numpy.arange(first, n, dtype="float32") / numpy.float32(n)
             single, (as_ant, as_ment) = resolver._encode(words, tensor_feats, dense)
             rows.append((single, as_ant, as_ment))
@@ -91,14 +90,15 @@ def test_issue_example(en_nlp):
 @pytest.mark.parametrize("pair_hidden", [(16,), (16, 16)], ids=["fused", "numpy-path"])
 @pytest.mark.parametrize("max_dist,max_dist_match", [(50, 500), (3, 7)])
 def test_turn_by_turn_equals_whole_document_linking(tmp_path, pair_hidden, max_dist, max_dist_match):
-    """Random weights link a lot (long chains, agreement constraints); small windows make the candidate
-    window's edges matter: the clusters are exactly those of the whole-document linking."""
-    model = write_random_model(tmp_path / "model", pair_hidden=pair_hidden, bilinear_width=4, seed=3)
+    """Random weights link a lot (long chains, agreement, person and binding constraints); small windows make
+    the candidate window's edges and what clusters carry from before the window matter (with this seed,
+    dropping `ClusterAgreement.carry` changes the clusters): exactly those of the whole-document linking."""
+    model = write_random_model(tmp_path / "model", pair_hidden=pair_hidden, bilinear_width=4, seed=5)
     nlp = load_english()
-    nlp.add_pipe("neuralcoref", config={"model": str(model), "greedyness": 0.6, "blacklist": False,
+    nlp.add_pipe("neuralcoref", config={"model": str(model), "greedyness": 0.9, "blacklist": False,
                                         "max_dist": max_dist, "max_dist_match": max_dist_match})
     conv = Conversation(nlp)
-    for kind, speaker, text in DIALOGUE + DIALOGUE[1:]:
+    for kind, speaker, text in DIALOGUE + DIALOGUE[1:] + DIALOGUE[1:]:
         window = conv._window()  # every candidate of the next turn's mentions: max_dist_match mentions back
         first_turn = window[0].index if window else 0
         assert sum(t.n_mentions for t in window) >= min(max_dist_match, len(conv._starts))

@@ -35,7 +35,7 @@ from .component import DATA_KEY, Cluster, NeuralCoref, _main_mention, resolved_t
 from .errors import Errors
 from .features import MENTION_LAYOUT, candidate_pairs, pair_features
 from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers
-from .constraints import binding_columns
+from .constraints import constraint_columns
 from .resolution import (best_antecedents, cluster_members, linking_constraints, mention_agreement_codes,
                          pronoun_persons, score_and_link, speaker_bits)
 from .resolver import Prediction, greedyness_offset
@@ -238,8 +238,7 @@ class Conversation:
         # the model clusters of the window's mentions, as ClusterAgreement would have built them over the
         # whole conversation: each old mention links to the first window mention of its cluster, which
         # carries what the members before the window brought to the cluster
-        agreement = linking_constraints({**columns, **binding_columns(joined, columns["head"],
-                                                                      resolver.featurizer.rules)},
+        agreement = linking_constraints(constraint_columns(joined, columns, resolver.featurizer.rules),
                                         resolver.require_agreement)
         best = numpy.full(n, -1, dtype="int32")
         if n_old:

@@ -14,8 +14,9 @@ window. Rules (docs/dialogue.md):
   candidate the component would see), at most `max_history_tokens` tokens of them, plus the turns
   that hold the 5 tokens before the new turn (the context features read them). Older turns stay in
   `conv.doc` and in the clusters; they are no longer candidates.
-* The answers equal the component run once over `conv.doc` except where the component reads the
-  future: a mention's position feature is its index over the mentions of the whole Doc, and the
+* The links are exactly the component's whole-document linking when each mention has the inputs it
+  had at the end of its turn (tested). The component run once over `conv.doc` differs where it reads
+  the future: a mention's position feature is its index over the mentions of the whole Doc, and the
   words and `doc.tensor` rows after a mention at the end of a turn belong to the next turn. A turn
   cannot know either when it is resolved (docs/dialogue.md measures how often that changes a link).
 * `speakers_names` {speaker: [names]}: a mention that is one of those names, that speaker's own
@@ -32,10 +33,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .component import DATA_KEY, Cluster, NeuralCoref, _main_mention, resolved_text
+from .constraints import constraint_columns
 from .errors import Errors
 from .features import MENTION_LAYOUT, candidate_pairs, pair_features
 from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers
-from .constraints import constraint_columns
 from .resolution import (best_antecedents, cluster_members, linking_constraints, mention_agreement_codes,
                          pronoun_persons, score_and_link, speaker_bits)
 from .resolver import Prediction, greedyness_offset
@@ -448,12 +449,14 @@ class Conversation:
 
     def _resolved(self, turn: Turn) -> str:
         """The turn resolved by `component.resolved_text` over the turns that hold its clusters' mains."""
-        mentions = range(turn.first_mention, turn.first_mention + turn.n_mentions)
-        keys = dict.fromkeys(self._find(self._root[j]) for j in mentions)
-        entities = [self._entities[key] for key in keys if key in self._entities]
-        if not entities:
+        in_turn: Dict[int, List[int]] = {}  # entity -> its mentions in this turn (not all its members)
+        for j in range(turn.first_mention, turn.first_mention + turn.n_mentions):
+            key = self._find(self._root[j])
+            if key in self._entities:
+                in_turn.setdefault(key, []).append(j)
+        if not in_turn:
             return turn.doc.text
-        mains = [self._main(e) for e in entities]
+        mains = [self._main(self._entities[key]) for key in in_turn]
         turns = sorted({self._turn_of[m] for m in mains} | {turn.index})
         doc = Doc.from_docs([self.turns[t].doc for t in turns], exclude=["user_data", "spans"])
         shift, position = {}, 0
@@ -461,8 +464,8 @@ class Conversation:
             shift[t] = position - self.turns[t].start
             position += len(self.turns[t].doc)
         clusters, main_index = [], []
-        for entity, main in zip(entities, mains):
-            members = [main] + [j for j in entity["members"] if j in mentions and j != main]
+        for own, main in zip(in_turn.values(), mains):
+            members = [main] + [j for j in own if j != main]
             clusters.append([[self._starts[j] + shift[self._turn_of[j]], self._ends[j] + shift[self._turn_of[j]]]
                              for j in members])
             main_index.append(0)

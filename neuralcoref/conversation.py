@@ -561,7 +561,7 @@ class _TurnArrays:
     """What `Doc.from_docs` reads of a turn, read once: the candidate window is rebuilt at every turn
     from these (`_join_turns`), without going through the turns' Tokens again."""
 
-    ATTRS = list(Doc._get_array_attrs()) + [SPACY]
+    ATTRS = list(Doc._get_array_attrs()) + ([] if SPACY in Doc._get_array_attrs() else [SPACY])  # as Doc.from_docs
 
     def __init__(self, doc: Doc, speaker_id: int):
         self.words = [t.text for t in doc]

@@ -221,7 +221,7 @@ button { font: 15px system-ui, sans-serif; padding: 4px 16px; margin: 6px 0 16px
 <h1>neuralcoref</h1>
 <p>Type a text and press <b>Resolve</b>: mentions of one entity share a colour and a number;
 hover over (or click) a mention for its candidate antecedents and their scores.</p>
-<textarea id="nc-text" rows="6">My sister has a dog. She loves him. My sister is happy.</textarea>
+<textarea id="nc-text" rows="4">My sister has a dog. She loves him. My sister is happy.</textarea>
 <br><button id="nc-resolve">Resolve</button> <span id="nc-error"></span>
 <div id="nc-result"></div>
 <script>

@@ -9,11 +9,11 @@ its candidate antecedents and their scores when the component kept them (``store
     Path("out.html").write_text(neuralcoref.render(docs, page=True))   # a whole page
 
 For displaCy, :func:`add_displacy_spans` puts every mention in one span group labelled with its
-cluster number: ``displacy.render(doc, style="span", options={"spans_key": "coref_mentions"})``.
+cluster number: ``displacy.render(doc, style="span", options=add_displacy_spans(doc))``.
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from jinja2 import Environment
 from markupsafe import Markup, escape
@@ -83,7 +83,7 @@ _TIP = _ENV.from_string("""\
 <span class="nc-tip"><b>{{ text }}</b> &middot; cluster {{ cluster }}
 {% if rows is none %}<br>no scores (store_scores=False)
 {% else %}<table>
-<tr><td colspan="2"><i>score as antecedent (bold: same cluster)</i></td></tr>
+<tr><td colspan="2"><i>antecedent scores (bold: same cluster)</i></td></tr>
 {% for label, score, linked in rows %}
 <tr{% if linked %} class="nc-linked"{% endif %}><td>{{ label }}</td><td class="nc-score">{{ "%.2f"|format(score) }}</td></tr>
 {% endfor %}
@@ -193,12 +193,13 @@ def _tip(mention: Tuple[int, int, int, Span]) -> Markup:
     return Markup(_TIP.render(text=span.text, cluster=cluster, rows=rows))
 
 
-def add_displacy_spans(doc: Doc, key: str = DISPLACY_KEY) -> str:
-    """Put every cluster mention in ``doc.spans[key]``, labelled with its cluster number, for
-    ``displacy.render(doc, style="span", options={"spans_key": key})``; returns ``key``.
+def add_displacy_spans(doc: Doc, key: str = DISPLACY_KEY) -> Dict[str, Any]:
+    """Put every cluster mention in ``doc.spans[key]``, labelled with its cluster number; returns
+    displaCy's options for that group in the colours of :func:`render`:
+    ``displacy.render(doc, style="span", options=add_displacy_spans(doc))``.
 
     The component's own groups (``coref_clusters_1``, ...) hold one cluster each; this one holds them all.
     """
-    doc.spans[key] = [Span(doc, m.start, m.end, label=str(cluster.i + 1))
-                      for cluster in doc._.coref_clusters or [] for m in cluster.mentions]
-    return key
+    clusters = doc._.coref_clusters or []
+    doc.spans[key] = [Span(doc, m.start, m.end, label=str(c.i + 1)) for c in clusters for m in c.mentions]
+    return {"spans_key": key, "colors": {str(c.i + 1): PALETTE[c.i % len(PALETTE)] + "66" for c in clusters}}

@@ -19,7 +19,6 @@ imported here only: ``import neuralcoref`` does not need them.
 from __future__ import annotations
 
 import collections
-import copy
 import dataclasses
 import json
 import logging
@@ -29,6 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from jinja2 import Environment
 from markupsafe import Markup
+from pydantic import TypeAdapter, ValidationError  # a spaCy dependency
 
 from . import batch as _batch
 from .about import __version__
@@ -78,11 +78,12 @@ def _setting_types() -> Dict[str, Any]:
 SETTING_TYPES = _setting_types()
 
 
+_ADAPTERS = {name: TypeAdapter(annotation) for name, annotation in SETTING_TYPES.items()}
+
+
 def validate_settings(config: Any, defaults: Dict[str, Any], field: str = "config") -> Tuple[Tuple[str, str], ...]:
     """Per-request settings checked like the factory checks its config: known names, the factory's
     types (strictly: no "0.5" for a float, no true for an int), its ranges given ``defaults``."""
-    from pydantic import TypeAdapter, ValidationError
-
     if not isinstance(config, dict):
         raise RequestError(400, f"{field} must be an object, got {_json_type(config)}", field)
     checked = {}
@@ -91,7 +92,7 @@ def validate_settings(config: Any, defaults: Dict[str, Any], field: str = "confi
             allowed = ", ".join(sorted(SETTING_TYPES))
             raise RequestError(400, f"{field}.{name}: unknown setting (allowed: {allowed})", f"{field}.{name}")
         try:
-            checked[name] = TypeAdapter(SETTING_TYPES[name]).validate_python(value, strict=True)
+            checked[name] = _ADAPTERS[name].validate_python(value, strict=True)
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"]
             raise RequestError(400, f"{field}.{name}: {reason}, got {json.dumps(value)}", f"{field}.{name}")
@@ -169,9 +170,11 @@ class CorefService:
             if found is not None:
                 self._variants.move_to_end(settings)
                 return found
-        component = copy.copy(self.component)
+        shared_model = self.component._ensure_model()
+        component = object.__new__(type(self.component))  # not copy.copy: __reduce__ would copy the model
+        component.__dict__.update(self.component.__dict__)
         component.cfg = {**self.component.cfg, **{name: json.loads(value) for name, value in settings}}
-        component._model = self.component._ensure_model()  # shared, read-only
+        component._model = shared_model  # read-only
         component._resolver = None
         component.resolver  # built now (conv_dict rows...), outside the request's timing of others
         with self._lock:
@@ -249,6 +252,8 @@ def create_app(nlp, *, workers: int = DEFAULT_WORKERS, max_bytes: int = DEFAULT_
     from starlette.responses import HTMLResponse, JSONResponse
     from starlette.routing import Route
 
+    if workers < 1 or max_bytes < 1:
+        raise ValueError(f"need workers >= 1 and max_bytes >= 1, got {workers}, {max_bytes}")
     service = CorefService(nlp)
     limiter = anyio.CapacityLimiter(workers)
     page = Environment(autoescape=True).from_string(PAGE).render(css=Markup(CSS), script=Markup(SCRIPT))

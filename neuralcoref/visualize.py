@@ -85,7 +85,8 @@ _TIP = _ENV.from_string("""\
 {% else %}<table>
 <tr><td colspan="2"><i>antecedent scores (bold: same cluster)</i></td></tr>
 {% for label, score, linked in rows %}
-<tr{% if linked %} class="nc-linked"{% endif %}><td>{{ label }}</td><td class="nc-score">{{ "%.2f"|format(score) }}</td></tr>
+<tr{% if linked %} class="nc-linked"{% endif %}>\
+<td>{{ label }}</td><td class="nc-score">{{ "%.2f"|format(score) }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}</span>""")

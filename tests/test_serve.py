@@ -32,6 +32,7 @@ from conftest import load_english  # noqa: E402
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
 EXAMPLE = "My sister has a dog. She loves him. My sister is happy."
+NESTED = "My sister has a dog. She loves him. My sister's dog is happy and she says the dog's name is Rex."
 CHROMIUM = os.environ.get("NEURALCOREF_CHROMIUM", "/usr/bin/chromium")
 SENTENCES = [
     "My sister has a dog.", "She loves him.", "The king met his wife in Paris.", "He said she was late.",
@@ -152,7 +153,8 @@ def test_a_failing_document_gets_500_and_the_server_goes_on(app, client, caplog,
     finally:
         serve_log.removeHandler(caplog.handler)
     assert response.status_code == 500
-    assert response.json()["error"] == 'document "bad" could not be processed: RuntimeError: simulated failure in the pipeline'
+    assert response.json()["error"] == ('document "bad" could not be processed: '
+                                        "RuntimeError: simulated failure in the pipeline")
     assert 'document "bad" failed' in caplog.text and "simulated failure" in caplog.text
     assert client.post("/resolve", json={"text": EXAMPLE}).status_code == 200
 
@@ -284,7 +286,8 @@ def test_15_mb_body_gets_413_before_it_is_sent(server):
 
 
 def test_malformed_json_on_the_live_server_gets_400(server):
-    request = urllib.request.Request(server + "/resolve", data=b"{not json", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(server + "/resolve", data=b"{not json",
+                                     headers={"Content-Type": "application/json"})
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(request, timeout=60)
     assert err.value.code == 400 and json.loads(err.value.read())["field"] == "body"
@@ -347,7 +350,7 @@ def test_page_in_a_real_browser(server, tmp_path):
             page = browser.new_page(viewport={"width": 860, "height": 560})
             page.on("request", lambda r: requests.append(r.url))
             page.goto(server + "/")
-            page.fill("#nc-text", "My sister has a dog. She loves him. My sister's dog is happy and she says the dog's name is Rex.")
+            page.fill("#nc-text", NESTED)
             page.click("#nc-resolve")
             page.wait_for_selector("#nc-result .nc-m", timeout=60_000)
             mentions = page.locator("#nc-result .nc-m")

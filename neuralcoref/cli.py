@@ -245,8 +245,11 @@ def cmd_resolve(args: argparse.Namespace, stdin=None, stdout=None) -> int:
     if args.html:
         from .visualize import render
 
-        with open(args.html, "w", encoding="utf-8") as f:
-            f.write(render(doc, page=True))
+        try:
+            with open(args.html, "w", encoding="utf-8") as f:
+                f.write(render(doc, page=True))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.html}: {exc.strerror or exc}")
     if args.json:
         stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:

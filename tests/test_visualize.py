@@ -140,3 +140,8 @@ def test_resolve_writes_an_html_page(tmp_path, capsys):
     assert page.startswith("<!DOCTYPE html>") and "http" not in page
     assert re.search(r'<span class="nc-m" data-cluster="1" data-start="0" data-end="9"', page)
     assert "Resolved:" in capsys.readouterr().out  # the usual output too
+
+
+def test_resolve_html_to_an_unwritable_path_is_a_usage_error(tmp_path, capsys):
+    assert main(["resolve", "--html", str(tmp_path / "missing" / "x.html"), "She sings."]) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -76,8 +76,6 @@ def _setting_types() -> Dict[str, Any]:
 
 
 SETTING_TYPES = _setting_types()
-
-
 _ADAPTERS = {name: TypeAdapter(annotation) for name, annotation in SETTING_TYPES.items()}
 
 
@@ -85,7 +83,7 @@ def validate_settings(config: Any, defaults: Dict[str, Any], field: str = "confi
     """Per-request settings checked like the factory checks its config: known names, the factory's
     types (strictly: no "0.5" for a float, no true for an int), its ranges given ``defaults``."""
     if not isinstance(config, dict):
-        raise RequestError(400, f"{field} must be an object, got {_json_type(config)}", field)
+        raise RequestError(400, f"{field}: must be an object, got {_json_type(config)}", field)
     checked = {}
     for name, value in config.items():
         if name not in SETTING_TYPES:
@@ -113,7 +111,8 @@ def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[Document
     """The documents of a ``/resolve`` or ``/render`` body, and whether it was a list.
 
     An object ``{"text": str, "id": str | int | null, "config": {...}}`` or a list of them.
-    Raises :class:`RequestError` (400) naming the first bad field.
+    Raises :class:`RequestError` (400) naming the first bad field. The one place that reads the
+    request format: other document kinds (a conversation's utterances) are to be added here.
     """
     is_list = isinstance(payload, list)
     objects = payload if is_list else [payload]
@@ -124,7 +123,7 @@ def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[Document
         where = f"[{n}]." if is_list else ""
         if not isinstance(obj, dict):
             what = f"[{n}]" if is_list else "body"
-            raise RequestError(400, f"{what} must be an object with a text field, got {_json_type(obj)}", what)
+            raise RequestError(400, f"{what}: must be an object with a text field, got {_json_type(obj)}", what)
         unknown = sorted(set(obj) - {"id", "text", "config"})
         if unknown:
             raise RequestError(400, f"{where}{unknown[0]}: unknown field (expected text, id, config)",

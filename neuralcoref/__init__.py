@@ -14,6 +14,7 @@ from .about import __version__  # noqa: E402
 from .component import Cluster, NeuralCoref, make_neuralcoref  # noqa: E402
 from .featurize import set_speakers  # noqa: E402
 from .conversation import Conversation, Turn, doc_from_utterances  # noqa: E402
+from .visualize import render  # noqa: E402
 
 
 def add_to_pipe(nlp, **config):
@@ -22,5 +23,5 @@ def add_to_pipe(nlp, **config):
     return nlp
 
 
-__all__ = ["Cluster", "Conversation", "NeuralCoref", "Turn", "add_to_pipe", "doc_from_utterances", "set_speakers",
-           "__version__"]
+__all__ = ["Cluster", "Conversation", "NeuralCoref", "Turn", "add_to_pipe", "doc_from_utterances", "render",
+           "set_speakers", "__version__"]

@@ -2,6 +2,7 @@
 
     neuralcoref resolve "My sister has a dog. She loves him."
     neuralcoref batch corpus/ docs.jsonl --output out.jsonl
+    neuralcoref serve --port 8000
 
 Exit codes: 0 all records done, 1 some records failed (see the errors file),
 2 usage or setup error (nothing was processed), 130 interrupted.
@@ -17,6 +18,7 @@ from typing import Any, Dict, Optional, Sequence
 
 from . import batch as _batch
 from .batch import DEFAULT_PIPELINE, FALLBACK_PIPELINE, FORMATS, UsageError
+from .serve import DEFAULT_MAX_BYTES, DEFAULT_WORKERS  # the module imports its web stack lazily
 
 logger = logging.getLogger("neuralcoref")
 
@@ -133,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dialogue", metavar="FILE",
                    help="resolve a conversation turn by turn: FILE ('-': standard input) has one 'Speaker: text' "
                    "line per turn; prints each turn resolved")
+    r.add_argument("--html", metavar="FILE",
+                   help="also write the clusters as a self-contained HTML page (neuralcoref.render) to FILE")
     _add_pipeline_options(r)
     _add_logging_options(r)
 
@@ -175,6 +179,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds between progress log lines when stderr is not a terminal (default: 30)")
     _add_pipeline_options(b)
     _add_logging_options(b)
+
+    s = sub.add_parser(
+        "serve",
+        help="serve a page and a JSON API (POST /resolve) over HTTP (needs neuralcoref[serve])",
+        description="Serve GET / (a page to try texts), POST /resolve (batch records as JSON), "
+        "GET /health and GET /version. See docs/serving.md.",
+    )
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=_non_negative_int, default=8000, help="port (default: 8000)")
+    s.add_argument("--workers", type=_positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help="documents processed at the same time, in threads sharing the pipeline "
+                   "(default: %(default)s)")
+    s.add_argument("--max-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help="largest request body accepted; larger ones get 413 (default: %(default)s)")
+    _add_pipeline_options(s)
+    _add_logging_options(s)
     return parser
 
 
@@ -222,11 +242,20 @@ def cmd_resolve(args: argparse.Namespace, stdin=None, stdout=None) -> int:
         text = stdin.read()
     nlp = _batch.get_pipeline(_spec(args))
     try:
-        record = _batch.doc_to_record(nlp(text), with_id=False)
+        doc = nlp(text)
+        record = _batch.doc_to_record(doc, with_id=False)
     except Exception as exc:
         print(f"neuralcoref: error: the text could not be processed: {_batch.describe_exception(exc)}",
               file=sys.stderr)
         return _batch.EXIT_FAILED_RECORDS
+    if args.html:
+        from .visualize import render
+
+        try:
+            with open(args.html, "w", encoding="utf-8") as f:
+                f.write(render(doc, page=True))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.html}: {exc.strerror or exc}")
     if args.json:
         stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
@@ -259,6 +288,16 @@ def _resolve_dialogue(args: argparse.Namespace, stdin, stdout) -> int:
             return _batch.EXIT_FAILED_RECORDS
         stdout.write(f"{turn.speaker}: {turn.resolved}\n")
     stdout.flush()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from . import serve  # Starlette and uvicorn: imported only for this command
+
+    nlp = _batch.get_pipeline(_spec(args))
+    verbosity = args.verbose - args.quiet
+    serve.serve(nlp, host=args.host, port=args.port, workers=args.workers, max_bytes=args.max_bytes,
+                log_level="warning" if verbosity < 0 else "debug" if verbosity > 0 else "info")
     return 0
 
 
@@ -320,6 +359,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "resolve":
             return cmd_resolve(args)
+        if args.command == "serve":
+            return cmd_serve(args)
         return cmd_batch(args)
     except UsageError as exc:
         print(f"neuralcoref: error: {exc}", file=sys.stderr)

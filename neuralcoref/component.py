@@ -446,11 +446,16 @@ def make_neuralcoref(nlp: Language, name: str, greedyness: float, max_dist: int,
     """Create the neuralcoref component (see README.md "Parameters")."""
     if not any("token.dep" in nlp.get_pipe_meta(pipe_name).assigns for pipe_name in nlp.pipe_names):
         raise ValueError(Errors.E020.format(pipe_names=nlp.pipe_names))
+    check_settings(greedyness, max_dist, max_dist_match)
+    return NeuralCoref(nlp, name, greedyness=greedyness, max_dist=max_dist, max_dist_match=max_dist_match,
+                       blacklist=blacklist, require_agreement=require_agreement, infer_speakers=infer_speakers,
+                       store_scores=store_scores, conv_dict=conv_dict, span_cluster_prefix=span_cluster_prefix,
+                       model=model)
+
+
+def check_settings(greedyness: float, max_dist: int, max_dist_match: int) -> None:
+    """The value ranges the factory accepts (also checked for `neuralcoref serve`'s per-request settings)."""
     if not 0.0 <= greedyness <= 1.0:
         raise ValueError(f"greedyness must be between 0 and 1, got {greedyness}")
     if max_dist < 1 or max_dist_match < max_dist:
         raise ValueError(f"need 1 <= max_dist <= max_dist_match, got {max_dist}, {max_dist_match}")
-    return NeuralCoref(nlp, name, greedyness=greedyness, max_dist=max_dist, max_dist_match=max_dist_match,
-                       blacklist=blacklist, require_agreement=require_agreement, infer_speakers=infer_speakers,
-                       store_scores=store_scores,
-                       conv_dict=conv_dict, span_cluster_prefix=span_cluster_prefix, model=model)

@@ -84,3 +84,14 @@ def test_factory_entry_point():
 
     names = [ep.name for ep in entry_points(group="spacy_factories")]
     assert "neuralcoref" in names
+
+
+def test_serve_extra_is_in_the_test_extra_and_not_required():
+    """CI installs only .[test]: it must bring what `neuralcoref serve` and its tests need."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    extras = pyproject["project"]["optional-dependencies"]
+    serve = requirement_map(extras["serve"])
+    test = requirement_map(extras["test"])
+    assert set(serve) == {"starlette", "uvicorn"} and set(serve) <= set(test)
+    assert {"httpx2", "playwright"} <= set(test)
+    assert not set(serve) & set(requirement_map(pyproject["project"]["dependencies"]))

@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 
 from .errors import Errors
 from .featurize import Featurizer
+from .greedyness import CALIBRATION_KEY, greedyness_offset
 from .features import WordTable, candidate_pairs, count_pairs, mention_features, pair_features
 from .mentions import Mentions
 from .model_io import CorefModel
@@ -36,10 +37,6 @@ class Prediction:
     cluster_members: Optional[numpy.ndarray] = field(default=None, repr=False)
     cluster_offsets: Optional[numpy.ndarray] = field(default=None, repr=False)
 
-
-def greedyness_offset(greedyness: float) -> float:
-    """NeuralCoref's greedyness: a link needs pair score > single score + 50 * (0.5 - greedyness)."""
-    return 50.0 * (0.5 - greedyness)
 
 
 class CorefResolver:
@@ -168,7 +165,7 @@ class CorefResolver:
             return Prediction(columns["start"], columns["end"], antecedents, [], numpy.zeros(0, dtype="int32"))
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
-        offset = greedyness_offset(self.greedyness)
+        offset = greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
         agreement = ClusterAgreement(mention_agreement_codes(columns)) if self.require_agreement else None
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)

@@ -334,7 +334,16 @@ class NeuralCoref:
                  max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = True,
                  require_agreement: Optional[bool] = None, store_scores: bool = True,
                  conv_dict: Optional[Dict[str, List[str]]] = None, span_cluster_prefix: str = DEFAULT_PREFIX,
-                 model: Optional[str] = None):
+                 model: Optional[str] = None, **unknown):
+        if not isinstance(nlp, Language):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
+            given = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
+                     "blacklist": blacklist, "store_scores": store_scores, "conv_dict": conv_dict, **unknown}
+            defaults = {"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": True,
+                        "store_scores": True, "conv_dict": None}
+            config = {k: v for k, v in given.items() if k not in defaults or v != defaults[k]}
+            raise TypeError(Errors.E060.format(config=config or "{...}"))
+        if unknown:
+            raise TypeError(f"NeuralCoref() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
         register_extensions()
         _check_layout_once()
         self.name = name
@@ -349,6 +358,17 @@ class NeuralCoref:
         self._model: Optional[CorefModel] = None
         if model is None:
             shipped_model_path(self.lang)  # fail now, with the list of languages, not at the first doc
+
+    def set_conv_dict(self, conv_dict: Dict[str, List[str]]) -> None:
+        """NeuralCoref 4's method: replace the conversion dictionary (rare word -> common words
+        whose embeddings stand in for it); the next Doc is resolved with it."""
+        if not isinstance(conv_dict, dict):
+            raise ValueError(f"conv_dict must be a dict of word -> list of words, got {type(conv_dict).__name__}")
+        for key, value in conv_dict.items():
+            if not isinstance(value, (list, tuple)) or not all(isinstance(w, str) for w in value):
+                raise ValueError(Errors.E050.format(key=key, value=value))
+        self.cfg["conv_dict"] = {str(k): list(v) for k, v in conv_dict.items()}
+        self._resolver = None  # rebuilt with the new embeddings (the model stays loaded)
 
     @property
     def resolver(self) -> CorefResolver:

@@ -212,3 +212,18 @@ def test_sigkill_of_main_process_workers_exit(tmp_path):
         for c in children:
             if _alive(c):
                 os.kill(c, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_duplicate_after_a_processing_failure_is_written(tmp_path, n_process):
+    """The first record with an id fails in the pipeline (here: over --max-chars): the next one is written."""
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "y", "text": TEXT * 3}, {"id": "y", "text": "Tom ran."},
+                                              {"id": "y", "text": "A third."}])
+    out = tmp_path / "out.jsonl"
+    assert run("batch", src, "-o", out, "--pipeline", PIPELINE, "--max-chars", 40, "--batch-size", 1,
+               "--n-process", n_process, "--no-progress") == 1
+    assert [(r["id"], r["resolved"]) for r in read_jsonl(out)] == [("y", "Tom ran.")]
+    errors = read_jsonl(f"{out}.errors.jsonl")
+    assert [e["line"] for e in errors] == [1, 3]
+    assert "E088" in errors[0]["reason"]
+    assert errors[1]["reason"] == f"duplicate id: the record with this id at {src}:2 is kept"

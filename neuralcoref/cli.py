@@ -158,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "coreference scorer reads (plus FILE.index.jsonl for resuming)")
     b.add_argument("--errors", metavar="FILE", help="errors file (default: OUTPUT.errors.jsonl)")
     b.add_argument("--retry-errors", action="store_true",
-                   help="retry the records listed in the errors file (it is emptied first); by default "
-                   "they are skipped like the ones already written")
+                   help="retry the records listed in the errors file (it is emptied first; the ones that "
+                   "succeed are appended at the end of the output); by default they are skipped like the "
+                   "ones already written")
     b.add_argument("--id-field", default="id", metavar="NAME", help="id field of JSONL records (default: id)")
     b.add_argument("--text-field", default="text", metavar="NAME", help="text field of JSONL records (default: text)")
     b.add_argument("--encoding", default="utf-8", help="encoding of .txt files (default: utf-8)")

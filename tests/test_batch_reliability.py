@@ -227,3 +227,26 @@ def test_duplicate_after_a_processing_failure_is_written(tmp_path, n_process):
     assert [e["line"] for e in errors] == [1, 3]
     assert "E088" in errors[0]["reason"]
     assert errors[1]["reason"] == f"duplicate id: the record with this id at {src}:2 is kept"
+
+
+def test_internal_error_has_its_own_exit_code(monkeypatch, tmp_path, capsys):
+    """An unexpected exception is a bug: exit 70 with the traceback, never 1 ("some records failed")."""
+    from neuralcoref import batch
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(batch, "run_batch", broken)
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": TEXT}])
+    assert run("batch", src, "-o", tmp_path / "out.jsonl", "--pipeline", PIPELINE) == 70
+    err = capsys.readouterr().err
+    assert "RuntimeError: boom" in err and "internal error" in err
+
+
+@pytest.mark.skipif(__import__("spacy").util.is_package("en_core_web_sm"), reason="en_core_web_sm is installed")
+def test_missing_default_pipeline_names_the_api_argument():
+    """Issue 19, item 8: the Python API's error named only the CLI flag."""
+    from neuralcoref.batch import PipelineLoadError, load_pipeline
+
+    with pytest.raises(PipelineLoadError, match=r"pipeline=\.\.\. in Python, --pipeline on the command line"):
+        load_pipeline("en_core_web_sm")

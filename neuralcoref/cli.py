@@ -102,8 +102,9 @@ def _add_pipeline_options(p: argparse.ArgumentParser) -> None:
                    help="how many mentions back to look for an antecedent")
     g.add_argument("--max-dist-match", type=_non_negative_int, metavar="N",
                    help="how many mentions back to look for a matching noun/proper noun")
-    g.add_argument("--no-blacklist", dest="blacklist", action="store_const", const=False, default=None,
-                   help="allow resolving the blacklisted pronouns (I, me, my, you, your)")
+    g.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=None,
+                   help="leave the blacklisted pronouns (I, me, my, you, your) unresolved "
+                   "(component default if not given: off)")
     g.add_argument("--conv-dict", type=_json_object, metavar="JSON",
                    help='conversion dictionary for rare words, e.g. \'{"Angela": ["woman", "girl"]}\' '
                    "(or @file.json)")

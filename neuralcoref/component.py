@@ -331,8 +331,8 @@ class NeuralCoref:
     """
 
     def __init__(self, nlp: Language, name: str = "neuralcoref", *, greedyness: float = 0.5,
-                 max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = True,
-                 require_agreement: Optional[bool] = None, store_scores: bool = True,
+                 max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = False,
+                 require_agreement: Optional[bool] = None, infer_speakers: bool = False, store_scores: bool = True,
                  conv_dict: Optional[Dict[str, List[str]]] = None, span_cluster_prefix: str = DEFAULT_PREFIX,
                  model: Optional[str] = None, **unknown):
         if not isinstance(nlp, Language):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
@@ -350,7 +350,7 @@ class NeuralCoref:
         self.lang = nlp.lang
         self.vocab = nlp.vocab
         self.cfg = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
-                    "blacklist": blacklist, "require_agreement": require_agreement,
+                    "blacklist": blacklist, "require_agreement": require_agreement, "infer_speakers": infer_speakers,
                     "store_scores": store_scores, "conv_dict": conv_dict or {},
                     "span_cluster_prefix": span_cluster_prefix, "model": model}
         self.pipeline_name = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}"
@@ -383,7 +383,8 @@ class NeuralCoref:
             self._resolver = CorefResolver(
                 self._model, greedyness=self.cfg["greedyness"], max_dist=self.cfg["max_dist"],
                 max_dist_match=self.cfg["max_dist_match"], blacklist=self.cfg["blacklist"],
-                conv_dict=self.cfg["conv_dict"], require_agreement=self.cfg["require_agreement"])
+                conv_dict=self.cfg["conv_dict"], require_agreement=self.cfg["require_agreement"],
+                infer_speakers=self.cfg.get("infer_speakers", False))
         return self._resolver
 
     def __call__(self, doc: Doc) -> Doc:
@@ -515,13 +516,13 @@ def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str =
     "neuralcoref",
     assigns=["doc.spans", "doc._.coref_clusters", "doc._.coref_resolved"],
     requires=["token.dep", "token.head"],
-    default_config={"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": True,
-                    "require_agreement": None, "store_scores": True, "conv_dict": {},
+    default_config={"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": False,
+                    "require_agreement": None, "infer_speakers": False, "store_scores": True, "conv_dict": {},
                     "span_cluster_prefix": DEFAULT_PREFIX, "model": None},
     default_score_weights={"coref_f": 1.0, "coref_p": None, "coref_r": None},
 )
 def make_neuralcoref(nlp: Language, name: str, greedyness: float, max_dist: int, max_dist_match: int,
-                     blacklist: bool, require_agreement: Optional[bool], store_scores: bool,
+                     blacklist: bool, require_agreement: Optional[bool], infer_speakers: bool, store_scores: bool,
                      conv_dict: Dict[str, List[str]], span_cluster_prefix: str, model: Optional[str]) -> NeuralCoref:
     """Create the neuralcoref component (see README.md "Parameters")."""
     if not any("token.dep" in nlp.get_pipe_meta(pipe_name).assigns for pipe_name in nlp.pipe_names):
@@ -531,5 +532,6 @@ def make_neuralcoref(nlp: Language, name: str, greedyness: float, max_dist: int,
     if max_dist < 1 or max_dist_match < max_dist:
         raise ValueError(f"need 1 <= max_dist <= max_dist_match, got {max_dist}, {max_dist_match}")
     return NeuralCoref(nlp, name, greedyness=greedyness, max_dist=max_dist, max_dist_match=max_dist_match,
-                       blacklist=blacklist, require_agreement=require_agreement, store_scores=store_scores,
+                       blacklist=blacklist, require_agreement=require_agreement, infer_speakers=infer_speakers,
+                       store_scores=store_scores,
                        conv_dict=conv_dict, span_cluster_prefix=span_cluster_prefix, model=model)

@@ -15,6 +15,10 @@ class Warnings(metaclass=ErrorsWithCodes):
             "tok2vec, so accuracy may be lower.")
     W002 = ("Document of {n_tokens} tokens has no dependency parse: neuralcoref "
             "left it without coreference annotation.")
+    W003 = ("The coreference model reads doc.tensor rows of width {expected} (from the pipeline "
+            "'{pipeline}'), but this Doc's tensor has width {found}: neuralcoref resolves it "
+            "without those context features (zeros), so expect lower accuracy. Run it after the "
+            "pipeline the model was trained with for full accuracy.")
 
 
 class Errors(metaclass=ErrorsWithCodes):
@@ -38,9 +42,6 @@ class Errors(metaclass=ErrorsWithCodes):
     E022 = ("neuralcoref has no model for language '{lang}'. Models shipped with the "
             "package: {available}. Train one (see 'Adding a language' in the README) and "
             "pass its path as the 'model' setting.")
-    E023 = ("The model expects doc.tensor rows of width {expected} (from the pipeline "
-            "'{pipeline}'), but the Doc's tensor has width {found}. Use the pipeline the "
-            "model was trained with, or train a model for this pipeline.")
     E030 = "Cannot read the coreference model '{path}': {reason}"
     E031 = ("The coreference model '{path}' has format version {found}, but this "
             "neuralcoref reads version {expected}. {hint}")

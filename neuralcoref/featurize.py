@@ -21,6 +21,7 @@ from .features import (
 )
 from .mentions import MentionExtractor, Mentions
 from .rules import RuleSet
+from .speakers import infer_speakers
 
 # Codes shared with structs.pxd
 GENDER_CODES = {"Masc": 0, "Fem": 1, "Neut": 2}
@@ -61,16 +62,19 @@ class Featurizer:
     """Mentions and features of a Doc, with a language's rule set.
 
     rules (RuleSet): the language's mention rules.
+    infer_speakers (bool): when a Doc has no speakers (`set_speakers`), infer them from transcript
+        lines and quotations (`neuralcoref.speakers`).
     """
 
-    def __init__(self, rules: RuleSet):
+    def __init__(self, rules: RuleSet, infer_speakers: bool = False):
         self.rules = rules
+        self.infer_speakers = infer_speakers
         self.extractor = MentionExtractor(rules)
         self.pair_rules = PairRules(rules)
         self._grammar = None  # GrammarTable: codes cached by morph (and word, for the pronoun lexicon)
 
     def __reduce__(self):
-        return (Featurizer, (self.rules,))
+        return (Featurizer, (self.rules, self.infer_speakers))
 
     def token_grammar(self, doc: Doc):
         """Per-token gender, number, person codes: Token.morph first, the pronoun and gendered-noun lexicons second."""
@@ -93,7 +97,7 @@ class Featurizer:
 
     def mentions(self, doc: Doc) -> Mentions:
         gender, number, person = self.token_grammar(doc)
-        return self.extractor(doc, gender, number, person, speaker_ids(doc))
+        return self.extractor(doc, gender, number, person, speaker_ids(doc, infer=self.infer_speakers))
 
     def featurize(self, doc: Doc, use_tensor: bool = True) -> DocFeatures:
         mentions = self.mentions(doc)
@@ -112,10 +116,13 @@ class Featurizer:
         return pair_features(doc, features.mentions, ant, ment, self.pair_rules)
 
 
-def speaker_ids(doc: Doc) -> numpy.ndarray:
-    """Per-token speaker ids (-1 unknown) from `doc._.coref_speakers`, if set."""
+def speaker_ids(doc: Doc, infer: bool = False) -> numpy.ndarray:
+    """Per-token speaker ids (-1 unknown) from `doc._.coref_speakers` if set, else (with `infer`) from
+    `neuralcoref.speakers.infer_speakers`."""
     n = len(doc)
     speakers = doc._.get(SPEAKERS_EXTENSION) if Doc.has_extension(SPEAKERS_EXTENSION) else None
+    if not speakers and infer:
+        speakers = infer_speakers(doc)
     if not speakers:
         return numpy.full(n, -1, dtype="int32")
     if len(speakers) != n:

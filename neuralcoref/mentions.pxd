@@ -36,6 +36,12 @@ cdef struct RulesC:
     HashSetC definite_words
     HashSetC indefinite_words
     HashSetC excluded_entity_labels
+    HashSetC nominal_entity_labels
+    HashSetC pleonastic_words
+    HashSetC weather_lemmas
+    HashSetC extraposing_lemmas
+    HashSetC clause_deps
+    HashSetC clause_markers
     HashSetC blacklist
     HashSetC masculine_names
     HashSetC feminine_names

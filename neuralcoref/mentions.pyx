@@ -12,7 +12,7 @@ cimport numpy as cnp
 import numpy
 
 from cymem.cymem cimport Pool
-from spacy.parts_of_speech cimport univ_pos_t, PRON, PROPN, NOUN, PUNCT, DET, SPACE, NUM
+from spacy.parts_of_speech cimport univ_pos_t, ADJ, PRON, PROPN, NOUN, PUNCT, DET, SPACE, NUM
 from spacy.structs cimport TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
@@ -97,8 +97,10 @@ cdef class Mentions:
         return self.length
 
     def columns(self):
-        """start, end, head, sent_index, mention_type, speaker, blacklisted, gender, number: one array each."""
-        names = ("start", "end", "head", "sent_index", "mention_type", "speaker", "blacklisted", "gender", "number")
+        """start, end, head, sent_index, mention_type, speaker, blacklisted, gender, number, person: one
+        array each."""
+        names = ("start", "end", "head", "sent_index", "mention_type", "speaker", "blacklisted", "gender", "number",
+                 "person")
         table = numpy.zeros((len(names), self.length), dtype="int32")
         cdef int32_t[:, ::1] view = table
         cdef int k
@@ -112,6 +114,7 @@ cdef class Mentions:
             view[6, k] = self.c[k].blacklisted
             view[7, k] = self.c[k].gender
             view[8, k] = self.c[k].number
+            view[9, k] = self.c[k].person
         return dict(zip(names, table))
 
     @property
@@ -168,6 +171,12 @@ cdef class MentionExtractor:
         self.c.definite_words = _make_hashset(self.mem, _string_hashes(r.definite_words))
         self.c.indefinite_words = _make_hashset(self.mem, _string_hashes(r.indefinite_words))
         self.c.excluded_entity_labels = _make_hashset(self.mem, _string_hashes(r.excluded_entity_labels))
+        self.c.nominal_entity_labels = _make_hashset(self.mem, _string_hashes(r.nominal_entity_labels))
+        self.c.pleonastic_words = _make_hashset(self.mem, _string_hashes(r.pleonastic_words))
+        self.c.weather_lemmas = _make_hashset(self.mem, _string_hashes(r.weather_lemmas))
+        self.c.extraposing_lemmas = _make_hashset(self.mem, _string_hashes(r.extraposing_lemmas))
+        self.c.clause_deps = _make_hashset(self.mem, _string_hashes(r.clause_deps))
+        self.c.clause_markers = _make_hashset(self.mem, _string_hashes(r.clause_markers))
         self.c.blacklist = _make_hashset(self.mem, _string_hashes(r.blacklist))
         self.c.masculine_names = _make_hashset(
             self.mem, _string_hashes([w for w, g in r.first_names.items() if g == "Masc"]))
@@ -314,6 +323,43 @@ cdef bint _is_pronoun(const RulesC* r, const TokenC* t) noexcept nogil:
     return hashset_contains(&r.pronoun_pos, <hash_t>t.pos) or hashset_contains(&r.pronoun_tags, t.tag)
 
 
+cdef bint _has_extraposed_clause(const RulesC* r, const TokenC* tokens, int v, int after, int s_start,
+                                 int s_end, int n) noexcept nogil:
+    """Whether token v has a clausal dependent after token `after` that opens with a marker ("that",
+    "to", "whether"): "it is likely [that ...]", "it seems [to ...]"."""
+    cdef int k
+    for k in range(after + 1, s_end):
+        if governor(tokens, k, n) == v and hashset_contains(&r.clause_deps, tokens[k].dep):
+            if hashset_contains(&r.clause_markers, tokens[max(<int>tokens[k].l_edge, s_start)].lex.lower):
+                return True
+    return False
+
+
+cdef bint _is_pleonastic(const RulesC* r, const TokenC* tokens, int i, int s_start, int s_end, int n) noexcept nogil:
+    """A non-referential pronoun that the parser did not label expletive: the subject of a weather verb
+    ("it rained") or of a predicate whose clause is extraposed ("it is likely that ...", "it seems
+    that ...", "it is hard to say"). Never a mention."""
+    if not hashset_contains(&r.pleonastic_words, tokens[i].lex.lower) \
+            or not hashset_contains(&r.subject_deps, tokens[i].dep):
+        return False
+    cdef int v = governor(tokens, i, n)
+    if v == i:
+        return False
+    if hashset_contains(&r.weather_lemmas, tokens[v].lemma):
+        return True
+    if not hashset_contains(&r.extraposing_lemmas, tokens[v].lemma):
+        return False
+    if _has_extraposed_clause(r, tokens, v, i, s_start, s_end, n):
+        return True
+    cdef int k
+    for k in range(v + 1, s_end):  # "it is [likely] that": the clause hangs off the predicate adjective
+        if governor(tokens, k, n) == v and (tokens[k].pos == ADJ or hashset_contains(&r.attribute_deps,
+                                                                                    tokens[k].dep)):
+            if _has_extraposed_clause(r, tokens, k, k, s_start, s_end, n):
+                return True
+    return False
+
+
 cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* sent_starts,
                   const int32_t* sent_ends, const int32_t* sent_index,
                   const int8_t* gender, const int8_t* number, const int8_t* person,
@@ -327,8 +373,10 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
         s_end = sent_ends[i]
         if hashset_contains(&r.expletive_deps, t.dep):
             continue
-        # Pronouns (with their determiner, as in French "le sien")
+        # Pronouns (with their determiner, as in French "le sien"), not pleonastic ones
         if _is_pronoun(r, t):
+            if _is_pleonastic(r, tokens, i, s_start, s_end, n):
+                continue
             start = i
             for k in range(max(s_start, i - 2), i):
                 if tokens[k].pos == DET and governor(tokens, k, n) == i:
@@ -349,7 +397,9 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
             g = _span_head(tokens, i, end, n)
             if (hashset_contains(&r.np_head_pos, <hash_t>tokens[g].pos) or tokens[g].pos == NUM) \
                     and not _np_adds_only_determiners(r, tokens, g, i, end, s_start, s_end):
-                count = _add_trimmed(r, tokens, out, count, i, end, g, MT_PROPER, n)
+                count = _add_trimmed(r, tokens, out, count, i, end, g,
+                                     MT_NOMINAL if hashset_contains(&r.nominal_entity_labels, t.ent_type)
+                                     else MT_PROPER, n)
         # Noun phrases: the subtree of a noun under a licensing dependency label
         if _heads_noun_phrase(r, t):
             start = max(<int>t.l_edge, s_start)
@@ -381,7 +431,10 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
     cdef int max_end = -1
     cdef int prev_start = -1, prev_end = -1
     for k in range(count):
-        out[k].nested = (max_end >= out[k].end and not (out[k].start == prev_start and out[k].end == prev_end))
+        if out[k].start == prev_start and out[k].end == prev_end:
+            out[k].nested = out[k - 1].nested  # a copy of the same span: nested as the first copy is
+        else:
+            out[k].nested = max_end >= out[k].end
         if out[k].end > max_end:
             max_end = out[k].end
         prev_start = out[k].start
@@ -393,8 +446,6 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
         if j > 0 and out[k].start == out[j - 1].start and out[k].end == out[j - 1].end:
             if out[k].mention_type < out[j - 1].mention_type:
                 out[j - 1].mention_type = out[k].mention_type
-            if out[k].nested == 0:
-                out[j - 1].nested = 0
             continue
         out[j] = out[k]
         j += 1
@@ -441,7 +492,8 @@ cdef void _fill_attributes(const RulesC* r, const TokenC* tokens, int n, Mention
     m.sent_end = sent_ends[m.head]
     m.sent_index = sent_index[m.head]
     m.is_pronoun = m.mention_type == MT_PRONOUN
-    if m.mention_type == MT_NOMINAL and (head.pos == PROPN or head.ent_type != 0):
+    if m.mention_type == MT_NOMINAL and (head.pos == PROPN or (
+            head.ent_type != 0 and not hashset_contains(&r.nominal_entity_labels, head.ent_type))):
         m.mention_type = MT_PROPER
     m.gender = gender[m.head]
     if m.gender == GENDER_UNKNOWN and head.pos == PROPN and m.mention_type != MT_LIST:

@@ -5,7 +5,7 @@
 pair net (one hidden layer) and the best-antecedent choice, fused, without the GIL.
 `ClusterAgreement` keeps that choice from joining clusters that clash in gender or number.
 """
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint64_t
 
 cimport cython
 
@@ -21,7 +21,7 @@ from .features cimport PairRules, _candidates, _pair_active
 from .features import candidate_range
 from .mentions cimport Mentions
 from .structs cimport (GENDER_UNKNOWN, MT_PRONOUN, N_GENDERS, N_NUMBERS, NUMBER_UNKNOWN,
-                       PAIR_FEATS_WIDTH)
+                       PAIR_FEATS_WIDTH, PERSON_1, PERSON_2, PERSON_3)
 
 cnp.import_array()
 
@@ -56,37 +56,141 @@ def mention_agreement_codes(columns):
     return agreement_codes(columns["gender"], columns["number"], columns["mention_type"])
 
 
+#: persons that the person constraint keeps apart within one speaker's text
+CONSTRAINED_PERSONS = (PERSON_1, PERSON_2, PERSON_3)
+#: speakers are told apart by a bit of a 64-bit set: speaker ids beyond 63 share bits (modulo 64),
+#: which can only forbid a link, never allow one
+N_SPEAKER_BITS = 64
+
+
+def pronoun_persons(person, mention_type):
+    """Per mention, the person that the person constraint checks (int8): the person code of a pronoun
+    of known first, second or third person, -1 for every other mention (names and nominals are not
+    constrained: "I, John Smith, ...")."""
+    person = numpy.asarray(person, dtype="int64")
+    pronoun = numpy.asarray(mention_type) == MT_PRONOUN
+    if person.shape != pronoun.shape:
+        raise ValueError("person and mention_type differ in length")
+    known = numpy.isin(person, CONSTRAINED_PERSONS)
+    return numpy.where(pronoun & known, person, -1).astype("int8")
+
+
+def speaker_bits(speaker):
+    """Per mention, the bit of its speaker in a 64-bit speaker set (uint64); unknown speakers (-1)
+    are one speaker, the narrator: plain text is one speaker's text."""
+    speaker = numpy.asarray(speaker, dtype="int64")
+    return (numpy.uint64(1) << ((speaker + 1) % N_SPEAKER_BITS).astype("uint64")).astype("uint64")
+
+
+def linking_constraints(columns, bint require_agreement):
+    """The `ClusterAgreement` of a Doc's mentions: the person and binding constraints always, gender
+    and number agreement with `require_agreement`. columns (dict): "gender", "number", "mention_type",
+    "person", "speaker", "sent_index" (`Mentions.columns()`) and "governor", "core_role"
+    (`constraints.binding_columns`) per mention, mentions in document order; or the trainer's cached
+    arrays of the same names."""
+    codes = mention_agreement_codes(columns)
+    if not require_agreement:
+        codes = numpy.zeros_like(codes)
+    sent_index = numpy.asarray(columns["sent_index"])
+    sentence_first = numpy.searchsorted(sent_index, sent_index, side="left").astype("int32")
+    return ClusterAgreement(codes, pronoun_persons(columns["person"], columns["mention_type"]),
+                            speaker_bits(columns["speaker"]),
+                            numpy.ascontiguousarray(columns["governor"], dtype="int32"),
+                            numpy.ascontiguousarray(columns["core_role"], dtype="int8"), sentence_first)
+
+
 @cython.final
 cdef class ClusterAgreement:
-    """What the clusters of one Doc agree on so far, so that linking never joins a cluster that clashes
-    with the mention: another gender among its members of known gender, or, for a pronoun, another
-    number among its pronouns. Pairs are scored one at a time; without this, "[the doctor] ... he ...
-    she" can link both pronouns to "the doctor" and make one entity of the two.
+    """What the clusters of one Doc hold so far, so that linking never joins a cluster that clashes
+    with the mention. Two constraints:
+
+    - agreement (`require_agreement`): another gender among its members of known gender, or, for a
+      pronoun, another number among its pronouns. Pairs are scored one at a time; without this,
+      "[the doctor] ... he ... she" can link both pronouns to "the doctor" and make one entity of two.
+    - person (always): within one speaker's text, first-, second- and third-person pronouns never
+      share a cluster ("My sister has a dog. She loves him.": *My* is not *him*). Across speakers
+      they do: A's "I" is B's "you" and C's "she".
+    - binding (always): a subject and an object of one predicate (`constraints.binding_columns`)
+      never share a cluster unless one is reflexive ("John saw him"; "John saw himself").
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
-    codes (uint8 [n]): `agreement_codes` of the Doc's mentions.
+    codes (uint8 [n]): `agreement_codes` of the Doc's mentions (all 0: agreement not required).
+    persons (int8 [n]) and speakers (uint64 [n]): `pronoun_persons` and `speaker_bits` (None: no
+        person constraint, for callers that only test agreement).
+    governors (int32 [n]), roles (int8 [n]) and sentence_first (int32 [n], the first mention of each
+        mention's sentence): the binding constraint's inputs (None: no binding constraint).
     """
     cdef const uint8_t[::1] codes
+    cdef const int8_t[::1] persons
+    cdef const uint64_t[::1] speakers
+    cdef const int32_t[::1] governors
+    cdef const int8_t[::1] roles
+    cdef const int32_t[::1] sentence_first
+    cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
+    cdef uint64_t[:, ::1] cluster_speakers  # per cluster and person: the speakers of its pronouns
     cdef readonly int n_finished
 
-    def __init__(self, const uint8_t[::1] codes):
+    def __init__(self, const uint8_t[::1] codes, const int8_t[::1] persons=None,
+                 const uint64_t[::1] speakers=None, const int32_t[::1] governors=None,
+                 const int8_t[::1] roles=None, const int32_t[::1] sentence_first=None):
+        n = codes.shape[0]
+        if roles is not None:
+            if governors is None or sentence_first is None or governors.shape[0] != n or roles.shape[0] != n \
+                    or sentence_first.shape[0] != n:
+                raise ValueError(f"governors, roles and sentence_first must all cover the {n} mentions")
+            self.governors, self.roles, self.sentence_first = governors, roles, sentence_first
+        else:
+            self.governors = numpy.full(n, -1, dtype="int32")
+            self.roles = numpy.zeros(n, dtype="int8")
+            self.sentence_first = numpy.zeros(n, dtype="int32")
+        self.has_persons = persons is not None
+        if self.has_persons:
+            if speakers is None or persons.shape[0] != n or speakers.shape[0] != n:
+                raise ValueError(f"persons and speakers must both cover the {n} mentions")
+            self.persons = persons
+            self.speakers = speakers
+        else:
+            self.persons = numpy.full(n, -1, dtype="int8")
+            self.speakers = numpy.zeros(n, dtype="uint64")
         self.codes = codes
-        self.cluster_of = numpy.zeros(codes.shape[0], dtype="int32")
-        self.cluster_codes = numpy.zeros(codes.shape[0], dtype="uint8")
+        self.cluster_of = numpy.zeros(n, dtype="int32")
+        self.cluster_codes = numpy.zeros(n, dtype="uint8")
+        self.cluster_speakers = numpy.zeros((n, 3), dtype="uint64")
         self.n_finished = 0
 
     def __len__(self):
         return self.codes.shape[0]
 
-    cdef inline bint _agrees(self, int i, uint8_t mine) noexcept nogil:
-        """Whether a mention with code `mine` may join the cluster of finished mention i."""
-        cdef uint8_t theirs = self.cluster_codes[self.cluster_of[i]]
+    cdef inline bint _constrains(self, int j) noexcept nogil:
+        """Whether mention j has anything to check (most nominals do not)."""
+        return self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0
+
+    cdef inline bint _agrees(self, int i, int j) noexcept nogil:
+        """Whether mention j may join the cluster of finished mention i."""
+        cdef int root = self.cluster_of[i]
+        cdef uint8_t mine = self.codes[j]
+        cdef uint8_t theirs = self.cluster_codes[root]
+        cdef int person = self.persons[j]
+        cdef int other
         if (mine & AGREE_GENDER_BITS) and (theirs & AGREE_GENDER_BITS & ~mine):
             return False
-        return not ((mine & AGREE_NUMBER_BITS) and (theirs & AGREE_NUMBER_BITS & ~mine))
+        if (mine & AGREE_NUMBER_BITS) and (theirs & AGREE_NUMBER_BITS & ~mine):
+            return False
+        if person >= 0:
+            for other in range(3):
+                if other != person and self.cluster_speakers[root, other] & self.speakers[j]:
+                    return False
+        cdef int role = self.roles[j]
+        cdef int k
+        if role:  # a clause-mate of the other role already in the cluster (mentions before j are finished)
+            for k in range(self.sentence_first[j], j):
+                if self.cluster_of[k] == root and self.roles[k] and self.roles[k] != role \
+                        and self.governors[k] == self.governors[j]:
+                    return False
+        return True
 
     cdef inline void _finish_before(self, int j, const int32_t[::1] best) noexcept nogil:
         """Add every mention before j that is not finished yet to its antecedent's cluster."""
@@ -96,6 +200,8 @@ cdef class ClusterAgreement:
             root = self.cluster_of[best[k]] if 0 <= best[k] < k else k
             self.cluster_of[k] = root
             self.cluster_codes[root] |= self.codes[k]
+            if self.persons[k] >= 0:
+                self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
             self.n_finished += 1
 
 
@@ -148,7 +254,6 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
     cdef bint constrained = agreement is not None
     cdef int32_t i, j
     cdef float score
-    cdef uint8_t mine
     with nogil:
         for p in range(n_pairs):
             i = pair_ant[p]
@@ -156,8 +261,7 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
             score = pair_scores[p]
             if constrained:
                 agreement._finish_before(j, best)
-                mine = agreement.codes[j]  # 0 (most nominals): nothing to check
-                if mine and not agreement._agrees(i, mine):
+                if agreement._constrains(j) and not agreement._agrees(i, j):
                     continue
             _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
 
@@ -392,13 +496,13 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
     cdef bint overflow = False
     cdef int simd_level = nc_get_simd()
     cdef bint constrained = agreement is not None
-    cdef uint8_t mine
+    cdef bint checked
     with nogil:
         for j in range(first, last):
-            mine = 0
+            checked = False
             if constrained:
                 agreement._finish_before(j, best)
-                mine = agreement.codes[j]  # 0 (most nominals): nothing to check
+                checked = agreement._constrains(j)  # most nominals: nothing to check
             count = _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, candidates)
             if store and pos + count > capacity:
                 overflow = True
@@ -418,7 +522,7 @@ def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int l
                     out_ment[pos] = j
                     out_scores[pos] = score
                 pos += 1
-                if mine and not agreement._agrees(i, mine):
+                if checked and not agreement._agrees(i, j):
                     continue
                 _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
     if overflow:

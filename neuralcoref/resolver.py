@@ -5,17 +5,20 @@ per-mention projections are kept for the whole document, pair arrays live one bl
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
+import warnings
 
 import numpy
 from spacy.tokens import Doc
 
-from .errors import Errors
+from .constraints import binding_columns
+from .errors import Errors, Warnings
 from .featurize import Featurizer
+from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
+                       mention_features, pair_features)
 from .greedyness import CALIBRATION_KEY, greedyness_offset
-from .features import WordTable, candidate_pairs, count_pairs, mention_features, pair_features
 from .mentions import Mentions
 from .model_io import CorefModel
-from .resolution import ClusterAgreement, best_antecedents, cluster_members, mention_agreement_codes, score_and_link
+from .resolution import best_antecedents, cluster_members, linking_constraints, score_and_link
 from .rules import get_rules
 from .scorer import Scorer
 
@@ -46,13 +49,16 @@ class CorefResolver:
     conv_dict (dict): rare word -> common words whose embeddings stand in for it.
     require_agreement (bool or None): a mention only joins a cluster that agrees with it in gender and,
         for pronouns, number (`resolution.ClusterAgreement`); None: the rule set's `cluster_agreement`.
+        The person constraint (no first- and third-person pronouns of one speaker in a cluster) holds
+        whatever this says.
+    infer_speakers (bool): infer speakers from transcript lines and quotations when a Doc has none.
     """
 
     def __init__(self, model: CorefModel, greedyness=0.5, max_dist=50, max_dist_match=500,
-                 blacklist=True, conv_dict=None, require_agreement=None):
+                 blacklist=False, conv_dict=None, require_agreement=None, infer_speakers=False):
         self.model = model
         rules = get_rules(model.lang)
-        self.featurizer = Featurizer(rules)
+        self.featurizer = Featurizer(rules, infer_speakers=infer_speakers)
         weights = dict(model.weights)
         self.word_table = WordTable(model.words)
         if conv_dict:
@@ -76,16 +82,32 @@ class CorefResolver:
                 self.word_table.add_alias(word.lower(), len(embed) + len(rows) - 1)
         return numpy.concatenate([embed, numpy.asarray(rows, dtype="float32")]) if rows else embed
 
-    def check_tensor(self, doc: Doc):
+    def check_tensor(self, doc: Doc) -> bool:
+        """Whether the Doc's tensor is the width the model reads; when it is not (a pipeline without a
+        tok2vec, a transformer or custom pipeline), warn: the Doc is resolved with zeros for the
+        context features (`_encode`), never refused."""
         width = self.model.tensor_width
-        found = doc.tensor.shape[1] if getattr(doc.tensor, "ndim", 0) == 2 and doc.tensor.size else 0
-        if width and found != width:
-            raise ValueError(Errors.E023.format(expected=width, found=found,
-                                                pipeline=self.model.meta.get("pipeline", {}).get("name")))
+        if not width:
+            return True
+        tensor = getattr(doc, "tensor", None)
+        found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
+        if found != width or tensor.shape[0] != len(doc):
+            warnings.warn(Warnings.W003.format(expected=width, found=found,
+                                               pipeline=self.model.meta.get("pipeline", {}).get("name")))
+            return False
+        return True
 
-    def _tensor(self, doc: Doc):
-        use_tensor = self.model.tensor_width > 0 and getattr(doc, "tensor", None) is not None
-        return doc.tensor if use_tensor else None
+    def _features(self, doc: Doc, mentions: Mentions, first=None, last=None):
+        """`mention_features` of mentions first..last, with zeros for the tensor features when the Doc has
+        no tensor of the model's width (see `check_tensor`)."""
+        width = self.model.tensor_width
+        tensor = getattr(doc, "tensor", None)
+        usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
+        word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, tensor if usable else None,
+                                                                    first, last)
+        if tensor_feats.shape[1] != width * N_TENSOR_SLOTS:
+            tensor_feats = numpy.zeros((len(tensor_feats), width * N_TENSOR_SLOTS), dtype="float32")
+        return word_hashes, tensor_feats, mention_feats
 
     def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:
         self.check_tensor(doc)
@@ -93,10 +115,8 @@ class CorefResolver:
 
     def _predict_mentions(self, doc: Doc, mentions: Mentions, store_scores: bool) -> Prediction:
         """Encode the mentions block by block as they are resolved (their features are never all in memory)."""
-        tensor = self._tensor(doc)
-
         def encode_block(first, last):
-            return self._encode(*mention_features(doc, mentions, tensor, first, last))
+            return self._encode(*self._features(doc, mentions, first, last))
 
         return self._resolve(doc, mentions, encode_block, store_scores)
 
@@ -115,7 +135,7 @@ class CorefResolver:
         def flush():
             if not group:
                 return
-            inputs = [mention_features(doc, mentions, self._tensor(doc)) for _, doc, mentions in group]
+            inputs = [self._features(doc, mentions) for _, doc, mentions in group]
             if len(inputs) == 1:
                 single, (as_ant, as_ment) = self._encode(*inputs[0])
             else:
@@ -166,7 +186,8 @@ class CorefResolver:
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
         offset = greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
-        agreement = ClusterAgreement(mention_agreement_codes(columns)) if self.require_agreement else None
+        agreement = linking_constraints({**columns, **binding_columns(doc, columns["head"], self.featurizer.rules)},
+                                        self.require_agreement)
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)
         fused = self.scorer.fused_pair_weights()

@@ -69,6 +69,12 @@ class RuleSet:
     possessive_deps: List[str] = field(default_factory=list)
     appositive_deps: List[str] = field(default_factory=lambda: ["appos"])
     attribute_deps: List[str] = field(default_factory=list)
+    #: binding (`neuralcoref.constraints`): a subject and an object of the same predicate never
+    #: corefer unless one is reflexive ("John saw him", "He saw John"; "John saw himself" does);
+    #: empty lists turn the constraint off for the language
+    clause_subject_deps: List[str] = field(default_factory=list)
+    clause_object_deps: List[str] = field(default_factory=list)
+    reflexive_words: List[str] = field(default_factory=list)
     #: first words that make a mention definite / indefinite
     definite_words: List[str] = field(default_factory=list)
     indefinite_words: List[str] = field(default_factory=list)
@@ -76,6 +82,18 @@ class RuleSet:
     entity_labels: List[str] = field(default_factory=list)
     #: entity labels that are never mentions on their own (numbers, amounts)
     excluded_entity_labels: List[str] = field(default_factory=list)
+    #: pleonastic pronouns that the parser labels as subjects ("it rained", "it is likely that ..."):
+    #: the pronoun words, the verbs whose subject they are without referring (weather), the predicates
+    #: that extrapose a clause, the clausal labels and the words that open such a clause; empty
+    #: `pleonastic_words`: no detection
+    pleonastic_words: List[str] = field(default_factory=list)
+    weather_lemmas: List[str] = field(default_factory=list)
+    extraposing_lemmas: List[str] = field(default_factory=list)
+    clause_deps: List[str] = field(default_factory=list)
+    clause_markers: List[str] = field(default_factory=list)
+    #: entity labels of common nouns, not names ("the morning", "last year"): their mentions are
+    #: nominal, so "the morning ... the morning" is matched as nominals are, not as a name
+    nominal_entity_labels: List[str] = field(default_factory=list)
     #: words left unresolved when the component's `blacklist` option is on
     blacklist: List[str] = field(default_factory=list)
     #: the default of the component's `require_agreement`: whether a mention may only join a cluster

@@ -240,3 +240,21 @@ def test_resolved_text_with_possessive_mentions():
     doc.user_data[DATA_KEY] = {"lang": "en", "clusters": [[(0, 2), (7, 9), (her, her + 1)], [(0, 3), (she, she + 1)]],
                                "mains": [0, 0]}
     assert doc._.coref_resolved == "Melanie's mom called. Melanie's mom said Melanie's dog and Melanie's cat were sick."
+
+
+@pytest.mark.parametrize("tensor", [numpy.zeros((0, 0), dtype="float32"), "wrong width"])
+def test_doc_without_the_models_tensor_gets_clusters_and_a_warning(en_nlp, tensor):
+    """A Doc whose doc.tensor is empty or of another width (a custom or transformer pipeline) is
+    resolved without the context features, with a warning: never an exception."""
+    text = "My sister has a dog. She loves him. My sister is happy."
+    expected = en_nlp(text)._.coref_clusters
+    doc = en_nlp.make_doc(text)
+    for name, component in en_nlp.pipeline:
+        if name != "neuralcoref":
+            doc = component(doc)
+    doc.tensor = numpy.ones((len(doc), 17), dtype="float32") if isinstance(tensor, str) else tensor
+    with pytest.warns(UserWarning, match="W003"):
+        doc = en_nlp.get_pipe("neuralcoref")(doc)
+    clusters = doc._.coref_clusters
+    assert clusters is not None and len(clusters) >= 1
+    assert any(c.main.text == "My sister" and "She" in [m.text for m in c] for c in clusters), (clusters, expected)

@@ -198,3 +198,17 @@ def test_rule_set_genders_are_checked(field):
     with pytest.raises(ValueError, match=r"\[E012\].*'Male'"):
         dataclasses.replace(RULES, **{field: {"pat": "Male"}})
     assert dataclasses.replace(RULES, **{field: {"pat": "Fem"}}).lang == "en"
+
+
+@pytest.mark.parametrize("text", ["The president of the United States met Paris Hilton's dog.",
+                                  "He met the wife of John Smith and her friends in New York City."])
+def test_nested_flag_is_containment_after_deduplication(en_nlp_base, featurizer, text):
+    """A span found twice (as an entity and as a noun phrase) stays nested when another mention contains
+    it: deduplication used to clear the kept copy's flag when the second copy was not marked."""
+    doc = en_nlp_base(text)
+    found = featurizer.mentions(doc).as_dicts()
+    spans = [(m["start"], m["end"]) for m in found]
+    assert len(spans) == len(set(spans))
+    for m in found:
+        inside_another = any(s <= m["start"] and m["end"] <= e and (s, e) != (m["start"], m["end"]) for s, e in spans)
+        assert bool(m["nested"]) == inside_another, (doc[m["start"]:m["end"]].text, m["nested"])

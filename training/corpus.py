@@ -109,16 +109,17 @@ def gold_to_doc(gold: GoldDoc, nlp: Language) -> Doc:
 
 
 def gold_docs_to_docs(golds: Iterable[GoldDoc], nlp: Language, batch_size: int = 32,
-                      skip_coref: bool = True) -> Iterator[Doc]:
+                      skip_coref: bool = True, gold_speakers: bool = True) -> Iterator[Doc]:
     """The pipeline's components (not `nlp.pipe`, which would re-tokenize) over the gold tokens,
     batched per component as `nlp.pipe` does, with the gold speakers set before they run
     (`doc._.coref_speakers` lives in `doc.user_data`, which the components keep).
 
     skip_coref: leave out a `neuralcoref` component (featurizing); else it runs too (evaluating).
+    gold_speakers: set the corpus's speakers; False: plain text, as a user's Doc comes.
     """
     def make(gold: GoldDoc) -> Doc:
         doc = Doc(nlp.vocab, words=gold.words, spaces=gold.spaces)
-        if any(speaker is not None for speaker in gold.speakers):
+        if gold_speakers and any(speaker is not None for speaker in gold.speakers):
             set_speakers(doc, gold.speakers)
         return doc
 

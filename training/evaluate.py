@@ -17,8 +17,8 @@ import numpy
 
 from neuralcoref.features import MENTION_LAYOUT, N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable
 from neuralcoref.model_io import CorefModel
-from neuralcoref.resolution import ClusterAgreement, agreement_codes, best_antecedents, cluster_members
 from neuralcoref.greedyness import CALIBRATION_KEY, greedyness_offset
+from neuralcoref.resolution import agreement_codes, best_antecedents, cluster_members, linking_constraints
 from neuralcoref.resolver import MENTION_BLOCK
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
@@ -40,13 +40,13 @@ def clusters_from_links(antecedents: numpy.ndarray) -> list[list[int]]:
 
 
 def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, greedyness: float = 0.5,
-                   blacklist: bool = True, require_agreement: bool | None = None) -> list[list[list[tuple[int, int]]]]:
+                   blacklist: bool = False, require_agreement: bool | None = None) -> list[list[list[tuple[int, int]]]]:
     """Predicted clusters (token spans) of every cached document, computed exactly as at runtime
     (`require_agreement` None: the rule set's default, as in the component)."""
     offset = greedyness_offset(greedyness, model.meta.get(CALIBRATION_KEY))
     if require_agreement is None:
         require_agreement = get_rules(model.lang).cluster_agreement
-    codes = cached_agreement_codes(cache) if require_agreement else None
+    columns = cached_constraint_columns(cache)
     arrays = cache.arrays
     out = []
     for d, ms, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
@@ -56,7 +56,7 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
             continue
         antecedents = numpy.full(n, -1, dtype="int32")
         best_scores = numpy.zeros(n, dtype="float32")
-        agreement = ClusterAgreement(codes[ms]) if codes is not None else None
+        agreement = linking_constraints({name: values[ms] for name, values in columns.items()}, require_agreement)
         for ant, ment, scores in blocks:
             best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset, agreement)
         spans = list(zip(arrays["starts"][ms].tolist(), arrays["ends"][ms].tolist()))
@@ -64,7 +64,7 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
     return out
 
 
-def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = True):
+def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False):
     """Per cached document: (index, mention slice, "no antecedent" scores, [(ant, ment, pair scores)]),
     the pairs in the blocks of MENTION_BLOCK mentions that the runtime scores (same arithmetic)."""
     scorer = Scorer(model.weights)
@@ -98,6 +98,7 @@ def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: Core
             keep = ~(listed[ant] | listed[ment])
             ant, ment, pair_feats = ant[keep], ment[keep], pair_feats[keep]
         blocks = []
+        # the runtime scores the pairs of MENTION_BLOCK mentions at a time: same per-pair arithmetic
         bounds = numpy.searchsorted(ment, numpy.arange(0, n + MENTION_BLOCK, MENTION_BLOCK))
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             if hi <= lo:
@@ -109,7 +110,7 @@ def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: Core
         yield d, ms, single, blocks
 
 
-def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = True) -> numpy.ndarray:
+def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False) -> numpy.ndarray:
     """Each cached mention's margin, best candidate's pair score minus its "no antecedent" score
     (mentions without a candidate left out): what `greedyness` is calibrated on."""
     out = []
@@ -122,15 +123,24 @@ def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
     return numpy.concatenate(out) if out else numpy.zeros(0)
 
 
-def cached_agreement_codes(cache: FeatureCache) -> numpy.ndarray:
-    """`agreement_codes` of every cached mention, from the one-hot gender and number features that the
-    runtime's extractor wrote (the same MentionC fields the runtime reads)."""
+def cached_constraint_columns(cache: FeatureCache) -> dict[str, numpy.ndarray]:
+    """The columns that `linking_constraints` reads, for every cached mention: gender and number from
+    the one-hot features that the runtime's extractor wrote (the same MentionC fields the runtime
+    reads), the others as cached (`Mentions.columns()` and `constraints.binding_columns`)."""
     layout = {name: (offset, width) for name, offset, width in MENTION_LAYOUT}
     feats = cache.arrays["mention_feats"]
     (g, g_width), (k, k_width) = layout["gender"], layout["number"]
-    gender = numpy.asarray(feats[:, g:g + g_width]).argmax(axis=1)
-    number = numpy.asarray(feats[:, k:k + k_width]).argmax(axis=1)
-    return agreement_codes(gender, number, numpy.asarray(cache.arrays["mention_type"]))
+    return {"gender": numpy.asarray(feats[:, g:g + g_width]).argmax(axis=1),
+            "number": numpy.asarray(feats[:, k:k + k_width]).argmax(axis=1),
+            "mention_type": numpy.asarray(cache.arrays["mention_type"]),
+            **{name: numpy.asarray(cache.arrays[name]) for name in ("person", "speaker", "sent_index", "governor",
+                                                                    "core_role")}}
+
+
+def cached_agreement_codes(cache: FeatureCache) -> numpy.ndarray:
+    """`agreement_codes` of every cached mention (see `cached_constraint_columns`)."""
+    columns = cached_constraint_columns(cache)
+    return agreement_codes(columns["gender"], columns["number"], columns["mention_type"])
 
 
 def gold_clusters(doc_record: dict) -> list[list[tuple[int, int]]]:
@@ -146,14 +156,16 @@ def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = T
 # -- the real component ------------------------------------------------------------------------------------
 
 def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: str | None = None,
-                   greedyness: float = 0.5, blacklist: bool = True, drop_gold_singletons: bool = False,
+                   greedyness: float = 0.5, blacklist: bool = False, drop_gold_singletons: bool = False,
                    per_genre: bool = False, batch_size: int = 32, progress: bool = True,
-                   strip_possessive: bool = False, require_agreement: bool | None = None) -> dict:
+                   strip_possessive: bool = False, require_agreement: bool | None = None,
+                   gold_speakers: bool = False) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
     Mentions are the component's own (predicted). `strip_possessive` scores them without a trailing
     possessive marker ("Melanie 's" -> "Melanie"), for corpora whose guidelines leave it out (LitBank;
-    the component follows OntoNotes). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
+    the component follows OntoNotes). `gold_speakers` gives the component the corpus's speakers (a
+    labelled second row: by default the text comes plain, as a user's does). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
     per_genre), "n_docs", "seconds", "settings".
     """
     from training.corpus import read_corpus
@@ -161,7 +173,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
     nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
     start = time.time()
-    docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, skip_coref=False)
+    docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, skip_coref=False, gold_speakers=gold_speakers)
     if progress:
         from tqdm import tqdm
 
@@ -180,7 +192,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
                            "blacklist": blacklist,
                            "require_agreement": nlp.get_pipe("neuralcoref").resolver.require_agreement,
                            "drop_gold_singletons": drop_gold_singletons,
-                           "strip_possessive": strip_possessive}}
+                           "strip_possessive": strip_possessive, "gold_speakers": gold_speakers}}
     if per_genre:
         result["genres"] = {}
         for genre in sorted(set(genres)):
@@ -224,7 +236,7 @@ def format_table(result: dict) -> str:
 
 
 def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None, greedyness: float = 0.5,
-                 blacklist: bool = True, require_agreement: bool | None = None) -> dict:
+                 blacklist: bool = False, require_agreement: bool | None = None) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
     from training.gap import gap_scores, predict_gap, read_gap
 

@@ -12,6 +12,8 @@ computes at inference. One cache directory holds, concatenated over its document
 | `tensor_feats.npy`, `mention_feats.npy` | float32 | mention features |
 | `gold_cluster.npy` | int32 [n] | the mention's gold cluster in its document (-1: not a gold mention) |
 | `blacklisted.npy`, `mention_type.npy` | int8 [n] | from the extractor (blacklist filtering at evaluation) |
+| `person.npy`, `speaker.npy`, `sent_index.npy` | int8 / int32 [n] | from the extractor (the person constraint at linking) |
+| `governor.npy`, `core_role.npy` | int32 / int8 [n] | `constraints.binding_columns` (the binding constraint at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -37,14 +39,15 @@ from spacy.tokens import Doc
 
 from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
+from neuralcoref.constraints import binding_columns
 from neuralcoref.rules import get_rules
 from training.corpus import GoldDoc, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 3
 MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feats", "gold_cluster", "blacklisted",
-                  "mention_type")
+                  "mention_type", "person", "speaker", "sent_index", "governor", "core_role")
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
 #: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
 #: coordination, relative clauses, quotes, speakers, far first-person pronouns): its features fingerprint the featurizer
@@ -151,6 +154,9 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
         "tensor_feats": feats.tensor_feats.astype("float32").reshape(n, -1),
         "mention_feats": feats.mention_feats.astype("float32"), "gold_cluster": gold_cluster,
         "blacklisted": columns["blacklisted"].astype("int8"), "mention_type": columns["mention_type"].astype("int8"),
+        "person": columns["person"].astype("int8"), "speaker": columns["speaker"].astype("int32"),
+        "sent_index": columns["sent_index"].astype("int32"),
+        **binding_columns(doc, columns["head"], featurizer.rules),
         "pair_ant": ant.astype("int32"), "pair_ment": ment.astype("int32"), "pair_feats": as_bytes,
         "pair_label": label.astype("uint8"),
     }
@@ -158,8 +164,9 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
 
 def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Language, max_dist: int = 50,
                      max_dist_match: int = 500, lang: str = "en", batch_size: int = 32,
-                     progress: bool = True) -> dict:
-    """Read, parse and featurize the corpora at `paths` into the cache directory `out_dir`.
+                     progress: bool = True, gold_speakers: bool = True) -> dict:
+    """Read, parse and featurize the corpora at `paths` into the cache directory `out_dir`
+    (`gold_speakers`: with the corpus's speakers; False: as plain text).
 
     RETURNS (dict): the cache's meta record (also written to meta.json).
     """
@@ -169,7 +176,7 @@ def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Lang
     acc = _Accumulator()
     start_time = time.time()
     golds = [gold for path in paths for gold in read_corpus(path, nlp=nlp)]
-    docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size)
+    docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, gold_speakers=gold_speakers)
     if progress:
         from tqdm import tqdm
 
@@ -212,7 +219,7 @@ def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Lang
         "cache_version": CACHE_VERSION, "paths": [str(p) for p in paths], "lang": lang,
         "pipeline": pipeline_info(nlp), "spacy_version": spacy.__version__, "max_dist": max_dist,
         "featurizer": featurizer_fingerprint(nlp, lang), "layout_version": FEATURE_LAYOUT_VERSION,
-        "max_dist_match": max_dist_match, "tensor_width": acc.tensor_width, "n_docs": len(acc.docs),
+        "max_dist_match": max_dist_match, "gold_speakers": gold_speakers, "tensor_width": acc.tensor_width, "n_docs": len(acc.docs),
         "n_tokens": sum(d["n_tokens"] for d in acc.docs), "n_mentions": n_mentions, "n_pairs": n_pairs,
         "n_positive_pairs": int(sum(int(p.sum()) for p in acc.arrays["pair_label"])),
         "n_gold_mentions": acc.n_gold, "n_gold_found": acc.n_found, "n_unaligned": acc.n_unaligned,
@@ -311,7 +318,7 @@ def build_vocabulary(cache: FeatureCache, min_count: int = 2, max_words: int = 3
 
 
 def cache_is_current(path: str | Path, paths: Sequence[str | Path], nlp: Language, max_dist: int,
-                     max_dist_match: int, lang: str = "en") -> bool:
+                     max_dist_match: int, lang: str = "en", gold_speakers: bool = True) -> bool:
     """Whether `path` holds a cache of these corpora made with this pipeline and these settings."""
     meta_file = Path(path) / "meta.json"
     if not meta_file.exists():
@@ -319,7 +326,8 @@ def cache_is_current(path: str | Path, paths: Sequence[str | Path], nlp: Languag
     meta = json.loads(meta_file.read_text())
     return (meta.get("cache_version") == CACHE_VERSION and meta.get("paths") == [str(p) for p in paths]
             and meta.get("pipeline") == pipeline_info(nlp) and meta.get("max_dist") == max_dist
-            and meta.get("max_dist_match") == max_dist_match and meta.get("featurizer") == featurizer_fingerprint(nlp, lang))
+            and meta.get("max_dist_match") == max_dist_match and meta.get("gold_speakers", True) == gold_speakers
+            and meta.get("featurizer") == featurizer_fingerprint(nlp, lang))
 
 
 def cache_name(path: str | Path) -> str:

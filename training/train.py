@@ -195,15 +195,19 @@ def schedule_from_config(cfg: dict) -> StageSchedule:
 
 # -- data ------------------------------------------------------------------------------------------------
 
-def prepare_caches(paths: Sequence[str | Path], cache_dir: str | Path, nlp, cfg: dict, progress: bool = True):
-    """One feature cache per corpus path under cache_dir (made when missing or stale)."""
+def prepare_caches(paths: Sequence[str | Path], cache_dir: str | Path, nlp, cfg: dict, progress: bool = True,
+                   gold_speakers: bool = True):
+    """One feature cache per corpus path under cache_dir (made when missing or stale); `gold_speakers`
+    False featurizes the corpora as plain text (the dev sets: scored as a user's text comes)."""
     caches = []
     for path in paths:
-        out = Path(cache_dir) / cache_name(path)
+        suffix = "" if gold_speakers else "_plain"
+        out = Path(cache_dir) / (cache_name(path) + suffix)
         data = cfg["data"]
-        if not cache_is_current(out, [path], nlp, data["max_dist"], data["max_dist_match"], data["lang"]):
+        if not cache_is_current(out, [path], nlp, data["max_dist"], data["max_dist_match"], data["lang"],
+                                gold_speakers):
             meta = featurize_corpus([path], out, nlp, max_dist=data["max_dist"], max_dist_match=data["max_dist_match"],
-                                    lang=data["lang"], progress=progress)
+                                    lang=data["lang"], progress=progress, gold_speakers=gold_speakers)
             print(f"featurized {path}: {meta['n_docs']} docs, {meta['n_mentions']} mentions, {meta['n_pairs']} pairs, "
                   f"gold mention recall {meta['mention_recall']:.1f}%, precision {meta['mention_precision']:.1f}% "
                   f"({meta['seconds']} s)", flush=True)
@@ -474,9 +478,12 @@ def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], ou
     cache_dir = Path(cache_dir) if cache_dir else out_dir / "cache"
     if nlp is None:
         nlp = load_pipeline(cfg["data"]["pipeline"], cfg["data"]["lang"])
-    train_cache = FeatureCache.concat(prepare_caches(train_paths, cache_dir, nlp, cfg, progress))
+    data = cfg["data"]
+    train_cache = FeatureCache.concat(prepare_caches(train_paths, cache_dir, nlp, cfg, progress,
+                                                     gold_speakers=data.get("train_gold_speakers", True)))
     devs = {}
-    for path, cache in zip(dev_paths, prepare_caches(dev_paths, cache_dir, nlp, cfg, progress)):
+    for path, cache in zip(dev_paths, prepare_caches(dev_paths, cache_dir, nlp, cfg, progress,
+                                                     gold_speakers=data.get("dev_gold_speakers", False))):
         devs[cache_name(path)] = cache
     state = None
     checkpoint = out_dir / CHECKPOINT

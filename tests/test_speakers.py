@@ -1,0 +1,44 @@
+"""Speakers inferred from plain text (`infer_speakers`), and the person constraint at linking."""
+import pytest
+
+from neuralcoref.speakers import infer_speakers
+
+
+def test_transcript_lines_give_each_line_its_speaker(en_nlp_base):
+    doc = en_nlp_base("Anna: I saw your brother yesterday.\nBen: Did he say hello?\nAnna: He did.")
+    speakers = infer_speakers(doc)
+    by_word = {t.text: s for t, s in zip(doc, speakers) if t.text in ("saw", "say", "did")}
+    assert by_word == {"saw": "anna", "say": "ben", "did": "anna"}
+
+
+def test_quotes_are_said_by_the_subject_of_their_reporting_verb(en_nlp_base):
+    doc = en_nlp_base('"I am tired," said John. He went to bed. Anna said, "I will call you."')
+    speakers = infer_speakers(doc)
+    said = {t.i: s for t, s in zip(doc, speakers)}
+    assert said[1] == "john"  # I (first quote)
+    assert said[[t.i for t in doc if t.text == "He"][0]] is None  # narration
+    assert said[[t.i for t in doc if t.text == "call"][0]] == "anna"
+
+
+def test_no_quotes_no_transcript_no_speakers(en_nlp_base):
+    assert infer_speakers(en_nlp_base("My sister has a dog. She loves him.")) is None
+    assert infer_speakers(en_nlp_base('The so-called "experts" disagree.')) is None  # not speech
+
+
+@pytest.mark.parametrize("config", [{}, {"require_agreement": False}, {"greedyness": 1.0},
+                                    {"greedyness": 0.9, "require_agreement": False, "max_dist": 5}])
+def test_no_cluster_mixes_first_and_third_person_of_one_speaker(make_nlp, en_nlp, config):
+    """Under any setting (here with a random model that links eagerly, and the shipped one), a cluster
+    never holds a first- or second-person pronoun and a third-person one said by the same speaker."""
+    first = {"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"}
+    second = {"you", "your", "yours", "yourself", "yourselves"}
+    third = {"he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs"}
+    texts = ["My sister has a dog. She loves him. My sister is happy.",
+             "I told him that we would meet them at their house, and you said it was mine.",
+             "We started. Our plan worked. They said it would, and I knew they were right about us."]
+    for nlp in (make_nlp(**config), en_nlp):
+        for text in texts:
+            for cluster in nlp(text)._.coref_clusters:
+                words = {m.text.lower() for m in cluster}
+                persons = [bool(words & first), bool(words & second), bool(words & third)]
+                assert sum(persons) <= 1, (text, cluster)

@@ -24,7 +24,7 @@ TABLE = [
     # a capital kept mid-sentence, and a lower-case mention at a sentence start (issue items 4 and 7)
     ("The dog wagged its tail.", "[The dog: [The dog, its]]", "The dog wagged the dog's tail."),
     ("I met my husband at a concert. He plays the piano. my husband who plays the piano is having a party.",
-     "[my husband: [my husband, He, my husband who plays the piano], the piano: [the piano, the piano]]",
+     "[I: [I, my, my], my husband: [my husband, He, my husband who plays the piano], the piano: [the piano, the piano]]",
      "I met my husband at a concert. My husband plays the piano. My husband is having a party."),
     ("My sister has a dog. She loves him.", "[My sister: [My sister, She]]",
      "My sister has a dog. My sister loves him."),

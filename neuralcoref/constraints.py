@@ -1,18 +1,28 @@
 """Per-mention inputs of the linking constraints that need the parse (`resolution.ClusterAgreement`).
 
-Binding: a subject and an object of the same predicate are two entities unless one of them is
-reflexive ("John saw him", "He saw John", "the red car hit the blue car"; "John saw himself" is
-one). Read once per Doc from `doc.to_array` (no Python loop over tokens); the trainer caches the
-same columns, so its dev score links exactly as the component does.
+- Binding: a subject and an object of the same predicate are two entities unless one of them is
+  reflexive ("John saw him", "He saw John", "the red car hit the blue car"; "John saw himself" is
+  one).
+- Modifier clash: two nominal mentions with the same head and modifiers of their own that neither
+  contains ("the land surface" / "the warm sea surface", "the 1990 election" / "the 1994 election",
+  "the Indian government" / "the French government") are not linked to each other; "the surface" /
+  "the warm sea surface" may be.
+
+Read once per Doc from `doc.to_array`; the trainer caches the same columns, so its dev score links
+exactly as the component does.
 """
 from typing import Dict
 
 import numpy
-from spacy.attrs import DEP, HEAD, LOWER
+from spacy.attrs import DEP, HEAD, LEMMA, LOWER
 from spacy.tokens import Doc
 
 from .rules import RuleSet
 
+#: the mention type code of pronouns (structs.pxd MT_PRONOUN)
+MT_PRONOUN = 0
+#: modifiers kept per mention for the modifier clash (more are rare: "the big old red wooden barn")
+MAX_MODIFIERS = 4
 #: `core_role` codes: not a core argument (or reflexive), a subject, an object
 ROLE_NONE, ROLE_SUBJECT, ROLE_OBJECT = 0, 1, 2
 
@@ -37,3 +47,36 @@ def binding_columns(doc: Doc, heads: numpy.ndarray, rules: RuleSet) -> Dict[str,
     roles[numpy.isin(deps, hashes(rules.clause_object_deps))] = ROLE_OBJECT
     roles[numpy.isin(words, hashes(rules.reflexive_words))] = ROLE_NONE
     return {"governor": governor, "core_role": roles}
+
+
+def modifier_columns(doc: Doc, starts, ends, heads, mention_types, rules: RuleSet) -> Dict[str, numpy.ndarray]:
+    """For each mention: "head_lemma" (uint64 hash of the head's lemma) and "modifiers" (uint64
+    [n, MAX_MODIFIERS]): the lowercase hashes of the tokens inside the mention that depend on its
+    head under the rule set's `modifier_deps`, sorted, then zeros (the first MAX_MODIFIERS of them);
+    pronouns have none."""
+    n = len(heads)
+    lemmas = numpy.zeros(n, dtype="uint64")
+    modifiers = numpy.zeros((n, MAX_MODIFIERS), dtype="uint64")
+    if n == 0 or not rules.modifier_deps:
+        return {"head_lemma": lemmas, "modifiers": modifiers}
+    array = doc.to_array([HEAD, DEP, LOWER, LEMMA]).astype("int64")  # HEAD: offset, wrapped to uint64 by spaCy
+    heads = numpy.asarray(heads, dtype="int64")
+    lemmas[:] = array[heads, 3].astype("uint64")
+    deps = numpy.asarray([doc.vocab.strings.add(d) for d in rules.modifier_deps], dtype="uint64").astype("int64")
+    token_head = numpy.arange(len(doc)) + array[:, 0]
+    is_modifier = numpy.isin(array[:, 1], deps)
+    modified = numpy.zeros(len(doc), dtype=bool)
+    modified[token_head[is_modifier]] = True
+    for k in numpy.flatnonzero(modified[heads] & (numpy.asarray(mention_types) != MT_PRONOUN)).tolist():
+        start, end, head = int(starts[k]), int(ends[k]), int(heads[k])
+        inside = numpy.flatnonzero(is_modifier[start:end] & (token_head[start:end] == head)) + start
+        found = numpy.unique(array[inside, 2].astype("uint64"))[:MAX_MODIFIERS]
+        modifiers[k, :len(found)] = found
+    return {"head_lemma": lemmas, "modifiers": modifiers}
+
+
+def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet) -> Dict[str, numpy.ndarray]:
+    """A Doc's `Mentions.columns()` with the binding and modifier columns added: everything
+    `resolution.linking_constraints` reads."""
+    return {**columns, **binding_columns(doc, columns["head"], rules),
+            **modifier_columns(doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules)}

@@ -85,18 +85,21 @@ def speaker_bits(speaker):
 def linking_constraints(columns, bint require_agreement):
     """The `ClusterAgreement` of a Doc's mentions: the person and binding constraints always, gender
     and number agreement with `require_agreement`. columns (dict): "gender", "number", "mention_type",
-    "person", "speaker", "sent_index" (`Mentions.columns()`) and "governor", "core_role"
-    (`constraints.binding_columns`) per mention, mentions in document order; or the trainer's cached
+    "person", "speaker", "sent_index" (`Mentions.columns()`), "governor", "core_role"
+    (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
     codes = mention_agreement_codes(columns)
     if not require_agreement:
         codes = numpy.zeros_like(codes)
     sent_index = numpy.asarray(columns["sent_index"])
     sentence_first = numpy.searchsorted(sent_index, sent_index, side="left").astype("int32")
-    return ClusterAgreement(codes, pronoun_persons(columns["person"], columns["mention_type"]),
-                            speaker_bits(columns["speaker"]),
-                            numpy.ascontiguousarray(columns["governor"], dtype="int32"),
-                            numpy.ascontiguousarray(columns["core_role"], dtype="int8"), sentence_first)
+    agreement = ClusterAgreement(codes, pronoun_persons(columns["person"], columns["mention_type"]),
+                                 speaker_bits(columns["speaker"]),
+                                 numpy.ascontiguousarray(columns["governor"], dtype="int32"),
+                                 numpy.ascontiguousarray(columns["core_role"], dtype="int8"), sentence_first)
+    agreement.set_modifiers(numpy.ascontiguousarray(columns["head_lemma"], dtype="uint64"),
+                            numpy.ascontiguousarray(columns["modifiers"], dtype="uint64"))
+    return agreement
 
 
 @cython.final
@@ -112,6 +115,8 @@ cdef class ClusterAgreement:
       they do: A's "I" is B's "you" and C's "she".
     - binding (always): a subject and an object of one predicate (`constraints.binding_columns`)
       never share a cluster unless one is reflexive ("John saw him"; "John saw himself").
+    - modifier clash (always, pair by pair): a nominal never takes as antecedent a mention with the
+      same head and modifiers that neither contains ("the land surface" / "the warm sea surface").
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
@@ -127,6 +132,8 @@ cdef class ClusterAgreement:
     cdef const int32_t[::1] governors
     cdef const int8_t[::1] roles
     cdef const int32_t[::1] sentence_first
+    cdef const uint64_t[::1] head_lemmas
+    cdef const uint64_t[:, ::1] modifiers  # per mention: sorted hashes, then zeros
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
@@ -160,13 +167,40 @@ cdef class ClusterAgreement:
         self.cluster_codes = numpy.zeros(n, dtype="uint8")
         self.cluster_speakers = numpy.zeros((n, 3), dtype="uint64")
         self.n_finished = 0
+        self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
+
+    def set_modifiers(self, const uint64_t[::1] head_lemmas, const uint64_t[:, ::1] modifiers):
+        """The modifier clash's inputs (`constraints.modifier_columns`): each mention's head lemma and
+        its modifier hashes, sorted, then zeros."""
+        n = self.codes.shape[0]
+        if head_lemmas.shape[0] != n or modifiers.shape[0] != n or modifiers.shape[1] < 1:
+            raise ValueError(f"head_lemmas and modifiers must cover the {n} mentions")
+        self.head_lemmas, self.modifiers = head_lemmas, modifiers
 
     def __len__(self):
         return self.codes.shape[0]
 
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
-        return self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0
+        return self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0 or self.modifiers[j, 0] != 0
+
+    cdef inline bint _contains(self, int a, int b) noexcept nogil:
+        """Whether mention a's modifiers include all of mention b's (both sorted, then zeros)."""
+        cdef int width = self.modifiers.shape[1]
+        cdef int x = 0, y = 0
+        while y < width and self.modifiers[b, y] != 0:
+            while x < width and self.modifiers[a, x] != 0 and self.modifiers[a, x] < self.modifiers[b, y]:
+                x += 1
+            if x == width or self.modifiers[a, x] != self.modifiers[b, y]:
+                return False
+            y += 1
+        return True
+
+    cdef inline bint _modifiers_clash(self, int i, int j) noexcept nogil:
+        """Same head, and modifiers of their own that neither mention's include."""
+        if self.head_lemmas[i] != self.head_lemmas[j] or self.modifiers[i, 0] == 0 or self.modifiers[j, 0] == 0:
+            return False
+        return not (self._contains(i, j) or self._contains(j, i))
 
     cdef inline bint _agrees(self, int i, int j) noexcept nogil:
         """Whether mention j may join the cluster of finished mention i."""
@@ -183,6 +217,8 @@ cdef class ClusterAgreement:
             for other in range(3):
                 if other != person and self.cluster_speakers[root, other] & self.speakers[j]:
                     return False
+        if self._modifiers_clash(i, j):
+            return False
         cdef int role = self.roles[j]
         cdef int k
         if role:  # a clause-mate of the other role already in the cluster (mentions before j are finished)

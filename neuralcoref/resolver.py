@@ -10,7 +10,7 @@ import warnings
 import numpy
 from spacy.tokens import Doc
 
-from .constraints import binding_columns
+from .constraints import constraint_columns
 from .errors import Errors, Warnings
 from .featurize import Featurizer
 from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
@@ -186,8 +186,7 @@ class CorefResolver:
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
         offset = greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
-        agreement = linking_constraints({**columns, **binding_columns(doc, columns["head"], self.featurizer.rules)},
-                                        self.require_agreement)
+        agreement = linking_constraints(constraint_columns(doc, columns, self.featurizer.rules), self.require_agreement)
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)
         fused = self.scorer.fused_pair_weights()

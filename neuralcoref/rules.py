@@ -75,6 +75,9 @@ class RuleSet:
     clause_subject_deps: List[str] = field(default_factory=list)
     clause_object_deps: List[str] = field(default_factory=list)
     reflexive_words: List[str] = field(default_factory=list)
+    #: modifier clash (`neuralcoref.constraints`): the dependents of a noun that tell two things with
+    #: the same head apart ("the [land] surface" / "the [warm] [sea] surface"); empty: no constraint
+    modifier_deps: List[str] = field(default_factory=list)
     #: first words that make a mention definite / indefinite
     definite_words: List[str] = field(default_factory=list)
     indefinite_words: List[str] = field(default_factory=list)

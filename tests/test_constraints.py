@@ -30,3 +30,26 @@ def test_clause_mates_never_share_a_cluster(make_nlp, en_nlp, config):
 def test_reflexives_still_link(en_nlp):
     assert [[m.text for m in c] for c in en_nlp("John saw himself in the mirror.")._.coref_clusters] == \
         [["John", "himself"]]
+
+
+def test_modifier_columns(en_nlp_base):
+    from neuralcoref.constraints import modifier_columns
+
+    doc = en_nlp_base("The land surface warmed, but the warm sea surface stayed cool. It did.")
+    columns = modifier_columns(doc, [0, 6, 13], [3, 10, 14], [2, 9, 13], [2, 2, 0], RULES)
+    strings = doc.vocab.strings
+    assert sorted(strings[h] for h in columns["modifiers"][0] if h) == ["land"]
+    assert sorted(strings[h] for h in columns["modifiers"][1] if h) == ["sea", "warm"]
+    assert not columns["modifiers"][2].any()  # a pronoun has none
+    assert columns["head_lemma"][0] == columns["head_lemma"][1]
+
+
+@pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
+def test_same_head_with_clashing_modifiers_is_not_linked(make_nlp, en_nlp, config):
+    for nlp in (make_nlp(**config), en_nlp):
+        for text in ["The land surface warmed quickly, but the warm sea surface stayed cool.",
+                     "The 1990 election was close. The 1994 election was not."]:
+            doc = nlp(text)
+            for cluster in doc._.coref_clusters:
+                heads = [m.root.lemma_ for m in cluster]
+                assert len(set(heads)) > 1 or len(cluster) < 2, (text, cluster)

@@ -42,3 +42,21 @@ def test_no_cluster_mixes_first_and_third_person_of_one_speaker(make_nlp, en_nlp
                 words = {m.text.lower() for m in cluster}
                 persons = [bool(words & first), bool(words & second), bool(words & third)]
                 assert sum(persons) <= 1, (text, cluster)
+
+
+def test_inferred_speakers_let_a_quote_and_its_narration_corefer(en_nlp_base):
+    """With `infer_speakers`, John's "I" and the narrator's "He" are one entity; without it the person
+    constraint keeps the two pronouns apart (plain text is one speaker's)."""
+    import spacy  # noqa: F401
+
+    nlp = en_nlp_base
+    cases = {'"I am tired," said John. He went to bed.': {("I", "John", "He")},
+             'Anna said, "I will call you tomorrow." She never did.': {("Anna", "I", "She")}}
+    name = "neuralcoref_inferred"
+    nlp.add_pipe("neuralcoref", name=name, config={"infer_speakers": True})
+    try:
+        for text, expected in cases.items():
+            found = {tuple(m.text for m in c) for c in nlp(text)._.coref_clusters}
+            assert found == expected
+    finally:
+        nlp.remove_pipe(name)

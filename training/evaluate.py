@@ -23,7 +23,7 @@ from neuralcoref.resolver import MENTION_BLOCK
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
 from training.corpus import gold_docs_to_docs
-from training.featurize_corpus import FeatureCache, load_pipeline
+from training.featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
 from training.metrics import corpus_scores
 
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
@@ -126,15 +126,15 @@ def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
 def cached_constraint_columns(cache: FeatureCache) -> dict[str, numpy.ndarray]:
     """The columns that `linking_constraints` reads, for every cached mention: gender and number from
     the one-hot features that the runtime's extractor wrote (the same MentionC fields the runtime
-    reads), the others as cached (`Mentions.columns()` and `constraints.binding_columns`)."""
+    reads), the others as cached (`Mentions.columns()` and `constraints.constraint_columns`)."""
     layout = {name: (offset, width) for name, offset, width in MENTION_LAYOUT}
     feats = cache.arrays["mention_feats"]
     (g, g_width), (k, k_width) = layout["gender"], layout["number"]
     return {"gender": numpy.asarray(feats[:, g:g + g_width]).argmax(axis=1),
             "number": numpy.asarray(feats[:, k:k + k_width]).argmax(axis=1),
             "mention_type": numpy.asarray(cache.arrays["mention_type"]),
-            **{name: numpy.asarray(cache.arrays[name]) for name in ("person", "speaker", "sent_index", "governor",
-                                                                    "core_role")}}
+            **{name: numpy.asarray(cache.arrays[name]) for name in ("person", "speaker", "sent_index")
+               + CONSTRAINT_ARRAYS}}
 
 
 def cached_agreement_codes(cache: FeatureCache) -> numpy.ndarray:

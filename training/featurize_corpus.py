@@ -14,6 +14,7 @@ computes at inference. One cache directory holds, concatenated over its document
 | `blacklisted.npy`, `mention_type.npy` | int8 [n] | from the extractor (blacklist filtering at evaluation) |
 | `person.npy`, `speaker.npy`, `sent_index.npy` | int8 / int32 [n] | from the extractor (the person constraint at linking) |
 | `governor.npy`, `core_role.npy` | int32 / int8 [n] | `constraints.binding_columns` (the binding constraint at linking) |
+| `head_lemma.npy`, `modifiers.npy` | uint64 [n], [n, MAX_MODIFIERS] | `constraints.modifier_columns` (the modifier clash at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -39,15 +40,17 @@ from spacy.tokens import Doc
 
 from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
-from neuralcoref.constraints import binding_columns
+from neuralcoref.constraints import MAX_MODIFIERS, constraint_columns
 from neuralcoref.rules import get_rules
 from training.corpus import GoldDoc, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
+#: the inputs of the binding and modifier-clash constraints (`neuralcoref.constraints`)
+CONSTRAINT_ARRAYS = ("governor", "core_role", "head_lemma", "modifiers")
 MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feats", "gold_cluster", "blacklisted",
-                  "mention_type", "person", "speaker", "sent_index", "governor", "core_role")
+                  "mention_type", "person", "speaker", "sent_index") + CONSTRAINT_ARRAYS
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
 #: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
 #: coordination, relative clauses, quotes, speakers, far first-person pronouns): its features fingerprint the featurizer
@@ -156,7 +159,8 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
         "blacklisted": columns["blacklisted"].astype("int8"), "mention_type": columns["mention_type"].astype("int8"),
         "person": columns["person"].astype("int8"), "speaker": columns["speaker"].astype("int32"),
         "sent_index": columns["sent_index"].astype("int32"),
-        **binding_columns(doc, columns["head"], featurizer.rules),
+        **{name: values for name, values in constraint_columns(doc, columns, featurizer.rules).items()
+           if name in CONSTRAINT_ARRAYS},
         "pair_ant": ant.astype("int32"), "pair_ment": ment.astype("int32"), "pair_feats": as_bytes,
         "pair_label": label.astype("uint8"),
     }
@@ -201,13 +205,13 @@ def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Lang
                          "unaligned": gold.unaligned, "has_speakers": any(s is not None for s in gold.speakers),
                          "n_gold_mentions": n_gold, "n_gold_found": int((arrays["gold_cluster"] >= 0).sum())})
     widths = {"word_hashes": 8, "tensor_feats": 4 * acc.tensor_width, "mention_feats": None,
-              "pair_feats": PAIR_FEATS_WIDTH}
+              "pair_feats": PAIR_FEATS_WIDTH, "modifiers": MAX_MODIFIERS}
     for name, parts in acc.arrays.items():
         if parts:
             array = numpy.concatenate(parts)
         else:  # an empty corpus still gets every file, with the right number of columns
             dtype = {"word_hashes": "uint64", "tensor_feats": "float32", "mention_feats": "float32",
-                     "pair_feats": "uint8"}.get(name, "int32")
+                     "pair_feats": "uint8", "head_lemma": "uint64", "modifiers": "uint64"}.get(name, "int32")
             array = numpy.zeros((0,) + ((widths[name] or 0,) if name in widths else ()), dtype=dtype)
         numpy.save(out_dir / f"{name}.npy", array)
     numpy.save(out_dir / "doc_mentions.npy", numpy.asarray(acc.doc_mentions, dtype="int64"))

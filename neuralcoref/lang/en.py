@@ -65,6 +65,7 @@ RULES = register_rules(
         clause_object_deps=["dobj", "iobj", "dative"],
         reflexive_words=["myself", "yourself", "himself", "herself", "itself", "ourselves", "yourselves",
                          "themselves", "themself", "oneself"],
+        modifier_deps=["amod", "compound", "nummod"],
         appositive_deps=["appos"],
         attribute_deps=["attr", "oprd"],
         definite_words=["the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their"],

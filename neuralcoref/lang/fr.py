@@ -96,6 +96,7 @@ RULES = register_rules(
         clause_object_deps=["obj", "iobj"],
         reflexive_words=["se", "s'", "s\u2019", "soi", "soi-même", "lui-même", "elle-même", "eux-mêmes",
                          "elles-mêmes", "moi-même", "toi-même", "nous-mêmes", "vous-même", "vous-mêmes"],
+        modifier_deps=["amod", "nummod"],
         appositive_deps=["appos"],
         attribute_deps=["xcomp"],
         definite_words=["le", "la", "l'", "l\u2019", "les", "du", "au", "aux", "ce", "cet", "cette", "ces",

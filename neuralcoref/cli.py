@@ -175,8 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "LocalCluster of --n-process workers; output is identical to a single-process run")
     b.add_argument("--max-chars", type=_positive_int, default=None, metavar="N",
                    help="longest document in characters (spaCy's nlp.max_length, default 1,000,000); "
-                   "longer ones are errors entries. The parser needs about 1 GB of memory per "
-                   "100,000 words of one document")
+                   "longer ones are errors entries. Plan about 2 GB of memory per 100,000 words of one "
+                   "document, per process")
     b.add_argument("--no-progress", action="store_true", help="no progress bar or progress log lines")
     b.add_argument("--log-interval", type=_float, default=30.0, metavar="SECONDS",
                    help="seconds between progress log lines when stderr is not a terminal (default: 30)")

@@ -13,6 +13,8 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
+from spacy.symbols import PRON, PROPN, X
+from spacy.vocab import Vocab
 from spacy.training import Example
 from spacy.util import minibatch
 
@@ -212,7 +214,7 @@ def _is_possessive(token: Token) -> bool:
 def _is_pronoun_span(span: Span, rules) -> bool:
     """Whether every word of the span is a pronoun (a cluster with only pronouns has no better name)."""
     words = [t for t in span if not (t.is_punct or t.is_space)]
-    return bool(words) and all(t.pos_ == "PRON" or t.tag_ in ("PRP", "PRP$")
+    return bool(words) and all(t.pos == PRON or t.tag_ in ("PRP", "PRP$")
                                or (rules is not None and t.lower_ in rules.pronouns) for t in words)
 
 
@@ -222,7 +224,7 @@ def _cased(text: str, first: Token, place: Token) -> str:
         return text
     if place.is_sent_start:
         return text[0].upper() + text[1:]
-    if first.is_sent_start and first.is_title and first.pos_ not in ("", "PROPN", "X") and not first.ent_type_ \
+    if first.is_sent_start and first.is_title and first.pos not in (0, PROPN, X) and not first.ent_type \
             and first.text != "I":  # a tagged common word, capitalised only because it began a sentence
         return text[0].lower() + text[1:]
     return text
@@ -335,7 +337,7 @@ class NeuralCoref:
                  require_agreement: Optional[bool] = None, infer_speakers: bool = False, store_scores: bool = True,
                  conv_dict: Optional[Dict[str, List[str]]] = None, span_cluster_prefix: str = DEFAULT_PREFIX,
                  model: Optional[str] = None, **unknown):
-        if not isinstance(nlp, Language):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
+        if isinstance(nlp, Vocab):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
             given = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
                      "blacklist": blacklist, "store_scores": store_scores, "conv_dict": conv_dict, **unknown}
             defaults = {"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": True,

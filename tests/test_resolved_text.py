@@ -112,3 +112,19 @@ def test_results_survive_serialization(nlp):
     (copy,) = db.get_docs(nlp.vocab)
     assert repr(copy._.coref_clusters) == repr(doc._.coref_clusters)
     assert copy._.coref_resolved == doc._.coref_resolved
+
+
+def test_resolved_text_with_pos_ids_outside_upos():
+    """Doc.from_array(POS) accepts any id, and Token.pos_ raises KeyError for one outside UPOS (found by
+    bin/fuzz): the rules read the integer ids."""
+    import numpy
+    from spacy.attrs import POS
+    from spacy.tokens import Doc
+    from spacy.vocab import Vocab
+
+    from neuralcoref.component import DATA_KEY
+
+    doc = Doc(Vocab(), words=["The", "dog", "ran", ".", "It", "barked", "."], sent_starts=[1, 0, 0, 0, 1, 0, 0])
+    doc.from_array([POS], numpy.full((len(doc), 1), 67, dtype="uint64"))
+    doc.user_data[DATA_KEY] = {"lang": "en", "clusters": [[(0, 2), (4, 5)]], "mains": [0]}
+    assert doc._.coref_resolved == "The dog ran . The dog barked . "

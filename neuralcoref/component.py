@@ -340,10 +340,10 @@ class NeuralCoref:
         if isinstance(nlp, Vocab):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
             given = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
                      "blacklist": blacklist, "store_scores": store_scores, "conv_dict": conv_dict, **unknown}
-            defaults = {"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": True,
+            defaults = {"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": False,
                         "store_scores": True, "conv_dict": None}
             config = {k: v for k, v in given.items() if k not in defaults or v != defaults[k]}
-            raise TypeError(Errors.E060.format(config=config or "{...}"))
+            raise TypeError(Errors.E070.format(config=config or "{...}"))
         if unknown:
             raise TypeError(f"NeuralCoref() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
         register_extensions()

@@ -54,6 +54,6 @@ class Errors(metaclass=ErrorsWithCodes):
             "as (start_token, end_token, speaker) utterances.")
     E041 = "Utterance ({start}, {end}) is outside the Doc of {n_tokens} tokens."
     E050 = "conv_dict values must be lists of words, got {value!r} for '{key}'."
-    E060 = ("NeuralCoref(nlp.vocab, ...) is NeuralCoref 4's API (spaCy 2). With spaCy 3, add the "
+    E070 = ("NeuralCoref(nlp.vocab, ...) is NeuralCoref 4's API (spaCy 2). With spaCy 3, add the "
             "component by name: nlp.add_pipe(\"neuralcoref\", config={config}) (or "
             "neuralcoref.add_to_pipe(nlp, ...)). See README.md, \"Migrating from NeuralCoref 4\".")

@@ -30,7 +30,7 @@ def test_set_conv_dict(nlp):
 def test_neuralcoref4_constructor_says_how(nlp):
     with pytest.raises(TypeError, match=r'nlp\.add_pipe\("neuralcoref", config=\{.greedyness.: 0\.75'):
         neuralcoref.NeuralCoref(nlp.vocab, greedyness=0.75)
-    with pytest.raises(TypeError, match="E060"):
+    with pytest.raises(TypeError, match="E070"):
         neuralcoref.NeuralCoref(nlp.vocab)
 
 

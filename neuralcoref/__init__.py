@@ -13,6 +13,7 @@ check_spacy_version()
 from .about import __version__  # noqa: E402
 from .component import Cluster, NeuralCoref, make_neuralcoref  # noqa: E402
 from .featurize import set_speakers  # noqa: E402
+from .conversation import Conversation, Turn, doc_from_utterances  # noqa: E402
 
 
 def add_to_pipe(nlp, **config):
@@ -21,4 +22,5 @@ def add_to_pipe(nlp, **config):
     return nlp
 
 
-__all__ = ["Cluster", "NeuralCoref", "add_to_pipe", "set_speakers", "__version__"]
+__all__ = ["Cluster", "Conversation", "NeuralCoref", "Turn", "add_to_pipe", "doc_from_utterances", "set_speakers",
+           "__version__"]

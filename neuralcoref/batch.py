@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from .conversation import process_text, process_texts, record_dialogue
 from .lifecycle import exit_with_parent
 
 logger = logging.getLogger("neuralcoref.batch")
@@ -231,6 +232,10 @@ def _iter_jsonl_stream(stream, source: str, id_field: str, text_field: str) -> I
             continue
         if not _valid_id(doc_id):
             yield Record(None, None, source, lineno, f"id field {id_field!r} must be a string or an integer, got {type(doc_id).__name__}")
+            continue
+        if text_field not in obj and "utterances" in obj:  # a conversation: neuralcoref.conversation
+            text, error = record_dialogue(obj["utterances"])
+            yield Record(doc_id, text, source, lineno, error)
             continue
         if text_field not in obj:
             yield Record(doc_id, None, source, lineno, f"missing text field {text_field!r}")
@@ -689,13 +694,13 @@ def process_chunk(nlp, items: Sequence[Item], fmt: str = "jsonl", batch_size: in
     if not items:
         return []
     try:
-        docs = list(nlp.pipe((text for _, text in items), batch_size=max(1, batch_size)))
+        docs = process_texts(nlp, [text for _, text in items], batch_size=max(1, batch_size))
     except Exception:
         docs = None
     results: List[Result] = []
     for n, (doc_id, text) in enumerate(items):
         try:
-            doc = docs[n] if docs is not None else nlp(text)
+            doc = docs[n] if docs is not None else process_text(nlp, text)
             results.append(("ok", convert(doc, doc_id, fmt)))
         except Exception as exc:
             results.append(("error", describe_exception(exc)))

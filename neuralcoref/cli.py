@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("text", nargs="*", help="the text (read from standard input when omitted)")
     r.add_argument("--json", action="store_true",
                    help='print {"clusters", "mentions_text", "resolved"} as JSON (the batch record format)')
+    r.add_argument("--dialogue", metavar="FILE",
+                   help="resolve a conversation turn by turn: FILE ('-': standard input) has one 'Speaker: text' "
+                   "line per turn; prints each turn resolved")
     _add_pipeline_options(r)
     _add_logging_options(r)
 
@@ -220,6 +223,8 @@ def _format_resolve(record: Dict[str, Any]) -> str:
 def cmd_resolve(args: argparse.Namespace, stdin=None, stdout=None) -> int:
     stdin = stdin if stdin is not None else sys.stdin
     stdout = stdout if stdout is not None else sys.stdout
+    if args.dialogue is not None:
+        return _resolve_dialogue(args, stdin, stdout)
     if args.text:
         text = " ".join(args.text)
     else:
@@ -237,6 +242,33 @@ def cmd_resolve(args: argparse.Namespace, stdin=None, stdout=None) -> int:
         stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         stdout.write(_format_resolve(record) + "\n")
+    stdout.flush()
+    return 0
+
+
+def _resolve_dialogue(args: argparse.Namespace, stdin, stdout) -> int:
+    """`resolve --dialogue FILE`: each turn through neuralcoref.Conversation, printed as it is resolved."""
+    from .conversation import Conversation, read_dialogue
+
+    if args.text:
+        raise UsageError("give either a text or --dialogue FILE, not both")
+    try:
+        if args.dialogue == "-":
+            lines = stdin.read().splitlines()
+        else:
+            with open(args.dialogue, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {args.dialogue}: {exc}")
+    conversation = Conversation(_batch.get_pipeline(_spec(args)))
+    for speaker, text in read_dialogue(lines):
+        try:
+            turn = conversation.add(text, speaker=speaker)
+        except (TypeError, ValueError) as exc:
+            print(f"neuralcoref: error: turn {len(conversation.turns) + 1} could not be processed: {exc}",
+                  file=sys.stderr)
+            return _batch.EXIT_FAILED_RECORDS
+        stdout.write(f"{turn.speaker}: {turn.resolved}\n")
     stdout.flush()
     return 0
 

@@ -54,6 +54,18 @@ class Errors(metaclass=ErrorsWithCodes):
             "as (start_token, end_token, speaker) utterances.")
     E041 = "Utterance ({start}, {end}) is outside the Doc of {n_tokens} tokens."
     E050 = "conv_dict values must be lists of words, got {value!r} for '{key}'."
+    E060 = "max_history_tokens must be an integer >= 0, got {value!r}."
+    E061 = "A speaker must be a string (or None for the default), got {type}."
+    E062 = "A turn must be a string or a Doc of the pipeline's Vocab, got {type}."
+    E063 = ("The turn has {length} characters, more than nlp.max_length ({max_length}): nothing was added. "
+            "Split it into several turns, or raise nlp.max_length if the memory allows.")
+    E064 = "The turn is empty or only whitespace: nothing was added."
+    E065 = ("A Conversation needs a pipeline with the 'neuralcoref' component, but the pipeline has "
+            "{pipe_names}: call nlp.add_pipe('neuralcoref') first.")
+    E066 = ("speakers_names must map each speaker (a string) to a list of names (non-empty strings), "
+            "got {value!r}.")
+    E067 = ("Utterance {index}: {reason}. Utterances are {{\"speaker\": str or null, \"text\": str}} objects "
+            "or (speaker, text) pairs.")
     E070 = ("NeuralCoref(nlp.vocab, ...) is NeuralCoref 4's API (spaCy 2). With spaCy 3, add the "
             "component by name: nlp.add_pipe(\"neuralcoref\", config={config}) (or "
             "neuralcoref.add_to_pipe(nlp, ...)). See README.md, \"Migrating from NeuralCoref 4\".")

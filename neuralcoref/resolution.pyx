@@ -138,6 +138,9 @@ cdef class ClusterAgreement:
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
     cdef uint64_t[:, ::1] cluster_speakers  # per cluster and person: the speakers of its pronouns
+    cdef const uint8_t[::1] carried_codes  # per mention: what its cluster's members before a window add
+    cdef const uint64_t[:, ::1] carried_speakers
+    cdef bint has_carried
     cdef readonly int n_finished
 
     def __init__(self, const uint8_t[::1] codes, const int8_t[::1] persons=None,
@@ -153,6 +156,7 @@ cdef class ClusterAgreement:
             self.governors = numpy.full(n, -1, dtype="int32")
             self.roles = numpy.zeros(n, dtype="int8")
             self.sentence_first = numpy.zeros(n, dtype="int32")
+        self.has_carried = False
         self.has_persons = persons is not None
         if self.has_persons:
             if speakers is None or persons.shape[0] != n or speakers.shape[0] != n:
@@ -179,6 +183,18 @@ cdef class ClusterAgreement:
 
     def __len__(self):
         return self.codes.shape[0]
+
+    def carry(self, const uint8_t[::1] codes, const uint64_t[:, ::1] speakers):
+        """What the clusters bring from mentions before these (a window of a longer text, as
+        `neuralcoref.conversation` links one): when mention k is finished, its cluster also gets the
+        agreement codes `codes[k]` and, per person p, the pronoun speakers `speakers[k, p]`. Give them
+        at the first mention of each cluster in the window; call before any linking."""
+        n = self.codes.shape[0]
+        if codes.shape[0] != n or speakers.shape[0] != n or speakers.shape[1] != 3:
+            raise ValueError(f"carried codes and speakers must cover the {n} mentions ([n] and [n, 3])")
+        if self.n_finished:
+            raise ValueError("carry before linking")
+        self.carried_codes, self.carried_speakers, self.has_carried = codes, speakers, True
 
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
@@ -230,7 +246,7 @@ cdef class ClusterAgreement:
 
     cdef inline void _finish_before(self, int j, const int32_t[::1] best) noexcept nogil:
         """Add every mention before j that is not finished yet to its antecedent's cluster."""
-        cdef int k, root
+        cdef int k, root, p
         while self.n_finished < j:
             k = self.n_finished
             root = self.cluster_of[best[k]] if 0 <= best[k] < k else k
@@ -238,6 +254,10 @@ cdef class ClusterAgreement:
             self.cluster_codes[root] |= self.codes[k]
             if self.persons[k] >= 0:
                 self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
+            if self.has_carried:
+                self.cluster_codes[root] |= self.carried_codes[k]
+                for p in range(3):
+                    self.cluster_speakers[root, p] |= self.carried_speakers[k, p]
             self.n_finished += 1
 
 

@@ -7,6 +7,9 @@
                   + pair_sim(sim_ant(e_ant) * sim_ment(e_ment)))      (similarity_width > 0)
     pair   = pair_out(MLP_tail(h)) + bi_ant(e_ant) . bi_ment(e_ment)       (bilinear_width > 0)
 
+Rows of the embedding table past `n_words - n_frozen` are a fixed buffer (pretrained vectors kept
+as they are, see training/vectors.py); the rows before them are trained.
+
 `export_weights` gives the runtime's weight names ("embed", "enc.W", "single.0.W",
 "pair.ant.W", ..., "pair.out.b"); `load_weights` reads them back. Feature groups can
 be switched off (ablation): their inputs are zeroed here and their weights zeroed on
@@ -66,7 +69,8 @@ class CorefScorer(nn.Module):
 
     def __init__(self, n_words: int, tensor_width: int = 96, embed_dim: int = 50, encoder_width: int = 256,
                  single_hidden: Sequence[int] = (128,), pair_hidden: Sequence[int] = (128,), dropout: float = 0.3,
-                 zero_groups: Sequence[str] = (), similarity_width: int = 0, bilinear_width: int = 0):
+                 zero_groups: Sequence[str] = (), similarity_width: int = 0, bilinear_width: int = 0,
+                 n_frozen: int = 0):
         super().__init__()
         if not pair_hidden:
             raise ValueError("pair_hidden needs at least one layer")
@@ -74,7 +78,10 @@ class CorefScorer(nn.Module):
                       "single_hidden": list(single_hidden), "pair_hidden": list(pair_hidden),
                       "similarity_width": int(similarity_width), "bilinear_width": int(bilinear_width)}
         self.input_width = embed_dim * N_WORD_SLOTS + tensor_width * N_TENSOR_SLOTS + MENTION_FEATS_WIDTH
-        self.embed = nn.Embedding(n_words, embed_dim, padding_idx=0)
+        if not 0 <= n_frozen <= n_words - 2:
+            raise ValueError(f"n_frozen {n_frozen}: rows 0 and 1 of {n_words} are always trained")
+        self.embed = nn.Embedding(n_words - n_frozen, embed_dim, padding_idx=0)
+        self.register_buffer("frozen_embed", torch.zeros(n_frozen, embed_dim))
         self.enc = nn.Linear(self.input_width, encoder_width)
         sizes = [encoder_width] + list(single_hidden) + [1]
         self.single = nn.ModuleList(nn.Linear(sizes[k], sizes[k + 1]) for k in range(len(sizes) - 1))
@@ -104,14 +111,15 @@ class CorefScorer(nn.Module):
         self.reset_parameters()
 
     @classmethod
-    def from_config(cls, model_cfg: dict, n_words: int, tensor_width: int) -> "CorefScorer":
-        """The scorer of a training config's [model] section (sizes, dropout, ablation, similarity term)."""
+    def from_config(cls, model_cfg: dict, n_words: int, tensor_width: int, n_frozen: int = 0) -> "CorefScorer":
+        """The scorer of a training config's [model] section (sizes, dropout, ablation, similarity term);
+        the last `n_frozen` of the n_words rows are fixed."""
         return cls(n_words, tensor_width=tensor_width, embed_dim=model_cfg["embed_dim"],
                    encoder_width=model_cfg["encoder_width"], single_hidden=list(model_cfg["single_hidden"]),
                    pair_hidden=list(model_cfg["pair_hidden"]), dropout=model_cfg["dropout"],
                    zero_groups=model_cfg.get("zero_groups") or [],
                    similarity_width=int(model_cfg.get("similarity_width") or 0),
-                   bilinear_width=int(model_cfg.get("bilinear_width") or 0))
+                   bilinear_width=int(model_cfg.get("bilinear_width") or 0), n_frozen=n_frozen)
 
     def reset_parameters(self):
         nn.init.normal_(self.embed.weight, std=0.1)
@@ -129,11 +137,36 @@ class CorefScorer(nn.Module):
             nn.init.normal_(self.bi_ant.weight, std=0.02)
             nn.init.normal_(self.bi_ment.weight, std=0.02)
 
+    def set_pretrained(self, rows: numpy.ndarray, vectors: numpy.ndarray) -> None:
+        """Start the embedding rows `rows` [k] from `vectors` [k, embed_dim] (fixed ones included)."""
+        if not len(rows):
+            return
+        rows = torch.as_tensor(numpy.asarray(rows, dtype="int64"))
+        vectors = torch.as_tensor(numpy.asarray(vectors, dtype="float32"))
+        n_trained = self.embed.num_embeddings
+        trained = rows < n_trained
+        with torch.no_grad():
+            self.embed.weight[rows[trained]] = vectors[trained]
+            self.frozen_embed[rows[~trained] - n_trained] = vectors[~trained]
+
+    def embedding_table(self) -> torch.Tensor:
+        """The whole table [n_words, embed_dim]: trained rows, then fixed ones."""
+        return torch.cat([self.embed.weight, self.frozen_embed])
+
+    def embed_rows(self, word_rows: torch.Tensor) -> torch.Tensor:
+        """Embeddings of table rows (trained or fixed) [..., embed_dim]."""
+        if not self.frozen_embed.shape[0]:
+            return self.embed(word_rows)
+        n_trained = self.embed.num_embeddings
+        trained = self.embed(word_rows.clamp(max=n_trained - 1))
+        fixed = self.frozen_embed[(word_rows - n_trained).clamp(min=0)]
+        return torch.where((word_rows >= n_trained).unsqueeze(-1), fixed, trained)
+
     # -- forward pieces (the numpy Scorer's, plus dropout) ------------------------------------------------
     def encode(self, word_rows: torch.Tensor, tensor_feats: torch.Tensor, mention_feats: torch.Tensor):
         """Shared mention encoding e [n, encoder_width]."""
         n = word_rows.shape[0]
-        embedded = self.embed(word_rows).reshape(n, -1)
+        embedded = self.embed_rows(word_rows).reshape(n, -1)
         if not self.keep_words:
             embedded = torch.zeros_like(embedded)
         if not self.keep_tensor:
@@ -213,7 +246,7 @@ class CorefScorer(nn.Module):
         enc_w[:, emb + tw:] *= self.mention_mask.cpu().numpy()[None, :]
         if not self.keep_tensor:  # no doc.tensor input at all (`exported_tensor_width` 0): any pipeline will do
             enc_w = numpy.delete(enc_w, numpy.s_[emb:emb + tw], axis=1)
-        embed = np(self.embed.weight)
+        embed = np(self.embedding_table())
         embed[0] = 0
         if not self.keep_words:
             embed[:] = 0
@@ -258,7 +291,13 @@ class CorefScorer(nn.Module):
             with torch.no_grad():
                 param.copy_(value)
 
+        table = numpy.asarray(weights["embed"], dtype="float32")
+        n_trained = self.embed.num_embeddings
+        if table.shape[0] != n_trained + self.frozen_embed.shape[0]:
+            raise ValueError(f"weight embed: expected {n_trained + self.frozen_embed.shape[0]} rows, found {table.shape[0]}")
+        weights["embed"], weights["frozen_embed"] = table[:n_trained], table[n_trained:]
         put(self.embed.weight, "embed")
+        put(self.frozen_embed, "frozen_embed")
         put(self.enc.weight, "enc.W")
         put(self.enc.bias, "enc.b")
         for k, layer in enumerate(self.single):

@@ -37,6 +37,7 @@ from training.featurize_corpus import (
     pipeline_info,
 )
 from training.model import CorefScorer
+from training.vectors import vocabulary_from_config
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ class Trainer:
     """Trains a CorefScorer on a training cache, evaluates on dev caches, checkpoints to out_dir."""
 
     def __init__(self, cfg: dict, train: FeatureCache, devs: dict, out_dir: str | Path, device: str = "cpu",
-                 words: list | None = None, pipeline: dict | None = None, progress: bool = True):
+                 pipeline: dict | None = None, progress: bool = True):
         self.cfg = cfg
         self.train_cache = train
         self.devs = devs
@@ -251,10 +252,14 @@ class Trainer:
         self.progress = progress
         self.pipeline = pipeline or train.meta.get("pipeline", {})
         data, m, t = cfg["data"], cfg["model"], cfg["training"]
-        self.words = words if words is not None else build_vocabulary(train, data["min_word_count"], data["max_words"])
+        self.vocab = vocabulary_from_config(build_vocabulary(train, data["min_word_count"], data["max_words"]), m)
+        self.words = self.vocab.words
         self.seed = int(t["seed"])
         torch.manual_seed(self.seed)
-        self.model = CorefScorer.from_config(m, len(self.words) + 2, train.meta["tensor_width"]).to(self.device)
+        self.model = CorefScorer.from_config(m, len(self.words) + 2, train.meta["tensor_width"],
+                                             n_frozen=self.vocab.n_frozen)
+        self.model.set_pretrained(self.vocab.pretrained_rows, self.vocab.pretrained)
+        self.model.to(self.device)
         self.train_rows = word_rows_for(train, self.words)
         self.dev_rows = {name: word_rows_for(cache, self.words) for name, cache in devs.items()}
         self.batcher = Batcher(train, self.train_rows, int(t["max_pairs"]), seed=self.seed)
@@ -352,6 +357,8 @@ class Trainer:
                     "mention_recall": {"train": round(self.train_cache.meta["mention_recall"], 2),
                                        **{n: round(c.meta["mention_recall"], 2) for n, c in self.devs.items()}},
                     "config": self.cfg}
+        if self.vocab.source:
+            training["vectors"] = self.vocab.summary()
         return export_model(self.evaluated_model, self.words, self.cfg, self.pipeline, training, scores)
 
     def evaluate(self) -> dict:
@@ -491,8 +498,7 @@ def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], ou
         state = read_checkpoint(checkpoint, device)
     elif not resume and (out_dir / LOG).exists():
         (out_dir / LOG).unlink()
-    trainer = Trainer(cfg, train_cache, devs, out_dir, device=device, words=state["words"] if state else None,
-                      pipeline=pipeline_info(nlp), progress=progress)
+    trainer = Trainer(cfg, train_cache, devs, out_dir, device=device, pipeline=pipeline_info(nlp), progress=progress)
     if state is not None:
         trainer.load_checkpoint(checkpoint, state)
         print(f"resumed from {checkpoint} after epoch {trainer.epoch}", flush=True)

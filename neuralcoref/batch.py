@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .conversation import process_text, process_texts, record_dialogue
+from .lifecycle import exit_with_parent
 
 logger = logging.getLogger("neuralcoref.batch")
 
@@ -78,6 +79,16 @@ class Record:
         """Canonical bookkeeping key: the JSON of the id, or of [source, line]."""
         return record_key(self.id, self.source, self.line)
 
+    @property
+    def position(self) -> str:
+        """Where the record is (its file, and line for JSONL): the key of the errors ledger, so that
+        a failed or duplicate record never makes a valid record with the same id look failed."""
+        return record_key(None, self.source, self.line)
+
+    @property
+    def where(self) -> str:
+        return self.source + (f":{self.line}" if self.line else "")
+
     def error_entry(self, reason: Optional[str] = None) -> Dict[str, Any]:
         entry: Dict[str, Any] = {"id": self.id, "source": self.source}
         if self.line is not None:
@@ -90,6 +101,17 @@ def record_key(doc_id: Any, source: Optional[str] = None, line: Optional[int] = 
     if doc_id is not None:
         return json.dumps(doc_id, ensure_ascii=False)
     return json.dumps([source, line], ensure_ascii=False)
+
+
+def json_line(obj: Any) -> bytes:
+    """One JSON line as UTF-8. Text that UTF-8 cannot encode (a lone surrogate from a JSON
+    ``"\\ud800"`` or from a file name with a byte that is not UTF-8) is written escaped (``\\udce9``):
+    valid JSON that reads back as the same string, so resuming finds the record."""
+    line = json.dumps(obj, ensure_ascii=False) + "\n"
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
 
 
 def _valid_id(value: Any) -> bool:
@@ -270,6 +292,7 @@ class PipelineSpec:
     pipeline: str
     config_json: str = "{}"
     code: Tuple[str, ...] = ()
+    max_length: Optional[int] = None  # nlp.max_length (characters); None: spaCy's (1,000,000)
 
     @classmethod
     def create(
@@ -277,6 +300,7 @@ class PipelineSpec:
         pipeline: Optional[str] = None,
         config: Optional[Dict[str, Any]] = None,
         code: Iterable[str] = (),
+        max_length: Optional[int] = None,
     ) -> "PipelineSpec":
         cfg = {k: v for k, v in (config or {}).items() if v is not None}
         if isinstance(cfg.get("model"), str) and os.path.exists(cfg["model"]):
@@ -288,6 +312,7 @@ class PipelineSpec:
             pipeline=pipeline,
             config_json=json.dumps(cfg, sort_keys=True),
             code=tuple(os.path.abspath(p) for p in code),
+            max_length=max_length,
         )
 
     @property
@@ -295,7 +320,10 @@ class PipelineSpec:
         return json.loads(self.config_json)
 
     def load(self):
-        return load_pipeline(self.pipeline, self.config, self.code)
+        nlp = load_pipeline(self.pipeline, self.config, self.code)
+        if self.max_length is not None:
+            nlp.max_length = self.max_length
+        return nlp
 
 
 _IMPORTED_CODE: set = set()
@@ -351,7 +379,8 @@ def load_pipeline(pipeline: Optional[str] = None, config: Optional[Dict[str, Any
     except OSError as exc:
         hint = ""
         if name == DEFAULT_PIPELINE:
-            hint = f" (install it with `python -m spacy download {DEFAULT_PIPELINE}`, or pass --pipeline)"
+            hint = (f" (install it with `python -m spacy download {DEFAULT_PIPELINE}`, or name another pipeline: "
+                    f"pipeline=... in Python, --pipeline on the command line)")
         raise PipelineLoadError(f"cannot load spaCy pipeline {name!r}: {exc}{hint}") from exc
     if FACTORY not in nlp.pipe_names:
         try:
@@ -708,6 +737,10 @@ class ChunkExecutor:
     def close(self) -> None:
         pass
 
+    def abort(self) -> None:
+        """Stop now (Ctrl-C, SIGTERM): in-flight work is dropped; the next run redoes it."""
+        self.close()
+
     def _run_isolated(self, items: List[Item], exc: BaseException) -> List[Result]:
         """Re-run a chunk whose task failed as a whole, one item at a time."""
         if len(items) == 1:
@@ -787,7 +820,9 @@ def _worker_task(spec: PipelineSpec, fmt: str, batch_size: int, items: List[Item
     return process_chunk_with_spec(spec, items, fmt, batch_size)
 
 
-def _worker_init(spec: PipelineSpec) -> None:
+def _worker_init(spec: PipelineSpec, parent_pid: Optional[int] = None) -> None:
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)  # no orphaned workers when the main process is killed
     try:
         get_pipeline(spec)
     except Exception:  # reported by the first task, which loads again and raises
@@ -806,7 +841,8 @@ class ProcessExecutor(ChunkExecutor):
     def _start(self):
         ctx = multiprocessing.get_context("spawn")
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.n_process, mp_context=ctx, initializer=_worker_init, initargs=(self.spec,)
+            max_workers=self.n_process, mp_context=ctx, initializer=_worker_init,
+            initargs=(self.spec, os.getpid()),
         )
 
     def submit(self, items):
@@ -827,6 +863,17 @@ class ProcessExecutor(ChunkExecutor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def abort(self):
+        """Terminate the workers (not wait for their tasks), then shut the pool down cleanly
+        (its queues and semaphores released: no "leaked semaphore" warnings)."""
+        if self._pool is not None:
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                try:
+                    process.terminate()
+                except (OSError, AttributeError, ValueError):  # already gone
+                    pass
+        self.close()
 
 
 # --------------------------------------------------------------------------
@@ -920,8 +967,7 @@ class JsonlWriter:
 
     def write(self, doc_id: Any, payload: Dict[str, Any]) -> None:
         self.start()
-        line = json.dumps(payload, ensure_ascii=False) + "\n"
-        _write_all(self._f, line.encode("utf-8"))
+        _write_all(self._f, json_line(payload))
 
     def close(self) -> None:
         if self._f is not None:
@@ -976,11 +1022,10 @@ class BlockWriter:
 
     def write(self, doc_id: Any, payload: str) -> None:
         self.start()
-        data = payload.encode("utf-8")
+        data = payload.encode("utf-8", "backslashreplace")  # an id UTF-8 cannot encode, escaped
         _write_all(self._f, data)
         self._offset += len(data)
-        entry = json.dumps({"id": doc_id, "end": self._offset}, ensure_ascii=False) + "\n"
-        _write_all(self._index, entry.encode("utf-8"))
+        _write_all(self._index, json_line({"id": doc_id, "end": self._offset}))
 
     def close(self) -> None:
         for f in (self._f, self._index):
@@ -996,7 +1041,9 @@ def make_writer(path: str, fmt: str):
 class ErrorLog:
     """``<output>.errors.jsonl``: one ``{"id", "source", "line", "reason"}`` line per bad record.
 
-    Created on the first error only; appended to by later runs.
+    Created on the first error only; appended to by later runs. Its ledger is keyed by the
+    record's position (file and line), not its id: a bad record never hides a valid one that
+    has the same id.
     """
 
     def __init__(self, path: str):
@@ -1004,22 +1051,21 @@ class ErrorLog:
         self._f = None
 
     def open(self, reset: bool = False) -> set:
-        """Return the keys of the records already reported (none if ``reset``: the file is emptied)."""
+        """Return the positions of the records already reported (none if ``reset``: the file is emptied)."""
         if reset and self.path.exists():
             self.path.write_bytes(b"")
         objs, _ = _read_lines_repairing(self.path, "errors file", strict=False)
         keys = set()
         for e in objs:
             if isinstance(e, dict):
-                keys.add(record_key(e.get("id"), e.get("source"), e.get("line")))
+                keys.add(record_key(None, e.get("source"), e.get("line")))
         return keys
 
     def write(self, entry: Dict[str, Any]) -> None:
         if self._f is None:
             _make_parent(self.path)
             self._f = open(self.path, "ab", buffering=0)
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        _write_all(self._f, line.encode("utf-8"))
+        _write_all(self._f, json_line(entry))
 
     def close(self) -> None:
         if self._f is not None:
@@ -1211,44 +1257,72 @@ def run_batch(
 
         total = count_records(inputs)
         prog = Progress(total, enabled=progress, interval=log_interval)
-        seen: Dict[str, Optional[str]] = {}
+        # Duplicate ids: the first readable record with an id is the one written; a later one is
+        # an errors entry naming both places, unless the first failed (then the next one is written).
+        # Decided when results are written, in input order, so --n-process and resuming cannot
+        # change it; ``kept`` says where the record that holds (or claims) each id is.
+        kept: Dict[str, str] = {}
 
         def report(rec: Record, reason: Optional[str] = None) -> None:
+            if reason and "[E088]" in reason:  # spaCy's nlp.max_length
+                reason += " (neuralcoref batch: raise the limit with --max-chars)"
             errlog.write(rec.error_entry(reason))
-            reported.add(rec.key)
+            reported.add(rec.position)
             stats.failed += 1
 
-        def todo() -> Iterator[Record]:
+        def duplicate(rec: Record) -> str:
+            return f"duplicate id: the record with this id at {kept[rec.key]} is kept"
+
+        def todo() -> Iterator[Tuple[Record, bool]]:
+            """(record, whether it may duplicate an earlier one) for every record still to do; bad
+            records too, reported in input order with the others (the same errors file for any -n)."""
             for rec in iter_records(inputs, id_field=id_field, text_field=text_field, encoding=encoding, stdin=stdin):
-                key = rec.key
-                if key in done:
-                    stats.skipped += 1
-                    prog.update(1, skipped=True)
-                    continue
-                if key in reported:
+                if rec.position in reported:
                     stats.previously_failed += 1
                     prog.update(1, failed=1, skipped=True)
                     continue
                 if rec.error is not None:
-                    report(rec)
-                    prog.update(1, failed=1)
+                    yield rec, False
                     continue
-                if key in seen:
-                    where = seen[key]
-                    report(rec, f"duplicate id (first seen in {where})")
-                    prog.update(1, failed=1)
-                    continue
-                seen[key] = rec.source + (f":{rec.line}" if rec.line else "")
-                yield rec
+                later = rec.key in kept
+                if not later:
+                    kept[rec.key] = rec.where
+                    if rec.key in done:
+                        stats.skipped += 1
+                        prog.update(1, skipped=True)
+                        continue
+                yield rec, later
 
-        chunks = ((recs, [(r.id, r.text) for r in recs]) for recs in _chunked(todo(), batch_size))
-        for recs, results in executor.map(chunks):
+        def chunks():
+            for batch in _chunked(todo(), batch_size):
+                # a later duplicate of a record already written needs no processing
+                tagged = [(rec, later, rec.error is None and not (later and rec.key in done)) for rec, later in batch]
+                yield tagged, [(rec.id, rec.text) for rec, _, run in tagged if run]
+
+        for batch, results in executor.map(chunks()):
             n_words = 0
             n_failed = 0
-            for rec, (status, payload) in zip(recs, results):
+            results_iter = iter(results)
+            for rec, later, processed in batch:
+                result = next(results_iter) if processed else None
+                if rec.error is not None:
+                    report(rec)
+                    n_failed += 1
+                    continue
+                if later and rec.key in done:
+                    report(rec, duplicate(rec))
+                    n_failed += 1
+                    continue
+                status, payload = result
                 if status == "ok":
-                    writer.write(rec.id, payload)
+                    try:
+                        writer.write(rec.id, payload)
+                    except ValueError as exc:  # not JSON-serializable (a custom pipeline's payload): this record only
+                        report(rec, f"cannot write the output record: {describe_exception(exc)}")
+                        n_failed += 1
+                        continue
                     done.add(rec.key)
+                    kept[rec.key] = rec.where
                     stats.written += 1
                     words = len(rec.text.split())
                     n_words += words
@@ -1256,7 +1330,12 @@ def run_batch(
                 else:
                     report(rec, payload)
                     n_failed += 1
-            prog.update(len(recs), n_words, failed=n_failed)
+            prog.update(len(batch), n_words, failed=n_failed)
+    except BaseException:
+        if executor is not None:
+            executor.abort()  # Ctrl-C, SIGTERM, a fatal error: stop the workers now
+            executor = None
+        raise
     finally:
         if executor is not None:
             executor.close()

@@ -5,7 +5,9 @@
     neuralcoref serve --port 8000
 
 Exit codes: 0 all records done, 1 some records failed (see the errors file),
-2 usage or setup error (nothing was processed), 130 interrupted.
+2 usage or setup error (nothing was processed), 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM), 70 an internal error (a bug: the traceback is printed).
+Rerunning the same command after 130 or 143 resumes the run.
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ import argparse
 import json
 import logging
 import sys
+import traceback
 from typing import Any, Dict, Optional, Sequence
 
 from . import batch as _batch
 from .batch import DEFAULT_PIPELINE, FALLBACK_PIPELINE, FORMATS, UsageError
 from .serve import DEFAULT_MAX_BYTES, DEFAULT_WORKERS  # the module imports its web stack lazily
+from .lifecycle import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_raises
 
 logger = logging.getLogger("neuralcoref")
 
-EXIT_INTERRUPTED = 130
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: distinct from 1, "some records failed"
+EXIT_CODES = ("Exit codes: 0 ok, 1 some records failed (listed in the errors file), 2 usage or setup error, "
+              "130 interrupted, 143 terminated (rerun the same command to resume), 70 internal error.")
 
 
 def _version() -> str:
@@ -118,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuralcoref",
         description="Neural coreference resolution with spaCy.",
-        epilog="Exit codes: 0 ok, 1 some records failed, 2 usage or setup error, 130 interrupted.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"neuralcoref {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -150,8 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Rerunning with the same --output skips documents already written; bad records go "
             "to the errors file and the run goes on."
         ),
-        epilog="Exit codes: 0 ok, 1 some records failed (listed in the errors file), "
-        "2 usage or setup error, 130 interrupted.",
+        epilog=EXIT_CODES,
     )
     b.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt file, folder of .txt files, JSONL file, or -")
     b.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -161,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "coreference scorer reads (plus FILE.index.jsonl for resuming)")
     b.add_argument("--errors", metavar="FILE", help="errors file (default: OUTPUT.errors.jsonl)")
     b.add_argument("--retry-errors", action="store_true",
-                   help="retry the records listed in the errors file (it is emptied first); by default "
-                   "they are skipped like the ones already written")
+                   help="retry the records listed in the errors file (it is emptied first; the ones that "
+                   "succeed are appended at the end of the output); by default they are skipped like the "
+                   "ones already written")
     b.add_argument("--id-field", default="id", metavar="NAME", help="id field of JSONL records (default: id)")
     b.add_argument("--text-field", default="text", metavar="NAME", help="text field of JSONL records (default: text)")
     b.add_argument("--encoding", default="utf-8", help="encoding of .txt files (default: utf-8)")
@@ -174,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--dask", metavar="ADDRESS",
                    help="process on a Dask cluster: scheduler address (tcp://host:8786), or 'local' for a "
                    "LocalCluster of --n-process workers; output is identical to a single-process run")
+    b.add_argument("--max-chars", type=_positive_int, default=None, metavar="N",
+                   help="longest document in characters (spaCy's nlp.max_length, default 1,000,000); "
+                   "longer ones are errors entries. Plan about 2 GB of memory per 100,000 words of one "
+                   "document, per process")
     b.add_argument("--no-progress", action="store_true", help="no progress bar or progress log lines")
     b.add_argument("--log-interval", type=_float, default=30.0, metavar="SECONDS",
                    help="seconds between progress log lines when stderr is not a terminal (default: 30)")
@@ -211,7 +221,8 @@ def _component_config(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def _spec(args: argparse.Namespace) -> _batch.PipelineSpec:
-    return _batch.PipelineSpec.create(args.pipeline, _component_config(args), args.code)
+    return _batch.PipelineSpec.create(args.pipeline, _component_config(args), args.code,
+                                      max_length=getattr(args, "max_chars", None))
 
 
 def _format_resolve(record: Dict[str, Any]) -> str:
@@ -357,17 +368,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     handler = _setup_logging(args.verbose - args.quiet)
     try:
-        if args.command == "resolve":
-            return cmd_resolve(args)
         if args.command == "serve":
-            return cmd_serve(args)
-        return cmd_batch(args)
+            return cmd_serve(args)  # uvicorn handles SIGTERM itself
+        with sigterm_raises():
+            if args.command == "resolve":
+                return cmd_resolve(args)
+            return cmd_batch(args)
     except UsageError as exc:
         print(f"neuralcoref: error: {exc}", file=sys.stderr)
         return _batch.EXIT_USAGE
     except KeyboardInterrupt:
         print("neuralcoref: interrupted; rerun the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("neuralcoref: terminated; rerun the same command to resume", file=sys.stderr)
+        return EXIT_TERMINATED
+    except Exception:  # a bug: say so, with an exit code no normal outcome uses
+        traceback.print_exc()
+        print("neuralcoref: internal error (a bug; please report it with the traceback above); "
+              "rerun the same command to resume", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
     finally:
         logger.removeHandler(handler)
 

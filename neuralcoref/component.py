@@ -13,6 +13,8 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
+from spacy.symbols import PRON, PROPN, X
+from spacy.vocab import Vocab
 from spacy.training import Example
 from spacy.util import minibatch
 
@@ -61,7 +63,24 @@ class Cluster:
 # -- extension getters ---------------------------------------------------------------------------
 
 def _stored(doc: Doc) -> dict:
-    return doc.user_data.get(DATA_KEY) or {}
+    """The results stored on this Doc; {} when they were copied from another Doc.
+
+    `Span.as_doc(copy_user_data=True)` copies `user_data` (token offsets into the original Doc)
+    but not `doc.spans` (spaCy 3.8): such data would give wrong spans, so the Doc reads as having
+    no clusters, as its (empty) span groups say and as `Span.as_doc()` without user data gives.
+    """
+    data = doc.user_data.get(DATA_KEY) or {}
+    if data and not _belongs_to(doc, data):
+        return {}
+    return data
+
+
+def _belongs_to(doc: Doc, data: dict) -> bool:
+    n_tokens = data.get("n_tokens")  # absent in data stored by earlier versions
+    if n_tokens is not None and n_tokens != len(doc):
+        return False
+    prefix = data.get("span_prefix")
+    return prefix is None or not data.get("clusters") or f"{prefix}_1" in doc.spans
 
 
 def get_clusters(doc: Doc) -> Optional[List[Cluster]]:
@@ -127,7 +146,20 @@ def get_resolved(doc: Doc) -> str:
 def resolved_text(doc: Doc, start: int = 0, end: Optional[int] = None) -> str:
     """The text of the tokens doc[start:end] with each mention inside that range replaced by its
     cluster's main mention, which may lie outside the range (a turn of a conversation resolved
-    against earlier turns). `doc._.coref_resolved` is the whole-Doc case."""
+    against earlier turns). `doc._.coref_resolved` is the whole-Doc case.
+
+    Only a name or a nominal replaces anything: a cluster whose main mention is a pronoun is left
+    as written ("We started. Our plan worked." stays). A possessive pronoun takes the possessive
+    form ("his" -> "John's"), a main mention with its possessive marker loses it ("John's" ...
+    "he" -> "John"), and the first letter follows the place: capitalised at a sentence start,
+    lower-cased when a common-noun mention leaves one ("The dog ... its tail" -> "the dog's tail").
+    A main mention that holds a mention of another cluster is written resolved ("his keys" ...
+    "them" -> "John's keys").
+    """
+    return _resolved_text(doc, start, end, nested=True)
+
+
+def _resolved_text(doc: Doc, start: int, end: Optional[int], nested: bool) -> str:
     range_end = len(doc) if end is None else end
     data = _stored(doc)
     if not data.get("clusters"):
@@ -142,13 +174,18 @@ def resolved_text(doc: Doc, start: int = 0, end: Optional[int] = None) -> str:
     replacements = []
     for mentions, main in zip(data["clusters"], data["mains"]):
         main_start, main_end = mentions[main]
-        main_text = doc[main_start:unmarked_end(main_start, main_end)].text
+        main_end = unmarked_end(main_start, main_end)
+        if _is_pronoun_span(doc[main_start:main_end], rules):
+            continue  # no name or nominal to put in: left as written
+        main_text = None
         for k, (m_start, m_end) in enumerate(mentions):
             if k == main or m_start < start:
                 continue
-            text = main_text
+            if main_text is None:  # one level of nesting: "[[his] keys]"
+                main_text = _resolved_text(doc, main_start, main_end, False) if nested else doc[main_start:main_end].text
+            text = _cased(main_text, doc[main_start], doc[m_start])
             if (m_end - m_start == 1 and _is_possessive(doc[m_start])) or unmarked_end(m_start, m_end) != m_end:
-                text = form.format(text)
+                text = _possessive(form, text)
             replacements.append((m_start, m_end, text))
     replacements.sort()
     pieces, position = [], start
@@ -163,8 +200,34 @@ def resolved_text(doc: Doc, start: int = 0, end: Optional[int] = None) -> str:
     return resolved if end is None and start == 0 else resolved.rstrip()
 
 
+def _possessive(form: str, text: str) -> str:
+    """English "{}'s" after a final s is a bare apostrophe: "the students'" (not "the students's")."""
+    if form.endswith("'s") and text.endswith("s"):
+        return form[:-1].format(text)
+    return form.format(text)
+
+
 def _is_possessive(token: Token) -> bool:
     return token.tag_ == "PRP$" or "Yes" in token.morph.get("Poss")
+
+
+def _is_pronoun_span(span: Span, rules) -> bool:
+    """Whether every word of the span is a pronoun (a cluster with only pronouns has no better name)."""
+    words = [t for t in span if not (t.is_punct or t.is_space)]
+    return bool(words) and all(t.pos == PRON or t.tag_ in ("PRP", "PRP$")
+                               or (rules is not None and t.lower_ in rules.pronouns) for t in words)
+
+
+def _cased(text: str, first: Token, place: Token) -> str:
+    """The main mention's text with its first letter fitted to the place it is written at."""
+    if not text:
+        return text
+    if place.is_sent_start:
+        return text[0].upper() + text[1:]
+    if first.is_sent_start and first.is_title and first.pos not in (0, PROPN, X) and not first.ent_type \
+            and first.text != "I":  # a tagged common word, capitalised only because it began a sentence
+        return text[0].lower() + text[1:]
+    return text
 
 
 def get_scores(doc: Doc) -> Optional[Dict[Span, Dict[Span, float]]]:
@@ -273,7 +336,16 @@ class NeuralCoref:
                  max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = False,
                  require_agreement: Optional[bool] = None, infer_speakers: bool = False, store_scores: bool = True,
                  conv_dict: Optional[Dict[str, List[str]]] = None, span_cluster_prefix: str = DEFAULT_PREFIX,
-                 model: Optional[str] = None):
+                 model: Optional[str] = None, **unknown):
+        if isinstance(nlp, Vocab):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
+            given = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
+                     "blacklist": blacklist, "store_scores": store_scores, "conv_dict": conv_dict, **unknown}
+            defaults = {"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": False,
+                        "store_scores": True, "conv_dict": None}
+            config = {k: v for k, v in given.items() if k not in defaults or v != defaults[k]}
+            raise TypeError(Errors.E070.format(config=config or "{...}"))
+        if unknown:
+            raise TypeError(f"NeuralCoref() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
         register_extensions()
         _check_layout_once()
         self.name = name
@@ -288,6 +360,17 @@ class NeuralCoref:
         self._model: Optional[CorefModel] = None
         if model is None:
             shipped_model_path(self.lang)  # fail now, with the list of languages, not at the first doc
+
+    def set_conv_dict(self, conv_dict: Dict[str, List[str]]) -> None:
+        """NeuralCoref 4's method: replace the conversion dictionary (rare word -> common words
+        whose embeddings stand in for it); the next Doc is resolved with it."""
+        if not isinstance(conv_dict, dict):
+            raise ValueError(f"conv_dict must be a dict of word -> list of words, got {type(conv_dict).__name__}")
+        for key, value in conv_dict.items():
+            if not isinstance(value, (list, tuple)) or not all(isinstance(w, str) for w in value):
+                raise ValueError(Errors.E050.format(key=key, value=value))
+        self.cfg["conv_dict"] = {str(k): list(v) for k, v in conv_dict.items()}
+        self._resolver = None  # rebuilt with the new embeddings (the model stays loaded)
 
     @property
     def resolver(self) -> CorefResolver:
@@ -337,7 +420,7 @@ class NeuralCoref:
         prefix = self.cfg["span_cluster_prefix"]
         for key in [k for k in doc.spans if k.startswith(prefix + "_")]:
             del doc.spans[key]
-        data = {"lang": self.lang, "clusters": [], "mains": []}
+        data = {"lang": self.lang, "clusters": [], "mains": [], "n_tokens": len(doc), "span_prefix": prefix}
         if prediction is not None and len(prediction.starts):
             starts, ends = prediction.starts.tolist(), prediction.ends.tolist()
             types = prediction.mention_types.tolist()

@@ -15,6 +15,7 @@ from .errors import Errors, Warnings
 from .featurize import Featurizer
 from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
                        mention_features, pair_features)
+from .greedyness import CALIBRATION_KEY, greedyness_offset
 from .mentions import Mentions
 from .model_io import CorefModel
 from .resolution import best_antecedents, cluster_members, linking_constraints, score_and_link
@@ -39,10 +40,6 @@ class Prediction:
     cluster_members: Optional[numpy.ndarray] = field(default=None, repr=False)
     cluster_offsets: Optional[numpy.ndarray] = field(default=None, repr=False)
 
-
-def greedyness_offset(greedyness: float) -> float:
-    """NeuralCoref's greedyness: a link needs pair score > single score + 50 * (0.5 - greedyness)."""
-    return 50.0 * (0.5 - greedyness)
 
 
 class CorefResolver:
@@ -188,7 +185,7 @@ class CorefResolver:
             return Prediction(columns["start"], columns["end"], antecedents, [], numpy.zeros(0, dtype="int32"))
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
-        offset = greedyness_offset(self.greedyness)
+        offset = greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
         agreement = linking_constraints(constraint_columns(doc, columns, self.featurizer.rules), self.require_agreement)
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)

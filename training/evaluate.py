@@ -17,8 +17,9 @@ import numpy
 
 from neuralcoref.features import MENTION_LAYOUT, N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable
 from neuralcoref.model_io import CorefModel
+from neuralcoref.greedyness import CALIBRATION_KEY, greedyness_offset
 from neuralcoref.resolution import agreement_codes, best_antecedents, cluster_members, linking_constraints
-from neuralcoref.resolver import MENTION_BLOCK, greedyness_offset
+from neuralcoref.resolver import MENTION_BLOCK
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
 from training.corpus import gold_docs_to_docs
@@ -42,19 +43,37 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
                    blacklist: bool = False, require_agreement: bool | None = None) -> list[list[list[tuple[int, int]]]]:
     """Predicted clusters (token spans) of every cached document, computed exactly as at runtime
     (`require_agreement` None: the rule set's default, as in the component)."""
-    scorer = Scorer(model.weights)
-    arrays = cache.arrays
-    offset = greedyness_offset(greedyness)
+    offset = greedyness_offset(greedyness, model.meta.get(CALIBRATION_KEY))
     if require_agreement is None:
         require_agreement = get_rules(model.lang).cluster_agreement
     columns = cached_constraint_columns(cache)
+    arrays = cache.arrays
     out = []
+    for d, ms, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
+        n = ms.stop - ms.start
+        if n == 0:
+            out.append([])
+            continue
+        antecedents = numpy.full(n, -1, dtype="int32")
+        best_scores = numpy.zeros(n, dtype="float32")
+        agreement = linking_constraints({name: values[ms] for name, values in columns.items()}, require_agreement)
+        for ant, ment, scores in blocks:
+            best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset, agreement)
+        spans = list(zip(arrays["starts"][ms].tolist(), arrays["ends"][ms].tolist()))
+        out.append([[spans[m] for m in cluster] for cluster in clusters_from_links(antecedents)])
+    return out
+
+
+def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False):
+    """Per cached document: (index, mention slice, "no antecedent" scores, [(ant, ment, pair scores)]),
+    the pairs in the blocks of MENTION_BLOCK mentions that the runtime scores (same arithmetic)."""
+    scorer = Scorer(model.weights)
+    arrays = cache.arrays
     for d in range(len(cache)):
         ms, ps = cache.doc_slice(d)
         n = ms.stop - ms.start
-        starts, ends = arrays["starts"][ms], arrays["ends"][ms]
         if n == 0:
-            out.append([])
+            yield d, ms, numpy.zeros(0, dtype="float32"), []
             continue
         rows = word_rows[ms]
         # a model without tensor input (tensor_width 0) reads none of the cached tensor columns
@@ -78,9 +97,7 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
             listed = numpy.asarray(arrays["blacklisted"][ms], dtype=bool)
             keep = ~(listed[ant] | listed[ment])
             ant, ment, pair_feats = ant[keep], ment[keep], pair_feats[keep]
-        antecedents = numpy.full(n, -1, dtype="int32")
-        best_scores = numpy.zeros(n, dtype="float32")
-        agreement = linking_constraints({name: values[ms] for name, values in columns.items()}, require_agreement)
+        blocks = []
         # the runtime scores the pairs of MENTION_BLOCK mentions at a time: same per-pair arithmetic
         bounds = numpy.searchsorted(ment, numpy.arange(0, n + MENTION_BLOCK, MENTION_BLOCK))
         for lo, hi in zip(bounds[:-1], bounds[1:]):
@@ -89,10 +106,21 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
             scores = numpy.ascontiguousarray(
                 scorer.pair_scores(as_ant, as_ment, ant[lo:hi], ment[lo:hi], numpy.ascontiguousarray(pair_feats[lo:hi])),
                 dtype="float32")
-            best_antecedents(ant[lo:hi], ment[lo:hi], scores, single, antecedents, best_scores, offset, agreement)
-        spans = list(zip(starts.tolist(), ends.tolist()))
-        out.append([[spans[m] for m in cluster] for cluster in clusters_from_links(antecedents)])
-    return out
+            blocks.append((ant[lo:hi], ment[lo:hi], scores))
+        yield d, ms, single, blocks
+
+
+def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False) -> numpy.ndarray:
+    """Each cached mention's margin, best candidate's pair score minus its "no antecedent" score
+    (mentions without a candidate left out): what `greedyness` is calibrated on."""
+    out = []
+    for _, _, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
+        best = numpy.full(len(single), -numpy.inf, dtype="float64")
+        for _, ment, scores in blocks:
+            numpy.maximum.at(best, ment, scores)
+        has = numpy.isfinite(best)
+        out.append(best[has] - single[has])
+    return numpy.concatenate(out) if out else numpy.zeros(0)
 
 
 def cached_constraint_columns(cache: FeatureCache) -> dict[str, numpy.ndarray]:
@@ -224,10 +252,17 @@ def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None =
 
 def record_scores(model_path: str | Path, name: str, result: dict) -> Path:
     """Store an evaluation's result in the model's meta record, under meta["scores"][name].
+    RETURNS the model file."""
+    record = json.loads(json.dumps({k: v for k, v in result.items() if k != "docs"}))  # plain data
+    return update_meta(model_path, lambda meta: meta.setdefault("scores", {}).__setitem__(name, record))
+
+
+def update_meta(model_path: str | Path, change) -> Path:
+    """Apply `change(meta)` to the model's meta record and rewrite the file.
 
     Only the meta record changes: the file is checked by the runtime's loader, then its msgpack
     message is rewritten with the same words and the same weight bytes (a float16 table stays
-    float16), so that the scores travel with the model. RETURNS the model file.
+    float16). RETURNS the model file.
     """
     import msgpack
 
@@ -238,9 +273,9 @@ def record_scores(model_path: str | Path, name: str, result: dict) -> Path:
     data = file.read_bytes()
     CorefModel.from_bytes(data, path=file)  # a clear error for a file that is not a valid model
     message = msgpack.unpackb(data, raw=False, strict_map_key=True)
-    record = json.loads(json.dumps({k: v for k, v in result.items() if k != "docs"}))  # plain data
-    message["meta"].setdefault("scores", {})[name] = record
+    change(message["meta"])
     file.write_bytes(msgpack.packb(message, use_bin_type=True))
+    CorefModel.from_bytes(file.read_bytes(), path=file)  # still a valid model
     return file
 
 

@@ -25,12 +25,14 @@ TABLE_GREEDYNESS = [0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0
 
 
 def load_cache(data: list[str], cache_dir: str | None, pipeline: str | None, lang: str, progress: bool = True) -> FeatureCache:
-    """The feature cache of the corpora `data`, made in `cache_dir` unless one made the same way is there."""
+    """The feature cache of the corpora `data`, made in `cache_dir` unless one made the same way is there.
+    Plain text (no speakers), as a user's text reaches the component: the calibration and its table are
+    of what a user gets."""
     nlp = load_pipeline(pipeline, lang)
     if cache_dir is None:
         cache_dir = tempfile.mkdtemp(prefix="neuralcoref-calibrate-")
-    if not cache_is_current(cache_dir, data, nlp, 50, 500, lang):
-        featurize_corpus(data, cache_dir, nlp, lang=lang, progress=progress)
+    if not cache_is_current(cache_dir, data, nlp, 50, 500, lang, gold_speakers=False):
+        featurize_corpus(data, cache_dir, nlp, lang=lang, progress=progress, gold_speakers=False)
     return FeatureCache.load(cache_dir)
 
 

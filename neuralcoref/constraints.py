@@ -14,7 +14,7 @@ exactly as the component does.
 from typing import Dict
 
 import numpy
-from spacy.attrs import DEP, HEAD, LEMMA, LOWER
+from spacy.attrs import DEP, ENT_TYPE, HEAD, LEMMA, LOWER
 from spacy.tokens import Doc
 
 from .rules import RuleSet
@@ -75,8 +75,21 @@ def modifier_columns(doc: Doc, starts, ends, heads, mention_types, rules: RuleSe
     return {"head_lemma": lemmas, "modifiers": modifiers}
 
 
+def time_entity_column(doc: Doc, heads, rules: RuleSet) -> Dict[str, numpy.ndarray]:
+    """"time_entity" (int8): 1 for a mention headed by an entity of the rule set's
+    `nominal_entity_labels` (DATE, TIME): never a person, so agreement reads it as neuter and it
+    never joins a cluster of *she*, *Olga* or *him* ("Earlier this year, Olga ... She ...")."""
+    heads = numpy.asarray(heads, dtype="int64")
+    flags = numpy.zeros(len(heads), dtype="int8")
+    if len(heads) and rules.nominal_entity_labels:
+        labels = numpy.asarray([doc.vocab.strings.add(x) for x in rules.nominal_entity_labels], dtype="uint64")
+        flags[numpy.isin(doc.to_array([ENT_TYPE])[heads].astype("uint64"), labels)] = 1
+    return {"time_entity": flags}
+
+
 def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet) -> Dict[str, numpy.ndarray]:
-    """A Doc's `Mentions.columns()` with the binding and modifier columns added: everything
+    """A Doc's `Mentions.columns()` with the binding, modifier and time-entity columns added: everything
     `resolution.linking_constraints` reads."""
     return {**columns, **binding_columns(doc, columns["head"], rules),
-            **modifier_columns(doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules)}
+            **modifier_columns(doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules),
+            **time_entity_column(doc, columns["head"], rules)}

@@ -307,6 +307,8 @@ class Conversation:
         self._projections_first = first_global
         identities = self._identities(turn, links, heads) if self.speakers_names else [None] * len(links)
         for (start, end, mention_type, antecedent, code, person, bit), identity in zip(links, identities):
+            if identity is not None and mention_type != _PRONOUN and identity in self._speaker_entity:
+                antecedent = -1  # a speaker's name is that speaker: it wins over the model's antecedent
             j = len(self._starts)
             root = self._root[antecedent] if antecedent >= 0 else j
             self._starts.append(turn.start + start)

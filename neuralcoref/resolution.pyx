@@ -20,7 +20,7 @@ from spacy.tokens.span_group cimport SpanGroup
 from .features cimport PairRules, _candidates, _pair_active
 from .features import candidate_range
 from .mentions cimport Mentions
-from .structs cimport (GENDER_UNKNOWN, MT_PRONOUN, N_GENDERS, N_NUMBERS, NUMBER_UNKNOWN,
+from .structs cimport (GENDER_NEUT, GENDER_UNKNOWN, MT_PRONOUN, N_GENDERS, N_NUMBERS, NUMBER_UNKNOWN,
                        PAIR_FEATS_WIDTH, PERSON_1, PERSON_2, PERSON_3)
 
 cnp.import_array()
@@ -86,9 +86,13 @@ def linking_constraints(columns, bint require_agreement):
     """The `ClusterAgreement` of a Doc's mentions: the person and binding constraints always, gender
     and number agreement with `require_agreement`. columns (dict): "gender", "number", "mention_type",
     "person", "speaker", "sent_index" (`Mentions.columns()`), "governor", "core_role"
-    (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`) per mention, mentions in document order; or the trainer's cached
+    (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`),
+    "time_entity" (`constraints.time_entity_column`, optional) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
-    codes = mention_agreement_codes(columns)
+    gender = numpy.asarray(columns["gender"])
+    if "time_entity" in columns:  # a date or time is never a person: neuter for agreement
+        gender = numpy.where(numpy.asarray(columns["time_entity"]) != 0, GENDER_NEUT, gender)
+    codes = agreement_codes(gender, columns["number"], columns["mention_type"])
     if not require_agreement:
         codes = numpy.zeros_like(codes)
     sent_index = numpy.asarray(columns["sent_index"])
@@ -97,6 +101,9 @@ def linking_constraints(columns, bint require_agreement):
                                  speaker_bits(columns["speaker"]),
                                  numpy.ascontiguousarray(columns["governor"], dtype="int32"),
                                  numpy.ascontiguousarray(columns["core_role"], dtype="int8"), sentence_first)
+    agreement.set_spans(numpy.ascontiguousarray(columns["start"], dtype="int32"),
+                        numpy.ascontiguousarray(columns["end"], dtype="int32"),
+                        numpy.ascontiguousarray(numpy.asarray(columns["mention_type"]) == MT_PRONOUN, dtype="int8"))
     agreement.set_modifiers(numpy.ascontiguousarray(columns["head_lemma"], dtype="uint64"),
                             numpy.ascontiguousarray(columns["modifiers"], dtype="uint64"))
     return agreement
@@ -115,6 +122,8 @@ cdef class ClusterAgreement:
       they do: A's "I" is B's "you" and C's "she".
     - binding (always): a subject and an object of one predicate (`constraints.binding_columns`)
       never share a cluster unless one is reflexive ("John saw him"; "John saw himself").
+    - i-within-i (always, pair by pair): a mention and a pronoun inside it ("[My] sister" / "My") are
+      never antecedent and anaphor.
     - modifier clash (always, pair by pair): a nominal never takes as antecedent a mention with the
       same head and modifiers that neither contains ("the land surface" / "the warm sea surface").
 
@@ -132,6 +141,10 @@ cdef class ClusterAgreement:
     cdef const int32_t[::1] governors
     cdef const int8_t[::1] roles
     cdef const int32_t[::1] sentence_first
+    cdef const int32_t[::1] starts
+    cdef const int32_t[::1] ends
+    cdef const int8_t[::1] pronouns
+    cdef bint has_spans
     cdef const uint64_t[::1] head_lemmas
     cdef const uint64_t[:, ::1] modifiers  # per mention: sorted hashes, then zeros
     cdef bint has_persons
@@ -173,6 +186,14 @@ cdef class ClusterAgreement:
         self.n_finished = 0
         self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
 
+    def set_spans(self, const int32_t[::1] starts, const int32_t[::1] ends, const int8_t[::1] pronouns):
+        """Token spans and pronoun flags of the mentions, for the i-within-i constraint: a mention never
+        takes as antecedent a pronoun inside it, nor a mention that holds it ("[My] sister" / "My")."""
+        n = self.codes.shape[0]
+        if starts.shape[0] != n or ends.shape[0] != n or pronouns.shape[0] != n:
+            raise ValueError(f"starts, ends and pronouns must cover the {n} mentions")
+        self.starts, self.ends, self.pronouns, self.has_spans = starts, ends, pronouns, True
+
     def set_modifiers(self, const uint64_t[::1] head_lemmas, const uint64_t[:, ::1] modifiers):
         """The modifier clash's inputs (`constraints.modifier_columns`): each mention's head lemma and
         its modifier hashes, sorted, then zeros."""
@@ -198,7 +219,8 @@ cdef class ClusterAgreement:
 
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
-        return self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0 or self.modifiers[j, 0] != 0
+        return (self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0 or self.modifiers[j, 0] != 0
+                or self.has_spans)
 
     cdef inline bint _contains(self, int a, int b) noexcept nogil:
         """Whether mention a's modifiers include all of mention b's (both sorted, then zeros)."""
@@ -234,6 +256,9 @@ cdef class ClusterAgreement:
                 if other != person and self.cluster_speakers[root, other] & self.speakers[j]:
                     return False
         if self._modifiers_clash(i, j):
+            return False
+        if self.has_spans and (self.pronouns[i] or self.pronouns[j]) and self.starts[i] < self.ends[j] \
+                and self.starts[j] < self.ends[i]:  # one inside the other, one a pronoun: "[My] sister"
             return False
         cdef int role = self.roles[j]
         cdef int k

@@ -268,7 +268,7 @@ def test_batch_utterances_record(tmp_path):
     text = "My sister has a dog called Rex. Does she walk him every day?"
     assert written["c"]["mentions_text"][0] == ["My sister", "she"]
     assert [text[a:b] for a, b in written["c"]["clusters"][0]] == ["My sister", "she"]
-    assert written["t"]["mentions_text"] == [["My sister", "She"]]
+    assert written["t"]["mentions_text"] == [["My sister", "She"], ["a dog", "him"]]
     errors = [json.loads(line) for line in (tmp_path / "out.jsonl.errors.jsonl").read_text().splitlines()]
     assert [e["id"] for e in errors] == ["bad"] and "E067" in errors[0]["reason"]
     dialogue = DialogueText(records[0]["utterances"])  # records travel to worker processes pickled

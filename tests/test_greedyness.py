@@ -70,8 +70,10 @@ def test_olga_at_075_mixes_nothing(nlps):
         olga = [c for c in clusters if "Olga" in c]
         assert olga == [{"Olga", "She", "her"}], g
     assert by_g[0.0](OLGA)._.coref_clusters == []
-    (everything,) = by_g[1.0](OLGA)._.coref_clusters  # every mention with a candidate is linked
-    assert len(everything) == 9
+    # every mention with an allowed candidate is linked (the linking constraints still keep the date
+    # and the song apart from Olga's cluster, so there may be more than one cluster)
+    clusters = by_g[1.0](OLGA)._.coref_clusters
+    assert sum(len(c) for c in clusters) == 9 and len(clusters) <= 2
 
 
 def test_calibration_command_writes_model(tmp_path, capsys):

@@ -133,6 +133,7 @@ def cached_constraint_columns(cache: FeatureCache) -> dict[str, numpy.ndarray]:
     return {"gender": numpy.asarray(feats[:, g:g + g_width]).argmax(axis=1),
             "number": numpy.asarray(feats[:, k:k + k_width]).argmax(axis=1),
             "mention_type": numpy.asarray(cache.arrays["mention_type"]),
+            "start": numpy.asarray(cache.arrays["starts"]), "end": numpy.asarray(cache.arrays["ends"]),
             **{name: numpy.asarray(cache.arrays[name]) for name in ("person", "speaker", "sent_index")
                + CONSTRAINT_ARRAYS}}
 

@@ -15,6 +15,7 @@ computes at inference. One cache directory holds, concatenated over its document
 | `person.npy`, `speaker.npy`, `sent_index.npy` | int8 / int32 [n] | from the extractor (the person constraint at linking) |
 | `governor.npy`, `core_role.npy` | int32 / int8 [n] | `constraints.binding_columns` (the binding constraint at linking) |
 | `head_lemma.npy`, `modifiers.npy` | uint64 [n], [n, MAX_MODIFIERS] | `constraints.modifier_columns` (the modifier clash at linking) |
+| `time_entity.npy` | int8 [n] | `constraints.time_entity_column` (dates and times are neuter at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -46,9 +47,9 @@ from training.corpus import GoldDoc, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 #: the inputs of the binding and modifier-clash constraints (`neuralcoref.constraints`)
-CONSTRAINT_ARRAYS = ("governor", "core_role", "head_lemma", "modifiers")
+CONSTRAINT_ARRAYS = ("governor", "core_role", "head_lemma", "modifiers", "time_entity")
 MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feats", "gold_cluster", "blacklisted",
                   "mention_type", "person", "speaker", "sent_index") + CONSTRAINT_ARRAYS
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
@@ -211,7 +212,8 @@ def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Lang
             array = numpy.concatenate(parts)
         else:  # an empty corpus still gets every file, with the right number of columns
             dtype = {"word_hashes": "uint64", "tensor_feats": "float32", "mention_feats": "float32",
-                     "pair_feats": "uint8", "head_lemma": "uint64", "modifiers": "uint64"}.get(name, "int32")
+                     "pair_feats": "uint8", "head_lemma": "uint64", "modifiers": "uint64",
+                     "time_entity": "int8"}.get(name, "int32")
             array = numpy.zeros((0,) + ((widths[name] or 0,) if name in widths else ()), dtype=dtype)
         numpy.save(out_dir / f"{name}.npy", array)
     numpy.save(out_dir / "doc_mentions.npy", numpy.asarray(acc.doc_mentions, dtype="int64"))

@@ -209,11 +209,10 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
 cdef inline bint _far_match(const MentionC* a, const MentionC* b) noexcept nogil:
     """Whether a mention beyond max_dist is still a candidate: same head word or text (not pronouns),
     or first/second-person pronouns of the same person, number and speaker ("I" ... "my" of one
-    narrator or speaker: a chain that a gap of max_dist mentions would otherwise split), where the
-    rule set allows it (`RuleSet.far_person_candidates`, set on the mentions by the extractor)."""
+    narrator or speaker: a chain that a gap of max_dist mentions would otherwise split)."""
     if a.is_pronoun or b.is_pronoun:
-        return (a.far_person and b.far_person and a.person == b.person and a.number == b.number
-                and a.speaker == b.speaker)
+        return (a.is_pronoun and b.is_pronoun and (a.person == PERSON_1 or a.person == PERSON_2)
+                and a.person == b.person and a.number == b.number and a.speaker == b.speaker)
     return a.head_hash == b.head_hash or a.text_hash == b.text_hash
 
 

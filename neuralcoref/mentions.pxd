@@ -42,7 +42,6 @@ cdef struct RulesC:
     HashSetC person_entity_labels
     const hash_t* entity_labels
     int n_entity_labels
-    bint far_person_candidates
 
 
 cdef class MentionExtractor:

@@ -183,7 +183,6 @@ cdef class MentionExtractor:
             ent[k] = h
         self.c.entity_labels = ent
         self.c.n_entity_labels = len(labels)
-        self.c.far_person_candidates = bool(r.far_person_candidates)
 
     def __reduce__(self):
         return (MentionExtractor, (self.rules,))
@@ -454,7 +453,6 @@ cdef void _fill_attributes(const RulesC* r, const TokenC* tokens, int n, Mention
     m.number = NUMBER_PLUR if m.mention_type == MT_LIST else number[m.head]
     m.person = person[m.head] if m.is_pronoun else PERSON_3
     m.speaker = speaker[m.head]
-    m.far_person = r.far_person_candidates and m.is_pronoun and (m.person == PERSON_1 or m.person == PERSON_2)
     m.head_hash = head.lex.lower
     m.head_lemma = head.lemma
     m.ent_slot = -1

@@ -89,13 +89,6 @@ class RuleSet:
     #: (English: OntoGUM test 54.56 -> 55.10), off where nouns carry grammatical gender ("la victime
     #: ... il"; French LitBank dev 32.78 -> 30.80 with it on)
     cluster_agreement: bool = False
-    #: whether a first/second-person pronoun stays a candidate antecedent of one of the same person,
-    #: number and speaker beyond `max_dist` (up to `max_dist_match`): "I" ... "my" of one narrator. In
-    #: text without speaker annotation every character's "I" has the unknown speaker, so this also
-    #: joins the dialogue of different characters; off for French, whose training texts have no
-    #: speakers (French LitBank train: 42% of such far pairs corefer, dev 8%; with it on, dev F1 fell
-    #: epoch by epoch, 20.2 -> 11.5)
-    far_person_candidates: bool = True
     #: how `coref_resolved` writes a cluster's main mention in place of a possessive pronoun
     possessive_form: str = "{}"
 

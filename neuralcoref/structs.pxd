@@ -131,7 +131,6 @@ cdef struct MentionC:
     int8_t nested          # inside another mention
     int8_t blacklisted     # matches the rule set's blacklist (I, you, ...)
     int8_t is_pronoun
-    int8_t far_person      # a first/second-person pronoun that may match beyond max_dist (RuleSet.far_person_candidates)
     int32_t speaker        # -1: unknown
     hash_t text_hash       # lowercased words
     hash_t relaxed_hash    # lowercased words without determiners/possessives, up to the head

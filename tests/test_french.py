@@ -185,24 +185,3 @@ def test_end_to_end_resolves_a_pronoun(fr_nlp):
     clusters = [[m.text for m in cluster] for cluster in doc._.coref_clusters]
     assert any("Marie" in cluster and "Elle" in cluster for cluster in clusters), clusters
     assert doc._.coref_resolved.startswith("Marie a un chien. Marie")
-
-
-def test_no_far_candidates_between_first_person_pronouns(featurizer):
-    """French turns RuleSet.far_person_candidates off: in text without speakers every character's "je"
-    has the same (unknown) speaker, so far je ... je pairs would join different characters' dialogue.
-    Nominals with the same head stay far candidates."""
-    # je dors . chat1 dort . ... chat7 dort . je dors . chat dort .
-    subjects = ["je"] + [f"chat{k}" for k in range(1, 8)] + ["je", "chat1"]
-    words = [w for s in subjects for w in (s, "dort", ".")]
-    n = len(words)
-    doc = Doc(VOCAB, words=words, heads=[i + 1 if i % 3 == 0 else i - (i % 3 == 2) for i in range(n)],
-              deps=["nsubj", "ROOT", "punct"] * len(subjects),
-              pos=[p for s in subjects for p in ("PRON" if s == "je" else "NOUN", "VERB", "PUNCT")],
-              morphs=[m for s in subjects for m in ("Person=1|Number=Sing" if s == "je" else "", "", "")],
-              sent_starts=[i % 3 == 0 for i in range(n)])
-    feats = featurizer.featurize(doc)
-    ant, ment = featurizer.pairs(feats, 0, len(feats), 2, 500, False)
-    far = {(a, m) for a, m in zip(ant.tolist(), ment.tolist()) if m - a > 2}
-    assert far == {(1, 9)}  # chat1 ... chat1, not je (0) ... je (8)
-    english = Featurizer(get_rules("en"))
-    assert RULES.far_person_candidates is False and english.rules.far_person_candidates is True

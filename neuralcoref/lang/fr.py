@@ -109,8 +109,6 @@ RULES = register_rules(
         blacklist=["je", "j'", "j\u2019", "me", "m'", "m\u2019", "moi", "mon", "ma", "mes",
                    "tu", "te", "t'", "t\u2019", "toi", "ton", "ta", "tes", "vous", "votre", "vos",
                    "-je", "-moi", "-tu", "-toi", "-vous"],
-        # no far je/tu/vous candidates: see RuleSet.far_person_candidates (fr-litbank has no speakers)
-        far_person_candidates=False,
         possessive_form="{}",
     )
 )

@@ -13,26 +13,40 @@ from typing import List
 import numpy
 import torch
 
+from neuralcoref.featurize import PERSON_CODES
 from training.featurize_corpus import FeatureCache
 
 
 @dataclass
 class MentionIndex:
-    """Per global mention: its first pair and its number of candidate pairs."""
+    """Per global mention: its first pair and its number of candidate pairs (among the pairs trained on)."""
 
-    pair_first: numpy.ndarray  # int64 [n]
+    pair_first: numpy.ndarray  # int64 [n], into pair_ids
     pair_count: numpy.ndarray  # int64 [n]
-    pair_ant: numpy.ndarray  # int64 [P] global antecedent index
+    pair_ant: numpy.ndarray  # int64 [P'] global antecedent index of each pair trained on
+    pair_ids: numpy.ndarray | None = None  # int64 [P'] the cache's index of each pair trained on (None: all)
 
     @classmethod
-    def from_cache(cls, cache: FeatureCache) -> "MentionIndex":
+    def from_cache(cls, cache: FeatureCache, keep: numpy.ndarray | None = None) -> "MentionIndex":
+        """keep (bool [P]): the cached pairs to train on (default: all)."""
         n = cache.n_mentions
         ant, ment = cache.global_pairs()
         if len(ment) and numpy.any(numpy.diff(ment) < 0):
             raise ValueError("cached pairs are not grouped by mention")
+        ids = numpy.arange(len(ment), dtype="int64") if keep is None else numpy.flatnonzero(keep).astype("int64")
+        ant, ment = ant[ids], ment[ids]
         count = numpy.bincount(ment, minlength=n).astype("int64")
         first = numpy.concatenate([[0], numpy.cumsum(count)[:-1]]).astype("int64")
-        return cls(first, count, ant)
+        return cls(first, count, ant, ids)
+
+
+def far_person_pairs(cache: FeatureCache, max_dist: int) -> numpy.ndarray:
+    """bool [P]: the cached pairs of first/second-person pronouns more than `max_dist` mentions apart
+    (candidates only by the far same-person rule, `neuralcoref.features._far_match`)."""
+    ant, ment = cache.global_pairs()
+    person = numpy.asarray(cache.arrays["person"])
+    speaking = (person == PERSON_CODES["1"]) | (person == PERSON_CODES["2"])  # other mentions: third person
+    return (ment - ant > max_dist) & speaking[ant] & speaking[ment]
 
 
 @dataclass
@@ -83,8 +97,9 @@ def make_batch(index: MentionIndex, mentions: numpy.ndarray, gold_pair: numpy.nd
     k = int(counts.max()) if len(counts) else 0
     offsets = numpy.arange(k)[None, :]
     mask = offsets < counts[:, None]
-    pairs = numpy.where(mask, index.pair_first[mentions][:, None] + offsets, 0)
-    ants = numpy.where(mask, index.pair_ant[pairs] if len(index.pair_ant) else 0, mentions[:, None])
+    local = numpy.where(mask, index.pair_first[mentions][:, None] + offsets, 0)
+    pairs = local if index.pair_ids is None else numpy.where(mask, index.pair_ids[local] if len(index.pair_ids) else 0, 0)
+    ants = numpy.where(mask, index.pair_ant[local] if len(index.pair_ant) else 0, mentions[:, None])
     rows, inverse = numpy.unique(numpy.concatenate([mentions, ants.reshape(-1)]), return_inverse=True)
     inverse = inverse.reshape(-1)
     ment = inverse[:len(mentions)]
@@ -101,10 +116,11 @@ class Batcher:
     word_rows (ndarray): int32 [n, 8] embedding rows of every cached mention.
     """
 
-    def __init__(self, cache: FeatureCache, word_rows: numpy.ndarray, max_pairs: int, seed: int = 0):
+    def __init__(self, cache: FeatureCache, word_rows: numpy.ndarray, max_pairs: int, seed: int = 0,
+                 keep: numpy.ndarray | None = None):
         self.cache = cache
         self.word_rows = word_rows
-        self.index = MentionIndex.from_cache(cache)
+        self.index = MentionIndex.from_cache(cache, keep)
         self.gold_pair = numpy.asarray(cache.arrays["pair_label"], dtype=bool)
         self.groups = pack(self.index.pair_count, max_pairs)
         self.seed = seed

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from neuralcoref.model_io import CorefModel, base_meta
-from training.batching import Batcher
+from training.batching import Batcher, far_person_pairs
 from training.evaluate import predict_cached, score_cache, word_rows_for
 from training.featurize_corpus import (
     FeatureCache,
@@ -262,7 +262,10 @@ class Trainer:
         self.model.to(self.device)
         self.train_rows = word_rows_for(train, self.words)
         self.dev_rows = {name: word_rows_for(cache, self.words) for name, cache in devs.items()}
-        self.batcher = Batcher(train, self.train_rows, int(t["max_pairs"]), seed=self.seed)
+        keep = None
+        if not t.get("far_person_pairs", True):  # train without them; the dev sets and the runtime keep them
+            keep = ~far_person_pairs(train, int(data["max_dist"]))
+        self.batcher = Batcher(train, self.train_rows, int(t["max_pairs"]), seed=self.seed, keep=keep)
         self.schedule = schedule_from_config(cfg)
         self.optimizer = self._optimizer()
         # an exponential moving average of the weights is what gets evaluated and exported (0: off):

@@ -52,8 +52,12 @@ def agreement_codes(gender, number, mention_type):
 
 
 def mention_agreement_codes(columns):
-    """`agreement_codes` of a Doc's mentions, from their `Mentions.columns()`."""
-    return agreement_codes(columns["gender"], columns["number"], columns["mention_type"])
+    """`agreement_codes` of a Doc's mentions, from their `Mentions.columns()`; with a "time_entity"
+    column (`constraints.constraint_columns`), dates and times are neuter: never a person."""
+    gender = numpy.asarray(columns["gender"])
+    if "time_entity" in columns:
+        gender = numpy.where(numpy.asarray(columns["time_entity"]) != 0, GENDER_NEUT, gender)
+    return agreement_codes(gender, columns["number"], columns["mention_type"])
 
 
 #: persons that the person constraint keeps apart within one speaker's text
@@ -89,10 +93,7 @@ def linking_constraints(columns, bint require_agreement):
     (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`),
     "time_entity" (`constraints.time_entity_column`, optional) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
-    gender = numpy.asarray(columns["gender"])
-    if "time_entity" in columns:  # a date or time is never a person: neuter for agreement
-        gender = numpy.where(numpy.asarray(columns["time_entity"]) != 0, GENDER_NEUT, gender)
-    codes = agreement_codes(gender, columns["number"], columns["mention_type"])
+    codes = mention_agreement_codes(columns)
     if not require_agreement:
         codes = numpy.zeros_like(codes)
     sent_index = numpy.asarray(columns["sent_index"])

@@ -11,7 +11,7 @@
 Read once per Doc from `doc.to_array`; the trainer caches the same columns, so its dev score links
 exactly as the component does.
 """
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy
 from spacy.attrs import DEP, ENT_TYPE, HEAD, LEMMA, LOWER
@@ -27,7 +27,19 @@ MAX_MODIFIERS = 4
 ROLE_NONE, ROLE_SUBJECT, ROLE_OBJECT = 0, 1, 2
 
 
-def binding_columns(doc: Doc, heads: numpy.ndarray, rules: RuleSet) -> Dict[str, numpy.ndarray]:
+#: the token attributes the constraints read, in `token_array`'s column order
+TOKEN_ATTRS = [HEAD, DEP, LOWER, LEMMA, ENT_TYPE]
+_HEAD, _DEP, _LOWER, _LEMMA, _ENT_TYPE = range(len(TOKEN_ATTRS))
+
+
+def token_array(doc: Doc) -> numpy.ndarray:
+    """`doc.to_array(TOKEN_ATTRS)` as int64, read once per Doc for every constraint column (HEAD is
+    an offset, which spaCy wraps to uint64: int64 unwraps it)."""
+    return doc.to_array(TOKEN_ATTRS).astype("int64")
+
+
+def binding_columns(doc: Doc, heads: numpy.ndarray, rules: RuleSet,
+                    array: Optional[numpy.ndarray] = None) -> Dict[str, numpy.ndarray]:
     """For mentions with head tokens `heads`: "governor" (int32, the head token's syntactic head) and
     "core_role" (int8, ROLE_SUBJECT / ROLE_OBJECT by the rule set's clause labels; ROLE_NONE for any
     other label, for a reflexive pronoun, and for every mention when the rule set has no labels)."""
@@ -35,21 +47,22 @@ def binding_columns(doc: Doc, heads: numpy.ndarray, rules: RuleSet) -> Dict[str,
     roles = numpy.zeros(len(heads), dtype="int8")
     if len(heads) == 0 or not (rules.clause_subject_deps and rules.clause_object_deps):
         return {"governor": numpy.full(len(heads), -1, dtype="int32"), "core_role": roles}
-    array = doc.to_array([HEAD, DEP, LOWER]).astype("int64")  # HEAD: offset, wrapped to uint64 by spaCy
-    governor = (heads + array[heads, 0]).astype("int32")
+    array = token_array(doc) if array is None else array
+    governor = (heads + array[heads, _HEAD]).astype("int32")
     strings = doc.vocab.strings
 
     def hashes(words):
         return numpy.asarray([strings.add(w) for w in words], dtype="uint64").astype("int64")
 
-    deps, words = array[heads, 1], array[heads, 2]
+    deps, words = array[heads, _DEP], array[heads, _LOWER]
     roles[numpy.isin(deps, hashes(rules.clause_subject_deps))] = ROLE_SUBJECT
     roles[numpy.isin(deps, hashes(rules.clause_object_deps))] = ROLE_OBJECT
     roles[numpy.isin(words, hashes(rules.reflexive_words))] = ROLE_NONE
     return {"governor": governor, "core_role": roles}
 
 
-def modifier_columns(doc: Doc, starts, ends, heads, mention_types, rules: RuleSet) -> Dict[str, numpy.ndarray]:
+def modifier_columns(doc: Doc, starts, ends, heads, mention_types, rules: RuleSet,
+                     array: Optional[numpy.ndarray] = None) -> Dict[str, numpy.ndarray]:
     """For each mention: "head_lemma" (uint64 hash of the head's lemma) and "modifiers" (uint64
     [n, MAX_MODIFIERS]): the lowercase hashes of the tokens inside the mention that depend on its
     head under the rule set's `modifier_deps`, sorted, then zeros (the first MAX_MODIFIERS of them);
@@ -59,23 +72,23 @@ def modifier_columns(doc: Doc, starts, ends, heads, mention_types, rules: RuleSe
     modifiers = numpy.zeros((n, MAX_MODIFIERS), dtype="uint64")
     if n == 0 or not rules.modifier_deps:
         return {"head_lemma": lemmas, "modifiers": modifiers}
-    array = doc.to_array([HEAD, DEP, LOWER, LEMMA]).astype("int64")  # HEAD: offset, wrapped to uint64 by spaCy
+    array = token_array(doc) if array is None else array
     heads = numpy.asarray(heads, dtype="int64")
-    lemmas[:] = array[heads, 3].astype("uint64")
+    lemmas[:] = array[heads, _LEMMA].astype("uint64")
     deps = numpy.asarray([doc.vocab.strings.add(d) for d in rules.modifier_deps], dtype="uint64").astype("int64")
-    token_head = numpy.arange(len(doc)) + array[:, 0]
-    is_modifier = numpy.isin(array[:, 1], deps)
+    token_head = numpy.arange(len(doc)) + array[:, _HEAD]
+    is_modifier = numpy.isin(array[:, _DEP], deps)
     modified = numpy.zeros(len(doc), dtype=bool)
     modified[token_head[is_modifier]] = True
     for k in numpy.flatnonzero(modified[heads] & (numpy.asarray(mention_types) != MT_PRONOUN)).tolist():
         start, end, head = int(starts[k]), int(ends[k]), int(heads[k])
         inside = numpy.flatnonzero(is_modifier[start:end] & (token_head[start:end] == head)) + start
-        found = numpy.unique(array[inside, 2].astype("uint64"))[:MAX_MODIFIERS]
+        found = numpy.unique(array[inside, _LOWER].astype("uint64"))[:MAX_MODIFIERS]
         modifiers[k, :len(found)] = found
     return {"head_lemma": lemmas, "modifiers": modifiers}
 
 
-def time_entity_column(doc: Doc, heads, rules: RuleSet) -> Dict[str, numpy.ndarray]:
+def time_entity_column(doc: Doc, heads, rules: RuleSet, array: Optional[numpy.ndarray] = None) -> Dict[str, numpy.ndarray]:
     """"time_entity" (int8): 1 for a mention headed by an entity of the rule set's
     `nominal_entity_labels` (DATE, TIME): never a person, so agreement reads it as neuter and it
     never joins a cluster of *she*, *Olga* or *him* ("Earlier this year, Olga ... She ...")."""
@@ -83,13 +96,16 @@ def time_entity_column(doc: Doc, heads, rules: RuleSet) -> Dict[str, numpy.ndarr
     flags = numpy.zeros(len(heads), dtype="int8")
     if len(heads) and rules.nominal_entity_labels:
         labels = numpy.asarray([doc.vocab.strings.add(x) for x in rules.nominal_entity_labels], dtype="uint64")
-        flags[numpy.isin(doc.to_array([ENT_TYPE])[heads].astype("uint64"), labels)] = 1
+        array = token_array(doc) if array is None else array
+        flags[numpy.isin(array[heads, _ENT_TYPE].astype("uint64"), labels)] = 1
     return {"time_entity": flags}
 
 
 def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet) -> Dict[str, numpy.ndarray]:
     """A Doc's `Mentions.columns()` with the binding, modifier and time-entity columns added: everything
     `resolution.linking_constraints` reads."""
-    return {**columns, **binding_columns(doc, columns["head"], rules),
-            **modifier_columns(doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules),
-            **time_entity_column(doc, columns["head"], rules)}
+    array = token_array(doc) if len(doc) else None
+    return {**columns, **binding_columns(doc, columns["head"], rules, array),
+            **modifier_columns(doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules,
+                               array),
+            **time_entity_column(doc, columns["head"], rules, array)}

@@ -87,23 +87,26 @@ class CorefResolver:
         tok2vec, a transformer or custom pipeline), warn: the Doc is resolved with zeros for the
         context features (`_encode`), never refused."""
         width = self.model.tensor_width
-        if not width:
+        if not width or self._model_tensor(doc) is not None:
             return True
         tensor = getattr(doc, "tensor", None)
         found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
-        if found != width or tensor.shape[0] != len(doc):
-            warnings.warn(Warnings.W003.format(expected=width, found=found,
-                                               pipeline=self.model.meta.get("pipeline", {}).get("name")))
-            return False
-        return True
+        warnings.warn(Warnings.W003.format(expected=width, found=found,
+                                           pipeline=self.model.meta.get("pipeline", {}).get("name")))
+        return False
+
+    def _model_tensor(self, doc: Doc):
+        """doc.tensor when the model reads one and it has the model's width, one row per token; else None."""
+        width = self.model.tensor_width
+        tensor = getattr(doc, "tensor", None)
+        usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
+        return tensor if usable else None
 
     def _features(self, doc: Doc, mentions: Mentions, first=None, last=None):
         """`mention_features` of mentions first..last, with zeros for the tensor features when the Doc has
         no tensor of the model's width (see `check_tensor`)."""
         width = self.model.tensor_width
-        tensor = getattr(doc, "tensor", None)
-        usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
-        word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, tensor if usable else None,
+        word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, self._model_tensor(doc),
                                                                     first, last)
         if tensor_feats.shape[1] != width * N_TENSOR_SLOTS:
             tensor_feats = numpy.zeros((len(tensor_feats), width * N_TENSOR_SLOTS), dtype="float32")

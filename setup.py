@@ -18,6 +18,7 @@ def extensions():
             include_dirs=[numpy.get_include()],
             language="c++",
             extra_compile_args=["-O3"],
+            depends=["neuralcoref/pair_kernel.hh", "neuralcoref/structs.pxd"],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         )
         for name in MOD_NAMES

@@ -7,7 +7,7 @@
 
 `add` parses only the new turn and scores only its mentions against the earlier ones. A mention's
 features are what the component computes on the conversation up to the end of its turn, and its
-link is the component's linking rule (`score_and_link`, `ClusterAgreement`) over the candidate
+link is the component's linking rule (`resolution.Linker`, `ClusterAgreement`) over the candidate
 window. Rules (docs/dialogue.md):
 
 * Window: the earlier turns that hold the `max_dist_match` mentions before the new turn (every
@@ -37,8 +37,9 @@ from .constraints import constraint_columns
 from .errors import Errors
 from .features import MENTION_LAYOUT, candidate_pairs, pair_features
 from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers
-from .resolution import (best_antecedents, cluster_members, linking_constraints, mention_agreement_codes,
-                         pronoun_persons, score_and_link, speaker_bits)
+from .linking import fused_weights, numpy_pair_scores
+from .resolution import (Linker, LinkSettings, cluster_members, linking_constraints, mention_agreement_codes,
+                         pronoun_persons, speaker_bits)
 from .resolver import Prediction, greedyness_offset
 
 #: speakers of turns added without one, in turn
@@ -261,25 +262,20 @@ class Conversation:
         best_scores = numpy.zeros(n, dtype="float32")
         old_rows = self._projections[first_global - self._projections_first:] if n_old else as_ant_new[:0]
         as_ant = numpy.ascontiguousarray(numpy.concatenate([old_rows, as_ant_new]))
-        max_dist = max(0, resolver.max_dist)
-        max_dist_match = max(max_dist, resolver.max_dist_match)
-        offset_score = greedyness_offset(resolver.greedyness)
-        fused = resolver.scorer.fused_pair_weights()
-        if fused is not None:
-            feat_weights, bias, out_weights, out_bias, bilinear_width = fused
-            score_and_link(joined, mentions, resolver.featurizer.pair_rules, n_old, n, 0, as_ant, as_ment,
-                           feat_weights, bias, out_weights, out_bias, single, offset_score, max_dist,
-                           max_dist_match, resolver.blacklist, best, best_scores, bilinear_width=bilinear_width,
-                           agreement=agreement)
+        settings = LinkSettings(greedyness_offset(resolver.greedyness), resolver.max_dist, resolver.max_dist_match,
+                                resolver.blacklist)
+        linker = Linker(settings, single, agreement, best, best_scores)
+        weights = fused_weights(resolver.scorer)
+        if weights is not None:
+            linker.score_and_link(joined, mentions, resolver.featurizer.pair_rules, weights, n_old, n, 0, as_ant,
+                                  as_ment)
         else:
-            ant, ment = candidate_pairs(mentions, n_old, n, max_dist, max_dist_match, resolver.blacklist)
+            ant, ment = candidate_pairs(mentions, n_old, n, settings.max_dist, settings.max_dist_match,
+                                        settings.blacklist)
             if len(ant):
-                as_ment_rows = numpy.zeros((n, as_ment.shape[1]), dtype="float32")
-                as_ment_rows[new] = as_ment
                 feats = pair_features(joined, mentions, ant, ment, resolver.featurizer.pair_rules)
-                scores = numpy.ascontiguousarray(resolver.scorer.pair_scores(as_ant, as_ment_rows, ant, ment, feats),
-                                                 dtype="float32")
-                best_antecedents(ant, ment, scores, single, best, best_scores, offset_score, agreement)
+                linker.link_scored(ant, ment, numpy_pair_scores(resolver.scorer, 0, as_ant, n_old, as_ment, ant,
+                                                                ment, feats))
         antecedents = numpy.where(best[new] >= 0, best[new] + first_global, -1)
         links = list(zip((columns["start"][new] - offset).tolist(), (columns["end"][new] - offset).tolist(),
                          columns["mention_type"][new].tolist(), antecedents.tolist(), codes[new].tolist(),

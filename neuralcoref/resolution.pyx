@@ -1,8 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """From scores to clusters: best antecedent per mention, then the clusters of those links.
 
-`score_and_link` is the runtime's hot loop: candidate antecedents, pair features, the
-pair net (one hidden layer) and the best-antecedent choice, fused, without the GIL.
+`Linker` links one Doc's mentions; `Linker.score_and_link` is the runtime's hot loop: candidate
+antecedents, pair features, the pair net (one hidden layer, `PairWeights`, the C++ kernel in
+pair_kernel.hh) and the best-antecedent choice, fused, without the GIL.
 `ClusterAgreement` keeps that choice from joining clusters that clash in gender or number.
 """
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint64_t
@@ -21,7 +22,7 @@ from .features cimport PairRules, _candidates, _pair_active
 from .features import candidate_range
 from .mentions cimport Mentions
 from .structs cimport (GENDER_NEUT, GENDER_UNKNOWN, MT_PRONOUN, N_GENDERS, N_NUMBERS, NUMBER_UNKNOWN,
-                       PAIR_FEATS_WIDTH, PERSON_1, PERSON_2, PERSON_3)
+                       PAIR_FEATS_WIDTH, PERSON_1, PERSON_2, PERSON_3, LinkSettingsC, PairWeightsC)
 
 cnp.import_array()
 
@@ -306,201 +307,7 @@ cdef inline void _link_if_better(int32_t j, int32_t i, float score, const float[
         best_scores[j] = score
 
 
-def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
-                     const float[::1] pair_scores, const float[::1] single_scores,
-                     int32_t[::1] best, float[::1] best_scores, float threshold_offset,
-                     ClusterAgreement agreement=None):
-    """Pick each mention's antecedent among its scored candidate pairs.
-
-    Pairs must be grouped by mention. A mention links to its best-scoring candidate when
-    that score beats its own "no antecedent" score plus `threshold_offset` (NeuralCoref's
-    greedyness: offset = 50 * (0.5 - greedyness)). Results go into `best` (-1: none) and
-    `best_scores`, indexed by mention.
-    agreement (ClusterAgreement or None): the Doc's; then only candidates whose cluster agrees
-        count, pairs must come in ascending mention order, and blocks of a Doc in order.
-    """
-    cdef Py_ssize_t n_pairs = pair_ant.shape[0]
-    cdef Py_ssize_t n = best.shape[0]
-    if pair_ment.shape[0] != n_pairs or pair_scores.shape[0] != n_pairs:
-        raise ValueError("pair arrays differ in length")
-    if single_scores.shape[0] != n or best_scores.shape[0] != n:
-        raise ValueError("mention arrays differ in length")
-    cdef Py_ssize_t p
-    for p in range(n_pairs):
-        if not (0 <= pair_ant[p] < pair_ment[p] < n):
-            raise IndexError(f"pair {p} ({pair_ant[p]}, {pair_ment[p]}) is not an earlier mention")
-        if agreement is not None and p > 0 and pair_ment[p] < pair_ment[p - 1]:
-            raise ValueError(f"pair {p}: pairs must come in ascending mention order")
-    if n_pairs > 0:
-        _check_agreement(agreement, n, pair_ment[0])
-    cdef bint constrained = agreement is not None
-    cdef int32_t i, j
-    cdef float score
-    with nogil:
-        for p in range(n_pairs):
-            i = pair_ant[p]
-            j = pair_ment[p]
-            score = pair_scores[p]
-            if constrained:
-                agreement._finish_before(j, best)
-                if agreement._constrains(j) and not agreement._agrees(i, j):
-                    continue
-            _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
-
-
-cdef extern from *:
-    """
-    #include <stdint.h>
-    #include <string.h>
-
-    /* One pair through a pair net with one hidden layer, in the numpy Scorer's order of operations:
-       h = ((as_ant + as_ment) + feats @ feat_weights) + bias; relu; h @ out_weights + out_bias.
-       Pair features are 0/1, so `feats @ feat_weights` is the sum of the weight rows of the active
-       columns, added in column order as the matrix product adds them. The dot product keeps 8
-       partial sums (lane k % 8), then adds them in a fixed tree. Every variant below (AVX2, SSE/NEON
-       through the compiler's vector extension, plain C) does the same float operations in the same
-       order (no fused multiply-add), so all give the same bits. */
-    #if defined(__GNUC__) || defined(__clang__)
-    #define NC_VECTOR_EXTENSION 1
-    #if defined(__GNUC__) && !defined(__clang__)
-    #pragma GCC diagnostic ignored "-Wpsabi"  /* 32-byte vectors only live inside always_inline code */
-    #endif
-    typedef float nc_v4 __attribute__((vector_size(16)));
-    typedef int32_t nc_v4i __attribute__((vector_size(16)));
-    typedef float nc_v8 __attribute__((vector_size(32)));
-    typedef int32_t nc_v8i __attribute__((vector_size(32)));
-
-    template <typename V>
-    static inline __attribute__((always_inline)) V nc_load(const float* p) {
-        V v;
-        memcpy(&v, p, sizeof(V));
-        return v;
-    }
-
-    template <typename V, typename VI>
-    static inline __attribute__((always_inline)) float nc_pair_score_vec(
-            const float* as_ant, const float* as_ment, const float* feat_weights, const int32_t* active,
-            int n_active, const float* bias, const float* out_weights, float out_bias, int width) {
-        const int L = sizeof(V) / sizeof(float), Q = 8 / L;
-        const V zero = {};
-        V acc[Q];
-        float lanes[8];
-        int k = 0, q, f;
-        for (q = 0; q < Q; q++) acc[q] = zero;
-        for (; k + 8 <= width; k += 8) {
-            for (q = 0; q < Q; q++) {
-                const int o = k + q * L;
-                V v = nc_load<V>(as_ant + o) + nc_load<V>(as_ment + o);
-                if (n_active > 0) {
-                    V sum = nc_load<V>(feat_weights + (size_t)active[0] * width + o);
-                    for (f = 1; f < n_active; f++) sum += nc_load<V>(feat_weights + (size_t)active[f] * width + o);
-                    v += sum;
-                } else {
-                    v += zero;
-                }
-                v += nc_load<V>(bias + o);
-                v = (V)((VI)v & (VI)(v > zero));
-                acc[q] += v * nc_load<V>(out_weights + o);
-            }
-        }
-        memcpy(lanes, acc, sizeof(lanes));
-        for (; k < width; k++) {
-            float sum = 0.0f, value = as_ant[k] + as_ment[k];
-            for (f = 0; f < n_active; f++) {
-                const float w = feat_weights[(size_t)active[f] * width + k];
-                sum = f == 0 ? w : sum + w;
-            }
-            value = (value + sum) + bias[k];
-            lanes[0] += (value > 0.0f ? value : 0.0f) * out_weights[k];
-        }
-        return (((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])))
-               + out_bias;
-    }
-    #if defined(__x86_64__) || defined(__i386__)
-    #define NC_HAVE_AVX2_PATH 1
-    __attribute__((target("avx2"))) static float nc_pair_score_avx2(
-            const float* as_ant, const float* as_ment, const float* feat_weights, const int32_t* active,
-            int n_active, const float* bias, const float* out_weights, float out_bias, int width) {
-        return nc_pair_score_vec<nc_v8, nc_v8i>(as_ant, as_ment, feat_weights, active, n_active, bias,
-                                                out_weights, out_bias, width);
-    }
-    static int nc_avx2 = -1;  /* -1: not checked yet */
-    static int nc_use_avx2(void) {
-        if (nc_avx2 < 0) {
-            __builtin_cpu_init();
-            nc_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-        }
-        return nc_avx2;
-    }
-    #else
-    #define NC_HAVE_AVX2_PATH 0
-    static int nc_avx2 = 0;
-    static int nc_use_avx2(void) { return 0; }
-    #endif
-    #else  /* no vector extension (MSVC): plain C, same operations */
-    #define NC_VECTOR_EXTENSION 0
-    #define NC_HAVE_AVX2_PATH 0
-    static int nc_avx2 = 0;
-    static int nc_use_avx2(void) { return 0; }
-    #endif
-
-    static float nc_pair_score_scalar(const float* as_ant, const float* as_ment, const float* feat_weights,
-                                      const int32_t* active, int n_active, const float* bias,
-                                      const float* out_weights, float out_bias, int width) {
-        float lanes[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-        int k, f, n8 = width - width % 8;
-        for (k = 0; k < width; k++) {
-            float sum = 0.0f, value = as_ant[k] + as_ment[k];
-            for (f = 0; f < n_active; f++) {
-                const float w = feat_weights[(size_t)active[f] * width + k];
-                sum = f == 0 ? w : sum + w;
-            }
-            value = (value + sum) + bias[k];
-            lanes[k < n8 ? k % 8 : 0] += (value > 0.0f ? value : 0.0f) * out_weights[k];
-        }
-        return (((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])))
-               + out_bias;
-    }
-
-    /* The bilinear term of the pair score, a . b over `width` floats: 8 partial sums (lane k % 8) added
-       in the same fixed tree as above, in plain C for every instruction set (the compiler may
-       vectorize the lanes; it may not reorder the additions), so all levels give the same bits. */
-    static inline float nc_dot(const float* a, const float* b, int width) {
-        float lanes[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-        int k;
-        for (k = 0; k < width; k++) lanes[k % 8] += a[k] * b[k];
-        return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-    }
-
-    /* 0: plain C, 1: compiler vector extension (SSE2/NEON), 2: AVX2 where the CPU has it */
-    static int nc_simd_level = -1;
-
-    static int nc_get_simd(void) {
-        if (nc_simd_level < 0) nc_simd_level = nc_use_avx2() ? 2 : NC_VECTOR_EXTENSION;
-        return nc_simd_level;
-    }
-
-    static int nc_set_simd(int level) {
-        int best = nc_use_avx2() ? 2 : NC_VECTOR_EXTENSION;
-        nc_simd_level = level < 0 || level > best ? best : level;
-        return nc_simd_level;
-    }
-
-    static inline float nc_pair_score(int simd, const float* as_ant, const float* as_ment,
-                                      const float* feat_weights, const int32_t* active, int n_active,
-                                      const float* bias, const float* out_weights, float out_bias, int width) {
-    #if NC_VECTOR_EXTENSION
-    #if NC_HAVE_AVX2_PATH
-        if (simd == 2) return nc_pair_score_avx2(as_ant, as_ment, feat_weights, active, n_active, bias,
-                                                 out_weights, out_bias, width);
-    #endif
-        if (simd >= 1) return nc_pair_score_vec<nc_v4, nc_v4i>(as_ant, as_ment, feat_weights, active, n_active,
-                                                               bias, out_weights, out_bias, width);
-    #endif
-        return nc_pair_score_scalar(as_ant, as_ment, feat_weights, active, n_active, bias, out_weights,
-                                    out_bias, width);
-    }
-    """
+cdef extern from "pair_kernel.hh":
     int nc_get_simd() noexcept nogil
     int nc_set_simd(int level) noexcept nogil
     float nc_pair_score(int simd, const float* as_ant, const float* as_ment, const float* feat_weights,
@@ -520,96 +327,315 @@ def simd(level=None):
     return nc_get_simd() if level is None else nc_set_simd(level)
 
 
-def score_and_link(Doc doc, Mentions mentions, PairRules rules, int first, int last, int base,
-                   const float[:, ::1] as_ant, const float[:, ::1] as_ment,
-                   const float[:, ::1] feat_weights, const float[::1] bias, const float[::1] out_weights,
-                   float out_bias, const float[::1] single_scores, float threshold_offset,
-                   int max_dist, int max_dist_match, bint blacklist,
-                   int32_t[::1] best, float[::1] best_scores, int32_t[::1] out_ant=None,
-                   int32_t[::1] out_ment=None, float[::1] out_scores=None, int bilinear_width=0,
-                   ClusterAgreement agreement=None):
-    """Candidates, pair features, pair scores and best antecedents of mentions first..last-1, in one
-    pass without the GIL, for a pair net with one hidden layer (`Scorer.fused_pair_weights`).
+cdef inline float _pair_score(const PairWeightsC* weights, int simd_level, const float* ant_row,
+                              const float* ment_row, const int32_t* active, int n_active) noexcept nogil:
+    """One pair's score from its two projection rows and its active pair feature columns."""
+    cdef float score = nc_pair_score(simd_level, ant_row, ment_row, weights.feat_weights, active, n_active,
+                                     weights.bias, weights.out_weights, weights.out_bias, weights.width)
+    if weights.bilinear_width:
+        score += nc_dot(ant_row + weights.width, ment_row + weights.width, weights.bilinear_width)
+    return score
 
-    The same result as `candidate_pairs` + `pair_features` + `Scorer.pair_scores` +
-    `best_antecedents` (up to float rounding in the output dot product), with no pair arrays.
-    as_ant (float32 [rows, H + B]): antecedent projections of mentions base.., enough rows to
-        reach back `max_dist_match` mentions from `first` (base <= first - max_dist_match); the
-        last B = `bilinear_width` columns are the bilinear projections (`Scorer.pair_projections`).
-    as_ment (float32 [last - first, H + B]): mention projections of mentions first..last-1.
-    feat_weights (float32 [PAIR_FEATS_WIDTH, H]): pair.feat.W transposed. bias: pair.0.b.
-    out_weights (float32 [H]), out_bias: pair.out.
-    single_scores, best, best_scores, agreement: per mention of the Doc, as in `best_antecedents`.
-    out_ant, out_ment, out_scores: optional, at least `count_pairs(...)` long: every pair's
-        antecedent, mention and score, in `candidate_pairs` order.
-    RETURNS (int): the number of pairs scored.
+
+@cython.final
+cdef class PairWeights:
+    """A pair net with one hidden layer (`Scorer.fused_pair_weights`) as the C pair scorer reads it: the
+    float32 arrays live here, the C side borrows them (`structs.PairWeightsC`), filled once per model.
+
+    feat_weights (float32 [PAIR_FEATS_WIDTH, H]): pair.feat.W transposed. bias (float32 [H]): pair.0.b.
+    out_weights (float32 [H]), out_bias: pair.out. bilinear_width: columns of bilinear projections that
+    follow the H hidden ones in the projection rows (0: none).
     """
-    cdef int n = mentions.length
-    cdef int width = bias.shape[0]
-    cdef int stride = width + bilinear_width
-    if mentions.doc_length != doc.length:
-        raise ValueError("mentions do not belong to this Doc")
-    first, last, max_dist, max_dist_match = candidate_range(mentions, first, last, max_dist, max_dist_match)
-    if single_scores.shape[0] != n or best.shape[0] != n or best_scores.shape[0] != n:
-        raise ValueError("mention arrays differ in length")
-    if bilinear_width < 0 or as_ant.shape[1] != stride or as_ment.shape[1] != stride or feat_weights.shape[1] != width \
-            or out_weights.shape[0] != width or feat_weights.shape[0] != PAIR_FEATS_WIDTH:
-        raise ValueError("pair weights and projections differ in width")
-    if last <= first:
+    cdef PairWeightsC c
+    cdef const float[:, ::1] _feat_weights
+    cdef const float[::1] _bias
+    cdef const float[::1] _out_weights
+
+    def __init__(self, feat_weights, bias, out_weights, float out_bias, int bilinear_width=0):
+        self._feat_weights = numpy.ascontiguousarray(feat_weights, dtype="float32")
+        self._bias = numpy.ascontiguousarray(bias, dtype="float32")
+        self._out_weights = numpy.ascontiguousarray(out_weights, dtype="float32")
+        cdef int width = self._bias.shape[0]
+        if width < 1 or bilinear_width < 0 or self._feat_weights.shape[0] != PAIR_FEATS_WIDTH \
+                or self._feat_weights.shape[1] != width or self._out_weights.shape[0] != width:
+            raise ValueError(f"pair weights differ in width: feat_weights {tuple(self._feat_weights.shape)[:2]}, "
+                             f"bias ({width},), out_weights ({self._out_weights.shape[0]},), "
+                             f"{PAIR_FEATS_WIDTH} pair features")
+        self.c.feat_weights = &self._feat_weights[0, 0]
+        self.c.bias = &self._bias[0]
+        self.c.out_weights = &self._out_weights[0]
+        self.c.out_bias = out_bias
+        self.c.width = width
+        self.c.bilinear_width = bilinear_width
+
+    @property
+    def width(self):
+        """Hidden units."""
+        return self.c.width
+
+    @property
+    def stride(self):
+        """Columns of a projection row: the hidden units, then the bilinear projection."""
+        return self.c.width + self.c.bilinear_width
+
+
+@cython.final
+cdef class LinkSettings:
+    """The settings that decide which pairs are candidates and when a pair links (`structs.LinkSettingsC`).
+
+    threshold_offset: added to each "no antecedent" score (`greedyness.greedyness_offset`).
+    max_dist, max_dist_match: candidate antecedents (`features.candidate_pairs`), clamped as it does.
+    blacklist: blacklisted mentions (I, you, ...) neither take nor give an antecedent.
+    """
+    cdef LinkSettingsC c
+
+    def __init__(self, float threshold_offset, int max_dist, int max_dist_match, bint blacklist):
+        self.c.threshold_offset = threshold_offset
+        self.c.max_dist = max(0, max_dist)
+        self.c.max_dist_match = max(self.c.max_dist, max_dist_match)
+        self.c.blacklist = blacklist
+
+    @property
+    def threshold_offset(self):
+        return self.c.threshold_offset
+
+    @property
+    def max_dist(self):
+        return self.c.max_dist
+
+    @property
+    def max_dist_match(self):
+        return self.c.max_dist_match
+
+    @property
+    def blacklist(self):
+        return bool(self.c.blacklist)
+
+
+@cython.final
+cdef class Linker:
+    """The linking of one Doc's mentions: each mention's best antecedent so far, by NeuralCoref's rule
+    under the Doc's `ClusterAgreement`. Every way of scoring pairs ends in the same loop (`_consider`):
+    the component's fused pair scorer (`score_and_link`), the trainer's cached pair features
+    (`link_cached`) and pairs scored in numpy by a deeper pair net (`link_scored`), so a linking rule
+    added here holds for the component and for the trainer's dev score alike.
+
+    settings (LinkSettings): the component's.
+    single_scores (float32 [n]): each mention's "no antecedent" score, read as pairs are linked (a
+        caller may fill it block by block, before linking the block's pairs).
+    agreement (ClusterAgreement or None): the Doc's linking constraints (None: none).
+    antecedents (int32 [n], -1: none), best_scores (float32 [n]): the links so far (default: none),
+        written in place.
+    """
+    cdef LinkSettingsC settings
+    cdef ClusterAgreement _agreement
+    cdef bint constrained
+    cdef const float[::1] _single
+    cdef int32_t[::1] _best
+    cdef float[::1] _best_scores
+    cdef readonly object single_scores
+    cdef readonly object antecedents
+    cdef readonly object best_scores
+
+    def __init__(self, LinkSettings settings not None, single_scores, ClusterAgreement agreement=None,
+                 antecedents=None, best_scores=None):
+        self.settings = settings.c
+        self._single = single_scores
+        cdef Py_ssize_t n = self._single.shape[0]
+        if antecedents is None:
+            antecedents = numpy.full(n, -1, dtype="int32")
+        if best_scores is None:
+            best_scores = numpy.zeros(n, dtype="float32")
+        self._best = antecedents
+        self._best_scores = best_scores
+        if self._best.shape[0] != n or self._best_scores.shape[0] != n:
+            raise ValueError("mention arrays differ in length")
+        if agreement is not None and len(agreement) != n:
+            raise ValueError(f"the agreement codes cover {len(agreement)} mentions, the Doc has {n}")
+        self._agreement = agreement
+        self.constrained = agreement is not None
+        self.single_scores, self.antecedents, self.best_scores = single_scores, antecedents, best_scores
+
+    def __len__(self):
+        return self._single.shape[0]
+
+    cdef inline bint _start_mention(self, int j) noexcept nogil:
+        """Finish the clusters of the mentions before j; RETURNS whether j has a constraint to check
+        (most nominals do not)."""
+        if not self.constrained:
+            return False
+        self._agreement._finish_before(j, self._best)
+        return self._agreement._constrains(j)
+
+    cdef inline void _consider(self, int32_t i, int32_t j, float score, bint checked) noexcept nogil:
+        """Candidate i of mention j with this pair score: a link if it agrees and beats the others."""
+        if checked and not self._agreement._agrees(i, j):
+            return
+        _link_if_better(j, i, score, self._single, self.settings.threshold_offset, self._best, self._best_scores)
+
+    cdef int _check_pairs(self, const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
+                          Py_ssize_t n_pairs) except -1:
+        """Pairs of earlier mentions, in ascending mention order, none before a mention already linked."""
+        cdef Py_ssize_t p, n = self._single.shape[0]
+        if pair_ant.shape[0] != n_pairs or pair_ment.shape[0] != n_pairs:
+            raise ValueError("pair arrays differ in length")
+        for p in range(n_pairs):
+            if not (0 <= pair_ant[p] < pair_ment[p] < n):
+                raise IndexError(f"pair {p} ({pair_ant[p]}, {pair_ment[p]}) is not an earlier mention")
+            if self.constrained and p > 0 and pair_ment[p] < pair_ment[p - 1]:
+                raise ValueError(f"pair {p}: pairs must come in ascending mention order")
+        if n_pairs > 0:
+            _check_agreement(self._agreement, n, pair_ment[0])
         return 0
-    _check_agreement(agreement, n, first)
-    if base < 0 or base > max(0, first - max_dist_match) or as_ant.shape[0] < last - base \
-            or as_ment.shape[0] < last - first:
-        raise ValueError(f"projection rows do not cover mentions {first}..{last - 1} (base {base})")
-    cdef bint store = out_ant is not None or out_ment is not None or out_scores is not None
-    cdef Py_ssize_t capacity = 0
-    if store:
-        if out_ant is None or out_ment is None or out_scores is None:
-            raise ValueError("give all of out_ant, out_ment, out_scores, or none")
-        capacity = min(out_ant.shape[0], out_ment.shape[0], out_scores.shape[0])
-    cdef Pool mem = Pool()
-    cdef int32_t* candidates = <int32_t*>mem.alloc(max(1, max_dist_match), sizeof(int32_t))
-    cdef int32_t active[PAIR_FEATS_WIDTH]
-    cdef const float* ant_rows = &as_ant[0, 0]
-    cdef const float* ment_rows = &as_ment[0, 0]
-    cdef Py_ssize_t pos = 0
-    cdef int j, count, c, i, n_active
-    cdef float score
-    cdef bint overflow = False
-    cdef int simd_level = nc_get_simd()
-    cdef bint constrained = agreement is not None
-    cdef bint checked
-    with nogil:
-        for j in range(first, last):
-            checked = False
-            if constrained:
-                agreement._finish_before(j, best)
-                checked = agreement._constrains(j)  # most nominals: nothing to check
-            count = _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, candidates)
-            if store and pos + count > capacity:
-                overflow = True
-                break
-            for c in range(count):
-                i = candidates[c]
-                n_active = _pair_active(doc.c, doc.length, &mentions.c[i], &mentions.c[j], j - i, &rules.c,
-                                        active)
-                score = nc_pair_score(simd_level, &ant_rows[(i - base) * stride], &ment_rows[(j - first) * stride],
-                                      &feat_weights[0, 0], active, n_active, &bias[0], &out_weights[0],
-                                      out_bias, width)
-                if bilinear_width:
-                    score += nc_dot(&ant_rows[(i - base) * stride + width],
-                                    &ment_rows[(j - first) * stride + width], bilinear_width)
+
+    def link_scored(self, const int32_t[::1] pair_ant, const int32_t[::1] pair_ment, const float[::1] pair_scores):
+        """Link pairs scored elsewhere (a pair net the C scorer does not run), grouped by mention."""
+        self._check_pairs(pair_ant, pair_ment, pair_scores.shape[0])
+        cdef Py_ssize_t p
+        cdef int32_t j
+        with nogil:
+            for p in range(pair_scores.shape[0]):
+                j = pair_ment[p]
+                self._consider(pair_ant[p], j, pair_scores[p], self._start_mention(j))
+
+    def link_cached(self, PairWeights weights not None, const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
+                    const uint8_t[:, ::1] pair_feats, int base, const float[:, ::1] as_ant, int first,
+                    const float[:, ::1] as_ment, float[::1] out_scores=None):
+        """Score pairs from their cached 0/1 pair features with the C pair scorer, and link them: the
+        trainer's path, the same arithmetic and linking as `score_and_link` (grouped by mention).
+        as_ant: projection rows of mentions base.., as_ment: of mentions first.. (`score_and_link`).
+        out_scores (float32, at least as long as the pairs): optional, every pair's score.
+        """
+        cdef Py_ssize_t n_pairs = pair_feats.shape[0]
+        self._check_pairs(pair_ant, pair_ment, n_pairs)
+        if pair_feats.shape[1] != PAIR_FEATS_WIDTH:
+            raise ValueError(f"pair features are {pair_feats.shape[1]} wide, not {PAIR_FEATS_WIDTH}")
+        _check_rows(weights, as_ant, as_ment)
+        cdef Py_ssize_t p
+        for p in range(n_pairs):
+            if not (base <= pair_ant[p] < base + as_ant.shape[0] and first <= pair_ment[p] < first + as_ment.shape[0]):
+                raise ValueError(f"projection rows do not cover pair {p} ({pair_ant[p]}, {pair_ment[p]})")
+        if out_scores is not None and out_scores.shape[0] < n_pairs:
+            raise ValueError(f"out_scores holds {out_scores.shape[0]} pairs, fewer than {n_pairs}")
+        cdef bint store = out_scores is not None
+        cdef int32_t active[PAIR_FEATS_WIDTH]
+        cdef int stride = weights.c.width + weights.c.bilinear_width
+        cdef int simd_level = nc_get_simd()
+        cdef int f, n_active
+        cdef int32_t i, j
+        cdef float score
+        with nogil:
+            for p in range(n_pairs):
+                i, j = pair_ant[p], pair_ment[p]
+                n_active = 0
+                for f in range(PAIR_FEATS_WIDTH):
+                    if pair_feats[p, f]:
+                        active[n_active] = f
+                        n_active += 1
+                score = _pair_score(&weights.c, simd_level, &as_ant[i - base, 0], &as_ment[j - first, 0], active,
+                                    n_active)
                 if store:
-                    out_ant[pos] = i
-                    out_ment[pos] = j
-                    out_scores[pos] = score
-                pos += 1
-                if checked and not agreement._agrees(i, j):
-                    continue
-                _link_if_better(j, i, score, single_scores, threshold_offset, best, best_scores)
-    if overflow:
-        raise ValueError(f"the output arrays hold {capacity} pairs, fewer than mentions {first}..{last - 1} have")
-    return pos
+                    out_scores[p] = score
+                self._consider(i, j, score, self._start_mention(j))
+
+    def score_and_link(self, Doc doc, Mentions mentions, PairRules rules, PairWeights weights not None, int first,
+                       int last, int base, const float[:, ::1] as_ant, const float[:, ::1] as_ment,
+                       int32_t[::1] out_ant=None, int32_t[::1] out_ment=None, float[::1] out_scores=None):
+        """Candidates, pair features, pair scores and links of mentions first..last-1, in one pass
+        without the GIL: the component's path.
+
+        The same result as `candidate_pairs` + `pair_features` + `Scorer.pair_scores` + `link_scored`
+        (up to float rounding in the output dot product), with no pair arrays.
+        as_ant (float32 [rows, weights.stride]): antecedent projections of mentions base.., enough rows
+            to reach back `max_dist_match` mentions from `first` (base <= first - max_dist_match).
+        as_ment (float32 [last - first, weights.stride]): mention projections of mentions first..last-1.
+        out_ant, out_ment, out_scores: optional, at least `count_pairs(...)` long: every pair's
+            antecedent, mention and score, in `candidate_pairs` order.
+        RETURNS (int): the number of pairs scored.
+        """
+        cdef int n = mentions.length
+        if mentions.doc_length != doc.length:
+            raise ValueError("mentions do not belong to this Doc")
+        if self._single.shape[0] != n:
+            raise ValueError("mention arrays differ in length")
+        cdef int max_dist, max_dist_match
+        first, last, max_dist, max_dist_match = candidate_range(mentions, first, last, self.settings.max_dist,
+                                                                self.settings.max_dist_match)
+        _check_rows(weights, as_ant, as_ment)
+        if last <= first:
+            return 0
+        _check_agreement(self._agreement, n, first)
+        if base < 0 or base > max(0, first - max_dist_match) or as_ant.shape[0] < last - base \
+                or as_ment.shape[0] < last - first:
+            raise ValueError(f"projection rows do not cover mentions {first}..{last - 1} (base {base})")
+        cdef bint store = out_ant is not None or out_ment is not None or out_scores is not None
+        cdef Py_ssize_t capacity = 0
+        if store:
+            if out_ant is None or out_ment is None or out_scores is None:
+                raise ValueError("give all of out_ant, out_ment, out_scores, or none")
+            capacity = min(out_ant.shape[0], out_ment.shape[0], out_scores.shape[0])
+        cdef Pool mem = Pool()
+        cdef int32_t* candidates = <int32_t*>mem.alloc(max(1, max_dist_match), sizeof(int32_t))
+        cdef int32_t active[PAIR_FEATS_WIDTH]
+        cdef Py_ssize_t pos = 0
+        cdef int j, count, c, i, n_active
+        cdef float score
+        cdef bint overflow = False
+        cdef int simd_level = nc_get_simd()
+        cdef bint checked
+        cdef bint blacklist = self.settings.blacklist
+        with nogil:
+            for j in range(first, last):
+                checked = self._start_mention(j)
+                count = _candidates(mentions.c, j, max_dist, max_dist_match, blacklist, candidates)
+                if store and pos + count > capacity:
+                    overflow = True
+                    break
+                for c in range(count):
+                    i = candidates[c]
+                    n_active = _pair_active(doc.c, doc.length, &mentions.c[i], &mentions.c[j], j - i, &rules.c,
+                                            active)
+                    score = _pair_score(&weights.c, simd_level, &as_ant[i - base, 0], &as_ment[j - first, 0],
+                                        active, n_active)
+                    if store:
+                        out_ant[pos] = i
+                        out_ment[pos] = j
+                        out_scores[pos] = score
+                    pos += 1
+                    self._consider(i, j, score, checked)
+        if overflow:
+            raise ValueError(f"the output arrays hold {capacity} pairs, fewer than mentions {first}..{last - 1} have")
+        return pos
+
+    def clusters(self):
+        """The clusters of >= 2 mentions of the links so far, as `cluster_members` gives them."""
+        return cluster_members(self._best)
+
+
+cdef int _check_rows(PairWeights weights, const float[:, ::1] as_ant, const float[:, ::1] as_ment) except -1:
+    cdef int stride = weights.c.width + weights.c.bilinear_width
+    if as_ant.shape[1] != stride or as_ment.shape[1] != stride:
+        raise ValueError(f"projection rows are {as_ant.shape[1]} and {as_ment.shape[1]} wide, the pair weights "
+                         f"read {stride}")
+    return 0
+
+
+def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
+                     const float[::1] pair_scores, const float[::1] single_scores,
+                     int32_t[::1] best, float[::1] best_scores, float threshold_offset,
+                     ClusterAgreement agreement=None):
+    """Pick each mention's antecedent among its scored candidate pairs (`Linker.link_scored` over
+    these arrays).
+
+    Pairs must be grouped by mention. A mention links to its best-scoring candidate when
+    that score beats its own "no antecedent" score plus `threshold_offset` (NeuralCoref's
+    greedyness: offset = 50 * (0.5 - greedyness)). Results go into `best` (-1: none) and
+    `best_scores`, indexed by mention.
+    agreement (ClusterAgreement or None): the Doc's; then only candidates whose cluster agrees
+        count, pairs must come in ascending mention order, and blocks of a Doc in order.
+    """
+    linker = Linker(LinkSettings(threshold_offset, 0, 0, False), single_scores, agreement, best, best_scores)
+    linker.link_scored(pair_ant, pair_ment, pair_scores)
 
 
 def cluster_members(const int32_t[::1] best):

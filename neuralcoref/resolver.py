@@ -18,11 +18,12 @@ from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate
 from .greedyness import CALIBRATION_KEY, greedyness_offset
 from .mentions import Mentions
 from .model_io import CorefModel
-from .resolution import best_antecedents, cluster_members, linking_constraints, score_and_link
+from .linking import MENTION_BLOCK, cluster_lists, fused_weights, link_mentions, numpy_pair_scores
+from .resolution import LinkSettings, linking_constraints
 from .rules import get_rules
 from .scorer import Scorer
 
-MENTION_BLOCK = 2048
+__all__ = ["MENTION_BLOCK", "CorefResolver", "Prediction"]
 
 
 @dataclass
@@ -177,65 +178,47 @@ class CorefResolver:
     def _resolve(self, doc: Doc, mentions: Mentions, encode_block, store_scores: bool) -> Prediction:
         """Encode mentions block by block, then score and link each block's pairs.
 
-        With a one-hidden-layer pair net (the shipped sizes), pairs are scored by the fused nogil
-        loop `score_and_link` as soon as their block is encoded: only the antecedent projections of
+        The driver is `linking.link_mentions` (the trainer's dev score runs through it too). With a
+        one-hidden-layer pair net (the shipped sizes), pairs are scored by the fused nogil loop
+        `Linker.score_and_link` as soon as their block is encoded: only the antecedent projections of
         the last `max_dist_match` mentions are kept, and no pair array exists unless scores are stored.
         """
         n = len(mentions)
         columns = mentions.columns()
-        antecedents = numpy.full(n, -1, dtype="int32")
         if n == 0:
-            return Prediction(columns["start"], columns["end"], antecedents, [], numpy.zeros(0, dtype="int32"))
-        single = numpy.empty(n, dtype="float32")
-        best_scores = numpy.zeros(n, dtype="float32")
-        offset = greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
+            return Prediction(columns["start"], columns["end"], numpy.full(0, -1, dtype="int32"), [],
+                              numpy.zeros(0, dtype="int32"))
+        settings = LinkSettings(greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY)),
+                                self.max_dist, self.max_dist_match, self.blacklist)
         agreement = linking_constraints(constraint_columns(doc, columns, self.featurizer.rules), self.require_agreement)
-        max_dist = max(0, self.max_dist)
-        max_dist_match = max(max_dist, self.max_dist_match)
-        fused = self.scorer.fused_pair_weights()
+        weights = fused_weights(self.scorer)
+        rules = self.featurizer.pair_rules
         stored = []
-        if fused is not None:
-            feat_weights, bias, out_weights, out_bias, bilinear_width = fused
-            if store_scores:  # one allocation: blocks write their pairs into slices
-                total = count_pairs(mentions, 0, n, max_dist, max_dist_match, self.blacklist)
-                pairs_out = (numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32"))
-                stored.append(pairs_out)
-            position = 0
-            window, window_first = None, 0  # antecedent projections of mentions window_first..
-            for first in range(0, n, MENTION_BLOCK):
-                last = min(n, first + MENTION_BLOCK)
-                single[first:last], (as_ant, as_ment) = encode_block(first, last)
-                base = max(0, first - max_dist_match)
-                window = as_ant if window is None else numpy.concatenate([window[base - window_first:], as_ant])
-                window_first = base
-                outputs = [a[position:] for a in pairs_out] if store_scores else [None, None, None]
-                position += score_and_link(doc, mentions, self.featurizer.pair_rules, first, last, base, window,
-                                           as_ment, feat_weights, bias, out_weights, out_bias, single, offset,
-                                           max_dist, max_dist_match, self.blacklist, antecedents, best_scores,
-                                           *outputs, bilinear_width=bilinear_width, agreement=agreement)
-        else:
-            as_ant = as_ment = None
-            for first in range(0, n, MENTION_BLOCK):
-                last = min(n, first + MENTION_BLOCK)
-                single[first:last], (a, m) = encode_block(first, last)
-                if as_ant is None:
-                    as_ant = numpy.empty((n, a.shape[1]), dtype="float32")
-                    as_ment = numpy.empty((n, m.shape[1]), dtype="float32")
-                as_ant[first:last], as_ment[first:last] = a, m
-            for first in range(0, n, MENTION_BLOCK):
-                ant, ment = candidate_pairs(mentions, first, first + MENTION_BLOCK, max_dist, max_dist_match,
-                                            self.blacklist)
-                if len(ant) == 0:
-                    continue
-                pair_feats = pair_features(doc, mentions, ant, ment, self.featurizer.pair_rules)
-                scores = numpy.ascontiguousarray(self.scorer.pair_scores(as_ant, as_ment, ant, ment, pair_feats),
-                                                 dtype="float32")
-                best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset, agreement)
+        if weights is not None and store_scores:  # one allocation: blocks write their pairs into slices
+            total = count_pairs(mentions, 0, n, settings.max_dist, settings.max_dist_match, settings.blacklist)
+            stored.append((numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32")))
+        position = 0
+
+        def link_block(linker, first, last, base, as_ant, as_ment):
+            nonlocal position
+            if weights is not None:
+                outputs = [a[position:] for a in stored[0]] if store_scores else [None, None, None]
+                position += linker.score_and_link(doc, mentions, rules, weights, first, last, base, as_ant, as_ment,
+                                                  *outputs)
+                return
+            ant, ment = candidate_pairs(mentions, first, last, settings.max_dist, settings.max_dist_match,
+                                        settings.blacklist)
+            if len(ant):
+                scores = numpy_pair_scores(self.scorer, base, as_ant, first, as_ment, ant, ment,
+                                           pair_features(doc, mentions, ant, ment, rules))
+                linker.link_scored(ant, ment, scores)
                 if store_scores:
                     stored.append((ant, ment, scores))
-        members, offsets = cluster_members(antecedents)
-        member_list, offset_list = members.tolist(), offsets.tolist()
-        clusters = [member_list[offset_list[k]:offset_list[k + 1]] for k in range(len(offset_list) - 1)]
+
+        linker = link_mentions(n, settings, agreement, encode_block, link_block)
+        antecedents, single = linker.antecedents, linker.single_scores
+        members, offsets = linker.clusters()
+        clusters = cluster_lists(members, offsets)
         pairs = None
         if store_scores:
             def joined(k, dtype):

@@ -143,3 +143,22 @@ cdef struct HashSetC:
     # A sorted array of hashes: the rule sets are small, binary search is enough.
     const hash_t* items
     int length
+
+
+cdef struct PairWeightsC:
+    # A one-hidden-layer pair net (`Scorer.fused_pair_weights`), borrowed from the numpy arrays of a
+    # `resolution.PairWeights`, which keeps them alive.
+    const float* feat_weights  # [PAIR_FEATS_WIDTH, width]: pair.feat.W transposed
+    const float* bias          # [width]: pair.0.b
+    const float* out_weights   # [width]: pair.out.W
+    float out_bias
+    int32_t width              # hidden units
+    int32_t bilinear_width     # columns of the bilinear projections after the hidden ones (0: none)
+
+
+cdef struct LinkSettingsC:
+    # The linking settings of one component (`resolution.LinkSettings`).
+    float threshold_offset     # added to each "no antecedent" score (`greedyness.greedyness_offset`)
+    int32_t max_dist           # candidate antecedents: the max_dist mentions before,
+    int32_t max_dist_match     # and those up to max_dist_match before with a matching head or text
+    int8_t blacklist           # blacklisted mentions (I, you, ...) neither take nor give an antecedent

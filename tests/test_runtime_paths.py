@@ -1,7 +1,8 @@
 """The runtime's fast paths give what the reference paths give (docs/performance.md).
 
-- the fused nogil pair scorer (`resolution.score_and_link`) against candidate_pairs + pair_features
-  + the numpy `Scorer.pair_scores` + `best_antecedents`;
+- the fused nogil pair scorer (`resolution.Linker.score_and_link`) against candidate_pairs + pair_features
+  + the numpy `Scorer.pair_scores` + `best_antecedents`, and against the trainer's cached-feature path
+  (`Linker.link_cached`, bit for bit);
 - its AVX2, 128-bit-vector and plain-C variants against each other (bit for bit);
 - the C-built SpanGroups against `SpanGroup(doc, spans=[doc[s:e], ...])`;
 - the cached per-token grammar codes against a per-token lookup;
@@ -14,7 +15,7 @@ from spacy.tokens import SpanGroup
 from neuralcoref.features import candidate_pairs, count_pairs, pair_features
 from neuralcoref.featurize import Featurizer, _grammar_codes
 from neuralcoref.lang.en import RULES
-from neuralcoref.resolution import best_antecedents, score_and_link, simd
+from neuralcoref.resolution import Linker, LinkSettings, PairWeights, best_antecedents, simd
 from neuralcoref.resolver import CorefResolver
 from neuralcoref.testing import random_model
 
@@ -98,17 +99,23 @@ def test_simd_variants_give_the_same_bits(doc, width, bilinear_width):
     total = count_pairs(mentions, 0, n, 5, 20, True)
     ant, ment = candidate_pairs(mentions, 0, n, 5, 20, True)
     assert total == len(ant)
+    feats = pair_features(doc, mentions, ant, ment, featurizer.pair_rules)
+    weights = PairWeights(feat_weights, bias, out_weights, 0.25, bilinear_width)
     best_level = simd()
     outputs = {}
     try:
         for level in range(best_level + 1):
             simd(level)
-            best, best_scores = numpy.full(n, -1, "int32"), numpy.zeros(n, "float32")
+            linker = Linker(LinkSettings(0.0, 5, 20, True), single)
             out = (numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32"))
-            assert score_and_link(doc, mentions, featurizer.pair_rules, 0, n, 0, as_ant, as_ment, feat_weights, bias,
-                                  out_weights, 0.25, single, 0.0, 5, 20, True, best, best_scores, *out,
-                                  bilinear_width=bilinear_width) == total
-            outputs[level] = (best, out)
+            assert linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, as_ant, as_ment,
+                                         *out) == total
+            outputs[level] = (linker.antecedents, out)
+            cached = Linker(LinkSettings(0.0, 5, 20, True), single)  # the trainer's path: cached 0/1 features
+            cached_scores = numpy.empty(total, "float32")
+            cached.link_cached(weights, ant, ment, feats.astype("uint8"), 0, as_ant, 0, as_ment, cached_scores)
+            numpy.testing.assert_array_equal(cached_scores, out[2])
+            numpy.testing.assert_array_equal(cached.antecedents, linker.antecedents)
     finally:
         simd(best_level)
     for level, (best, out) in outputs.items():
@@ -117,7 +124,6 @@ def test_simd_variants_give_the_same_bits(doc, width, bilinear_width):
         numpy.testing.assert_array_equal(out[2], outputs[0][1][2])  # bit for bit
         numpy.testing.assert_array_equal(best, outputs[0][0])
     # and against the dense computation
-    feats = pair_features(doc, mentions, ant, ment, featurizer.pair_rules)
     h = numpy.maximum(as_ant[ant, :width] + as_ment[ment, :width] + feats @ feat_weights + bias, 0)
     bilinear = (as_ant[ant, width:] * as_ment[ment, width:]).sum(axis=1)
     numpy.testing.assert_allclose(outputs[0][1][2], h @ out_weights + 0.25 + bilinear, rtol=1e-4, atol=1e-4)
@@ -132,12 +138,21 @@ def test_score_and_link_checks_its_output_size(doc):
     n, width = len(mentions), 8
     zeros = numpy.zeros((n, width), "float32")
     small = (numpy.empty(3, "int32"), numpy.empty(3, "int32"), numpy.empty(3, "float32"))
-    with pytest.raises(ValueError):
-        score_and_link(doc, mentions, featurizer.pair_rules, 0, n, 0, zeros, zeros,
-                       numpy.zeros((pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"),
-                                                  featurizer.pair_rules).shape[1], width), "float32"),
-                       numpy.zeros(width, "float32"), numpy.zeros(width, "float32"), 0.0, numpy.zeros(n, "float32"),
-                       0.0, 50, 500, False, numpy.full(n, -1, "int32"), numpy.zeros(n, "float32"), *small)
+    n_feats = pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"),
+                            featurizer.pair_rules).shape[1]
+    weights = PairWeights(numpy.zeros((n_feats, width), "float32"), numpy.zeros(width, "float32"),
+                          numpy.zeros(width, "float32"), 0.0)
+    linker = Linker(LinkSettings(0.0, 50, 500, False), numpy.zeros(n, "float32"))
+    with pytest.raises(ValueError, match="hold 3 pairs"):
+        linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, zeros, zeros, *small)
+    with pytest.raises(ValueError, match="wide"):
+        linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, numpy.zeros((n, 4), "float32"), zeros)
+    with pytest.raises(ValueError, match="differ in width"):
+        PairWeights(numpy.zeros((n_feats, width), "float32"), numpy.zeros(width, "float32"),
+                    numpy.zeros(width + 1, "float32"), 0.0)
+    with pytest.raises(ValueError, match="do not cover"):
+        linker.link_cached(weights, numpy.array([0], "int32"), numpy.array([n - 1], "int32"),
+                           numpy.zeros((1, n_feats), "uint8"), 1, zeros, 0, zeros)
 
 
 def test_span_groups_match_spacy(make_nlp):

@@ -1,8 +1,8 @@
 """Evaluation: of cached features (during training) and of the real component (the CLI).
 
-`predict_cached` runs the runtime's own numpy `Scorer`, linking and clustering
-(`best_antecedents`, `cluster_members`) over cached arrays with an exported `CorefModel`, block by
-block as `CorefResolver` does, so a dev score during training is the score the exported model gets
+`predict_cached` runs the component's own driver (`neuralcoref.linking.link_mentions`: the same
+blocks, pair scorer, link rule, constraints and clustering as `CorefResolver`) over cached arrays
+with an exported `CorefModel`, so a dev score during training is the score the exported model gets
 in the component. `evaluate_model` runs the component itself over
 gold-tokenized documents (predicted mentions) and scores it with `training.metrics`.
 """
@@ -18,8 +18,8 @@ import numpy
 from neuralcoref.features import MENTION_LAYOUT, N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable
 from neuralcoref.model_io import CorefModel
 from neuralcoref.greedyness import CALIBRATION_KEY, greedyness_offset
-from neuralcoref.resolution import agreement_codes, best_antecedents, cluster_members, linking_constraints
-from neuralcoref.resolver import MENTION_BLOCK
+from neuralcoref.linking import MENTION_BLOCK, cluster_lists, fused_weights, link_mentions, numpy_pair_scores
+from neuralcoref.resolution import LinkSettings, PairWeights, agreement_codes, linking_constraints
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
 from training.corpus import gold_docs_to_docs
@@ -32,91 +32,88 @@ def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
     return WordTable(words).lookup(hashes)
 
 
-def clusters_from_links(antecedents: numpy.ndarray) -> list[list[int]]:
-    """Mention-index clusters (>= 2 mentions) from antecedent links, as the resolver builds them."""
-    members, offsets = cluster_members(numpy.ascontiguousarray(antecedents, dtype="int32"))
-    member_list, offset_list = members.tolist(), offsets.tolist()
-    return [member_list[offset_list[k]:offset_list[k + 1]] for k in range(len(offset_list) - 1)]
-
-
 def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, greedyness: float = 0.5,
                    blacklist: bool = False, require_agreement: bool | None = None) -> list[list[list[tuple[int, int]]]]:
-    """Predicted clusters (token spans) of every cached document, computed exactly as at runtime
-    (`require_agreement` None: the rule set's default, as in the component)."""
+    """Predicted clusters (token spans) of every cached document, linked by the component's own driver
+    from the cached features (`cached_links`; `require_agreement` None: the rule set's default, as in
+    the component)."""
     offset = greedyness_offset(greedyness, model.meta.get(CALIBRATION_KEY))
-    if require_agreement is None:
-        require_agreement = get_rules(model.lang).cluster_agreement
-    columns = cached_constraint_columns(cache)
     arrays = cache.arrays
     out = []
-    for d, ms, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
-        n = ms.stop - ms.start
-        if n == 0:
-            out.append([])
-            continue
-        antecedents = numpy.full(n, -1, dtype="int32")
-        best_scores = numpy.zeros(n, dtype="float32")
-        agreement = linking_constraints({name: values[ms] for name, values in columns.items()}, require_agreement)
-        for ant, ment, scores in blocks:
-            best_antecedents(ant, ment, scores, single, antecedents, best_scores, offset, agreement)
+    for ms, linker, _ in cached_links(cache, word_rows, model, offset, blacklist, require_agreement, False):
         spans = list(zip(arrays["starts"][ms].tolist(), arrays["ends"][ms].tolist()))
-        out.append([[spans[m] for m in cluster] for cluster in clusters_from_links(antecedents)])
+        out.append([[spans[m] for m in cluster] for cluster in cluster_lists(*linker.clusters())])
     return out
 
 
-def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False):
-    """Per cached document: (index, mention slice, "no antecedent" scores, [(ant, ment, pair scores)]),
-    the pairs in the blocks of MENTION_BLOCK mentions that the runtime scores (same arithmetic)."""
+def cached_links(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, threshold_offset: float,
+                 blacklist: bool, require_agreement: bool | None, store_scores: bool):
+    """Per cached document: (mention slice, its `Linker` once linked, [(mentions, pair scores)] of its
+    blocks when `store_scores`), linked by the component's driver `neuralcoref.linking.link_mentions`:
+    the same blocks, scorer, link rule and constraints as the component, the pair features from the cache."""
+    if require_agreement is None:
+        require_agreement = get_rules(model.lang).cluster_agreement
+    settings = LinkSettings(threshold_offset, cache.meta["max_dist"], cache.meta["max_dist_match"], blacklist)
     scorer = Scorer(model.weights)
-    arrays = cache.arrays
+    weights = fused_weights(scorer)
+    columns = cached_constraint_columns(cache)
     for d in range(len(cache)):
         ms, ps = cache.doc_slice(d)
-        n = ms.stop - ms.start
-        if n == 0:
-            yield d, ms, numpy.zeros(0, dtype="float32"), []
-            continue
-        rows = word_rows[ms]
-        # a model without tensor input (tensor_width 0) reads none of the cached tensor columns
-        tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, :model.tensor_width * N_TENSOR_SLOTS])
-        mention_feats = numpy.ascontiguousarray(arrays["mention_feats"][ms])
-        single = numpy.empty(n, dtype="float32")
-        as_ant = as_ment = None
-        for first in range(0, n, MENTION_BLOCK):
-            block = slice(first, min(n, first + MENTION_BLOCK))
-            encoded = scorer.encode(rows[block], tensor_feats[block], mention_feats[block])
-            single[block] = scorer.single_scores(encoded)
-            a, m = scorer.pair_projections(encoded)
-            if as_ant is None:
-                as_ant = numpy.empty((n, a.shape[1]), dtype="float32")
-                as_ment = numpy.empty((n, m.shape[1]), dtype="float32")
-            as_ant[block], as_ment[block] = a, m
-        ant = numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32")
-        ment = numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32")
-        pair_feats = numpy.asarray(arrays["pair_feats"][ps], dtype="float32")
-        if blacklist:
-            listed = numpy.asarray(arrays["blacklisted"][ms], dtype=bool)
-            keep = ~(listed[ant] | listed[ment])
-            ant, ment, pair_feats = ant[keep], ment[keep], pair_feats[keep]
-        blocks = []
-        # the runtime scores the pairs of MENTION_BLOCK mentions at a time: same per-pair arithmetic
-        bounds = numpy.searchsorted(ment, numpy.arange(0, n + MENTION_BLOCK, MENTION_BLOCK))
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            if hi <= lo:
-                continue
-            scores = numpy.ascontiguousarray(
-                scorer.pair_scores(as_ant, as_ment, ant[lo:hi], ment[lo:hi], numpy.ascontiguousarray(pair_feats[lo:hi])),
-                dtype="float32")
-            blocks.append((ant[lo:hi], ment[lo:hi], scores))
-        yield d, ms, single, blocks
+        agreement = linking_constraints({name: values[ms] for name, values in columns.items()},
+                                        require_agreement) if ms.stop > ms.start else None
+        stored = [] if store_scores else None
+        yield ms, _link_cached_doc(cache, word_rows, ms, ps, model.tensor_width, scorer, weights, settings,
+                                   agreement, stored), stored
+
+
+def _link_cached_doc(cache: FeatureCache, word_rows: numpy.ndarray, ms: slice, ps: slice, tensor_width: int,
+                     scorer: Scorer, weights: PairWeights | None, settings: LinkSettings, agreement, stored: list | None):
+    """One cached document through `link_mentions` (see `cached_links`); (mentions, scores) of each block
+    go into `stored` unless it is None. RETURNS the Linker."""
+    arrays = cache.arrays
+    n = ms.stop - ms.start
+    rows = word_rows[ms]
+    # a model without tensor input (tensor_width 0) reads none of the cached tensor columns
+    tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, :tensor_width * N_TENSOR_SLOTS])
+    mention_feats = numpy.ascontiguousarray(arrays["mention_feats"][ms])
+    ant = numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32")
+    ment = numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32")
+    pair_feats = numpy.ascontiguousarray(arrays["pair_feats"][ps], dtype="uint8")
+    if settings.blacklist:
+        listed = numpy.asarray(arrays["blacklisted"][ms], dtype=bool)
+        keep = ~(listed[ant] | listed[ment])
+        ant, ment, pair_feats = ant[keep], ment[keep], pair_feats[keep]
+    bounds = numpy.searchsorted(ment, numpy.arange(0, n + MENTION_BLOCK, MENTION_BLOCK))  # pairs per block
+
+    def encode_block(first, last):
+        encoded = scorer.encode(rows[first:last], tensor_feats[first:last], mention_feats[first:last])
+        return scorer.single_scores(encoded), scorer.pair_projections(encoded)
+
+    def link_block(linker, first, last, base, as_ant, as_ment):
+        block = slice(bounds[first // MENTION_BLOCK], bounds[first // MENTION_BLOCK + 1])
+        if block.stop <= block.start:
+            return
+        if weights is not None:
+            scores = numpy.empty(block.stop - block.start, dtype="float32") if stored is not None else None
+            linker.link_cached(weights, ant[block], ment[block], pair_feats[block], base, as_ant, first, as_ment,
+                               scores)
+        else:
+            scores = numpy_pair_scores(scorer, base, as_ant, first, as_ment, ant[block], ment[block], pair_feats[block])
+            linker.link_scored(ant[block], ment[block], scores)
+        if stored is not None:
+            stored.append((ment[block], scores))
+
+    return link_mentions(n, settings, agreement, encode_block, link_block)
 
 
 def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False) -> numpy.ndarray:
     """Each cached mention's margin, best candidate's pair score minus its "no antecedent" score
     (mentions without a candidate left out): what `greedyness` is calibrated on."""
     out = []
-    for _, _, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
+    for _, linker, stored in cached_links(cache, word_rows, model, 0.0, blacklist, None, True):
+        single = linker.single_scores
         best = numpy.full(len(single), -numpy.inf, dtype="float64")
-        for _, ment, scores in blocks:
+        for ment, scores in stored:
             numpy.maximum.at(best, ment, scores)
         has = numpy.isfinite(best)
         out.append(best[has] - single[has])

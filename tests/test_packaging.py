@@ -1,4 +1,6 @@
 """Build and install invariants: matching pins, the spaCy guard, clean import, shipped files."""
+import fnmatch
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +79,22 @@ def test_sources_ship_and_generated_cpp_is_not_committed():
         assert (package / f"{stem}.pyx").exists() and (package / f"{stem}.pxd").exists()
     tracked = subprocess.run(["git", "ls-files", "*.cpp"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tracked.strip() == ""
+
+
+def test_c_headers_ship_with_the_sources():
+    """Every header a .pyx includes (`cdef extern from "x.hh"`) sits next to it and is in the sdist
+    (MANIFEST.in) and the wheel (package-data), so a build from the sdist compiles."""
+    package = ROOT / "neuralcoref"
+    headers = {name for pyx in package.glob("*.pyx")
+               for name in re.findall(r'^cdef extern from "([^"]+)"', pyx.read_text(), re.MULTILINE)}
+    assert "pair_kernel.hh" in headers
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    data_patterns = pyproject["tool"]["setuptools"]["package-data"]["*"]
+    manifest = (ROOT / "MANIFEST.in").read_text().split()
+    for name in headers:
+        assert (package / name).is_file(), name
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in data_patterns), name
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in manifest), name
 
 
 def test_factory_entry_point():

@@ -200,9 +200,11 @@ def test_getters_match_a_scan(make_nlp):
 
 @pytest.mark.parametrize("block", [2048, 16])
 def test_pipe_batches_docs_like_single_calls(make_nlp, monkeypatch, block):
+    import neuralcoref.linking
     import neuralcoref.resolver
 
     monkeypatch.setattr(neuralcoref.resolver, "MENTION_BLOCK", block)  # 16: groups, splits and long Docs
+    monkeypatch.setattr(neuralcoref.linking, "MENTION_BLOCK", block)  # and scoring blocks
     nlp = make_nlp(greedyness=0.8, blacklist=False)
     texts = ["", "it", "My sister has a dog. She loves him.", " ", TEXT[:400], TEXT,
              "John met Mary. He liked her.", "The cat sat. It purred."] * 2

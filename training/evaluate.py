@@ -18,7 +18,7 @@ import numpy
 from neuralcoref.features import MENTION_LAYOUT, N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable
 from neuralcoref.model_io import CorefModel
 from neuralcoref.greedyness import CALIBRATION_KEY, greedyness_offset
-from neuralcoref.linking import MENTION_BLOCK, cluster_lists, fused_weights, link_mentions, numpy_pair_scores
+from neuralcoref.linking import cluster_lists, fused_weights, link_mentions, numpy_pair_scores
 from neuralcoref.resolution import LinkSettings, PairWeights, agreement_codes, linking_constraints
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
@@ -83,14 +83,13 @@ def _link_cached_doc(cache: FeatureCache, word_rows: numpy.ndarray, ms: slice, p
         listed = numpy.asarray(arrays["blacklisted"][ms], dtype=bool)
         keep = ~(listed[ant] | listed[ment])
         ant, ment, pair_feats = ant[keep], ment[keep], pair_feats[keep]
-    bounds = numpy.searchsorted(ment, numpy.arange(0, n + MENTION_BLOCK, MENTION_BLOCK))  # pairs per block
 
     def encode_block(first, last):
         encoded = scorer.encode(rows[first:last], tensor_feats[first:last], mention_feats[first:last])
         return scorer.single_scores(encoded), scorer.pair_projections(encoded)
 
     def link_block(linker, first, last, base, as_ant, as_ment):
-        block = slice(bounds[first // MENTION_BLOCK], bounds[first // MENTION_BLOCK + 1])
+        block = slice(*numpy.searchsorted(ment, [first, last]).tolist())  # the pairs of mentions first..last-1
         if block.stop <= block.start:
             return
         if weights is not None:

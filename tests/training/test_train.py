@@ -158,6 +158,26 @@ def test_exported_model_runs_in_spacy_and_matches_the_trainer(run, nlp):
     assert any(trainer_clusters), "the tiny model links nothing: the comparison would be vacuous"
 
 
+def test_trainer_and_component_link_alike_in_small_blocks(run, nlp, monkeypatch):
+    """Documents scored in several blocks (MENTION_BLOCK 8): the trainer's cached path and the component
+    still give the same clusters, through the one driver `neuralcoref.linking.link_mentions`."""
+    import neuralcoref.linking
+    import neuralcoref.resolver
+
+    for module in (neuralcoref.linking, neuralcoref.resolver):
+        monkeypatch.setattr(module, "MENTION_BLOCK", 8)
+    out, _ = run
+    model = CorefModel.from_disk(out / "model")
+    cache = FeatureCache.load(out / "cache" / "fixtures_train")
+    assert max(cache.doc_slice(d)[0].stop - cache.doc_slice(d)[0].start for d in range(len(cache))) > 16
+    trainer_clusters = predict_cached(cache, word_rows_for(cache, model.words), model, blacklist=False)
+    runtime = load_pipeline()
+    runtime.add_pipe("neuralcoref", config={"model": str(out / "model"), "blacklist": False})
+    docs = list(gold_docs_to_docs(list(read_corpus(FIXTURES)), runtime, skip_coref=False))
+    assert [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs] == trainer_clusters
+    assert any(trainer_clusters)
+
+
 def test_model_without_tensor_input_runs_in_spacy_and_matches_the_trainer(tmp_path, nlp):
     """Trained with the tensor group zeroed, the model is exported with tensor_width 0: the component
     needs no doc.tensor, and it links exactly as the trainer's dev evaluation does."""

@@ -519,7 +519,6 @@ cdef class Linker:
             raise ValueError(f"out_scores holds {out_scores.shape[0]} pairs, fewer than {n_pairs}")
         cdef bint store = out_scores is not None
         cdef int32_t active[PAIR_FEATS_WIDTH]
-        cdef int stride = weights.c.width + weights.c.bilinear_width
         cdef int simd_level = nc_get_simd()
         cdef int f, n_active
         cdef int32_t i, j

@@ -146,7 +146,8 @@ def test_score_and_link_checks_its_output_size(doc):
     with pytest.raises(ValueError, match="hold 3 pairs"):
         linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, zeros, zeros, *small)
     with pytest.raises(ValueError, match="wide"):
-        linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, numpy.zeros((n, 4), "float32"), zeros)
+        linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, numpy.zeros((n, 4), "float32"),
+                              zeros)
     with pytest.raises(ValueError, match="differ in width"):
         PairWeights(numpy.zeros((n_feats, width), "float32"), numpy.zeros(width, "float32"),
                     numpy.zeros(width + 1, "float32"), 0.0)

@@ -67,7 +67,8 @@ def cached_links(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMode
 
 
 def _link_cached_doc(cache: FeatureCache, word_rows: numpy.ndarray, ms: slice, ps: slice, tensor_width: int,
-                     scorer: Scorer, weights: PairWeights | None, settings: LinkSettings, agreement, stored: list | None):
+                     scorer: Scorer, weights: PairWeights | None, settings: LinkSettings, agreement,
+                     stored: list | None):
     """One cached document through `link_mentions` (see `cached_links`); (mentions, scores) of each block
     go into `stored` unless it is None. RETURNS the Linker."""
     arrays = cache.arrays

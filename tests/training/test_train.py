@@ -146,15 +146,9 @@ def test_exported_model_runs_in_spacy_and_matches_the_trainer(run, nlp):
     assert model.meta["pipeline"]["name"].startswith("en_core_web_sm")
     cache = FeatureCache.load(out / "cache" / "fixtures_train")
     rows = word_rows_for(cache, model.words)
-    golds = list(read_corpus(FIXTURES))
     for blacklist, agreement in ((True, True), (False, True), (False, False)):
         trainer_clusters = predict_cached(cache, rows, model, blacklist=blacklist, require_agreement=agreement)
-        runtime = load_pipeline()
-        runtime.add_pipe("neuralcoref", config={"model": str(out / "model"), "blacklist": blacklist,
-                                                "require_agreement": agreement})
-        docs = list(gold_docs_to_docs(golds, runtime, skip_coref=False))
-        runtime_clusters = [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs]
-        assert runtime_clusters == trainer_clusters
+        assert _component_clusters(out / "model", blacklist=blacklist, require_agreement=agreement) == trainer_clusters
     assert any(trainer_clusters), "the tiny model links nothing: the comparison would be vacuous"
 
 
@@ -171,11 +165,16 @@ def test_trainer_and_component_link_alike_in_small_blocks(run, nlp, monkeypatch)
     cache = FeatureCache.load(out / "cache" / "fixtures_train")
     assert max(cache.doc_slice(d)[0].stop - cache.doc_slice(d)[0].start for d in range(len(cache))) > 16
     trainer_clusters = predict_cached(cache, word_rows_for(cache, model.words), model, blacklist=False)
-    runtime = load_pipeline()
-    runtime.add_pipe("neuralcoref", config={"model": str(out / "model"), "blacklist": False})
-    docs = list(gold_docs_to_docs(list(read_corpus(FIXTURES)), runtime, skip_coref=False))
-    assert [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs] == trainer_clusters
+    assert _component_clusters(out / "model", blacklist=False) == trainer_clusters
     assert any(trainer_clusters)
+
+
+def _component_clusters(model_dir, **config):
+    """Clusters (token spans) of the component with this model and config over the fixtures' documents."""
+    runtime = load_pipeline()
+    runtime.add_pipe("neuralcoref", config={"model": str(model_dir), **config})
+    docs = gold_docs_to_docs(list(read_corpus(FIXTURES)), runtime, skip_coref=False)
+    return [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs]
 
 
 def test_model_without_tensor_input_runs_in_spacy_and_matches_the_trainer(tmp_path, nlp):
@@ -187,10 +186,7 @@ def test_model_without_tensor_input_runs_in_spacy_and_matches_the_trainer(tmp_pa
     assert model.tensor_width == 0 and model.meta["ablation"] == ["tensor"]
     cache = FeatureCache.load(tmp_path / "cache" / "fixtures_train")
     trainer_clusters = predict_cached(cache, word_rows_for(cache, model.words), model, blacklist=False)
-    runtime = load_pipeline()
-    runtime.add_pipe("neuralcoref", config={"model": str(tmp_path / "model"), "blacklist": False})
-    docs = list(gold_docs_to_docs(list(read_corpus(FIXTURES)), runtime, skip_coref=False))
-    assert [[[(m.start, m.end) for m in c] for c in doc._.coref_clusters] for doc in docs] == trainer_clusters
+    assert _component_clusters(tmp_path / "model", blacklist=False) == trainer_clusters
     assert any(trainer_clusters)
 
 

@@ -9,6 +9,7 @@ from typing import Dict, Optional, Sequence
 import numpy
 from spacy.tokens import Doc
 
+from .config import DEFAULTS
 from .errors import Errors
 from .features import (
     MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH,
@@ -66,7 +67,7 @@ class Featurizer:
         lines and quotations (`neuralcoref.speakers`).
     """
 
-    def __init__(self, rules: RuleSet, infer_speakers: bool = False):
+    def __init__(self, rules: RuleSet, infer_speakers: bool = DEFAULTS["infer_speakers"]):
         self.rules = rules
         self.infer_speakers = infer_speakers
         self.extractor = MentionExtractor(rules)

@@ -10,6 +10,7 @@ import warnings
 import numpy
 from spacy.tokens import Doc
 
+from .config import DEFAULTS
 from .constraints import constraint_columns
 from .errors import Errors, Warnings
 from .featurize import Featurizer
@@ -54,8 +55,11 @@ class CorefResolver:
     infer_speakers (bool): infer speakers from transcript lines and quotations when a Doc has none.
     """
 
-    def __init__(self, model: CorefModel, greedyness=0.5, max_dist=50, max_dist_match=500,
-                 blacklist=False, conv_dict=None, require_agreement=None, infer_speakers=False):
+    def __init__(self, model: CorefModel, greedyness: float = DEFAULTS["greedyness"],
+                 max_dist: int = DEFAULTS["max_dist"], max_dist_match: int = DEFAULTS["max_dist_match"],
+                 blacklist: bool = DEFAULTS["blacklist"], conv_dict: Optional[Dict[str, List[str]]] = None,
+                 require_agreement: Optional[bool] = DEFAULTS["require_agreement"],
+                 infer_speakers: bool = DEFAULTS["infer_speakers"]):
         self.model = model
         rules = get_rules(model.lang)
         self.featurizer = Featurizer(rules, infer_speakers=infer_speakers)
@@ -112,7 +116,7 @@ class CorefResolver:
             tensor_feats = numpy.zeros((len(tensor_feats), width * N_TENSOR_SLOTS), dtype="float32")
         return word_hashes, tensor_feats, mention_feats
 
-    def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:
+    def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:  # own default: scores when asked
         self.check_tensor(doc)
         return self._predict_mentions(doc, self.featurizer.mentions(doc), store_scores)
 
@@ -123,7 +127,7 @@ class CorefResolver:
 
         return self._resolve(doc, mentions, encode_block, store_scores)
 
-    def predict_many(self, docs: List[Doc], store_scores: bool = False) -> List[Prediction]:
+    def predict_many(self, docs: List[Doc], store_scores: bool = False) -> List[Prediction]:  # own default: as predict
         """`predict` for several Docs, encoding the mentions of small Docs together.
 
         The encoder's matrix product has a fixed cost per call (OpenBLAS packs the weight matrix),

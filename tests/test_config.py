@@ -70,7 +70,15 @@ def _call_name(node) -> str:
 
 
 def own_defaults(source: str, filename: str = "<source>") -> list:
-    """Every place in `source` that states a default of its own for a setting, as "file:line: what"."""
+    """Every place in `source` that states a default of its own for a setting, as "file:line: what".
+
+    Stated: a parameter named like a setting with a literal default; an argparse/click/typer option
+    for a setting (by flag, dest or parameter name) with a literal default, or a store_true/store_false
+    flag without one; a dict literal that restates a default ({"greedyness": 0.5}); a class attribute
+    (a dataclass field) named like a setting with a literal value; a module constant named like a
+    setting or DEFAULT_<SETTING>. Not stated: None (not given: the component's default applies),
+    `...` (typer: required), any expression (DEFAULTS["max_dist"]).
+    """
     tree = ast.parse(source, filename)
     lines = source.splitlines()
     found = []
@@ -119,7 +127,9 @@ def own_defaults(source: str, filename: str = "<source>") -> list:
                         report(value, f"{{{key.value!r}: {literal!r}}}, the default restated")
         elif isinstance(node, ast.ClassDef):
             for statement in node.body:
-                target = getattr(statement, "target", None) or (getattr(statement, "targets", None) or [None])[0]
+                if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                    continue
+                target = statement.target if isinstance(statement, ast.AnnAssign) else statement.targets[0]
                 if isinstance(target, ast.Name) and target.id in SETTINGS and statement.value is not None:
                     is_literal, value = _literal(statement.value)
                     if is_literal:
@@ -179,6 +189,7 @@ def checked_files():
     "@dataclass\nclass Spec:\n    max_dist_match: int = 500",
     "DEFAULT_GREEDYNESS = 0.5",
     "f = lambda store_scores=True: store_scores",
+    "class Settings:\n    for_loop = 1\n    blacklist: bool = False",
 ])
 def test_checker_finds_a_stated_default(source):
     assert len(own_defaults(source)) == 1, own_defaults(source)
@@ -199,6 +210,7 @@ def test_checker_finds_a_stated_default(source):
     "NeuralCoref(nlp, greedyness=0.5)",
     "def predict(doc, store_scores=False): pass  # own default: scores only when asked",
     "def f(max_dist_words=50): pass",
+    "class A:\n    for blacklist in range(2):\n        pass",
 ])
 def test_checker_lets_the_configs_defaults_pass(source):
     assert own_defaults(source) == []

@@ -280,6 +280,22 @@ def test_component_settings_come_from_config(random_model_path):
         NeuralCoref(nlp, model=str(random_model_path), max_distance=3)
 
 
+def test_training_config_takes_the_components_defaults():
+    """The trainer featurizes and selects models with the component's candidate settings and dev
+    linking unless its config or --set says otherwise."""
+    pytest.importorskip("torch")
+    from training.train import DEFAULT_CONFIG, load_config
+
+    for path in (DEFAULT_CONFIG, DEFAULT_CONFIG.with_name("fr.cfg")):
+        cfg = load_config(path)
+        assert {k: cfg["data"][k] for k in ("max_dist", "max_dist_match")} == \
+            {k: DEFAULTS[k] for k in ("max_dist", "max_dist_match")}
+        assert {k: cfg["training"][k] for k in ("greedyness", "require_agreement")} == \
+            {k: DEFAULTS[k] for k in ("greedyness", "require_agreement")}
+    cfg = load_config(overrides={"data.max_dist": 7, "training.greedyness": 0.6})
+    assert cfg["data"]["max_dist"] == 7 and cfg["training"]["greedyness"] == 0.6
+
+
 # -- the registered scorer ------------------------------------------------------------------------
 
 @registry.scorers("neuralcoref_test.counting_scorer.v1")

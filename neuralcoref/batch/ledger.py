@@ -5,9 +5,10 @@ Every record is written by one unbuffered ``write``, so a kill leaves at most on
 end; opening a file again cuts it away and returns the keys already
 done, so a resumed run neither repeats nor loses a document.
 
-Lines are written with ``json`` rather than ``srsly``: ``srsly.json_dumps`` (ujson) writes other
-bytes (no spaces after separators, non-ASCII escaped), and outputs must stay byte-identical to
-those of earlier runs being resumed.
+Lines are written and read with ``json`` rather than ``srsly``: ``srsly.json_dumps`` (ujson) writes
+other bytes (no spaces after separators, non-ASCII escaped), and outputs must stay byte-identical to
+those of earlier runs being resumed; ``srsly.json_loads`` rejects ids beyond 64 bits that ``json``
+wrote.
 """
 
 from __future__ import annotations

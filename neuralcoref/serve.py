@@ -130,7 +130,7 @@ def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[Document
         if not isinstance(obj["text"], str):
             raise RequestError(400, f"{where}text: must be a string, got {_json_type(obj['text'])}", where + "text")
         doc_id = obj.get("id")
-        if doc_id is not None and not _batch._valid_id(doc_id):
+        if doc_id is not None and not _batch.valid_id(doc_id):
             raise RequestError(400, f"{where}id: must be a string or an integer, got {_json_type(doc_id)}",
                                where + "id")
         settings = validate_settings(obj["config"], defaults, where + "config") if "config" in obj else ()

@@ -18,12 +18,15 @@ from typing import Optional, Sequence
 
 import typer
 
+# the commands: importing a command's module registers it on `app`
+from . import batch, resolve, serve  # noqa: F401
 from ._util import EXIT_CODES, EXIT_INTERNAL_ERROR, NAME, app
 
-# the commands, in --help order
-from . import resolve  # noqa: E402,F401
-from . import batch  # noqa: E402,F401
-from . import serve  # noqa: E402,F401
+# `neuralcoref train` goes here: a cli/train.py handing every argument to the installed trainer, e.g.
+#   @app.command("train", add_help_option=False,
+#                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+#   def train_cli(ctx: typer.Context) -> None:
+#       raise typer.Exit(trainer_main(ctx.args))
 
 __all__ = ["EXIT_CODES", "EXIT_INTERNAL_ERROR", "app", "main"]
 
@@ -36,4 +39,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as exc:  # every outcome: the commands, --help, --version, usage errors (2)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     return 0
-

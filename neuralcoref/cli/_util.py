@@ -82,7 +82,7 @@ def _root(
 class _StderrHandler(logging.StreamHandler):
     """Writes to the sys.stderr of the moment (so redirections and test capture work)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):
         return sys.stderr
 

@@ -18,12 +18,11 @@ Format = enum.Enum("Format", {name: name for name in _batch.FORMATS}, type=str) 
              short_help="process a corpus into a JSONL (or CoNLL-2012 / CorefUD) file, resumably")
 @pipeline_command()
 def batch_cli(
-    # fmt: off
     inputs: List[str] = Arg(..., metavar="INPUT", show_default=False,
                             help=".txt file, folder of .txt files, JSONL file, or -"),
     output: str = Opt(..., "-o", "--output", metavar="FILE", show_default=False,
                       help="output file; appended to and resumed if it exists"),
-    fmt: Format = Opt(Format("jsonl"), "--format", help=(  # type: ignore[valid-type]
+    fmt: Format = Opt(Format("jsonl"), "--format", help=(
         "jsonl: one JSON record per document; conll2012 / corefud: files a coreference scorer reads "
         "(plus FILE.index.jsonl for resuming)")),
     errors: Optional[str] = Opt(None, "--errors", metavar="FILE", help="errors file (default: OUTPUT.errors.jsonl)"),
@@ -47,7 +46,6 @@ def batch_cli(
     no_progress: bool = Opt(False, "--no-progress", help="no progress bar or progress log lines"),
     log_interval: float = Opt(30.0, "--log-interval", metavar="SECONDS",
                               help="seconds between progress log lines when stderr is not a terminal"),
-    # fmt: on
     *,
     options: PipelineOptions,
 ) -> int:

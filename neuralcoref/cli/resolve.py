@@ -13,7 +13,6 @@ from ._util import NAME, Arg, Opt, PipelineOptions, app, pipeline_command
 @app.command("resolve", short_help="resolve one text (argument or standard input)")
 @pipeline_command()
 def resolve_cli(
-    # fmt: off
     text: Optional[List[str]] = Arg(None, metavar="TEXT", show_default=False,
                                     help="the text (read from standard input when omitted)"),
     as_json: bool = Opt(False, "--json",
@@ -23,7 +22,6 @@ def resolve_cli(
         "turn; prints each turn resolved")),
     html: Optional[str] = Opt(None, "--html", metavar="FILE", help=(
         "also write the clusters as a self-contained HTML page (neuralcoref.render) to FILE")),
-    # fmt: on
     *,
     options: PipelineOptions,
 ) -> int:

@@ -9,14 +9,12 @@ from ._util import Opt, PipelineOptions, app, pipeline_command
 @app.command("serve", short_help="serve a page and a JSON API (POST /resolve) over HTTP (needs neuralcoref[serve])")
 @pipeline_command(sigterm=False)  # uvicorn handles SIGTERM itself
 def serve_cli(
-    # fmt: off
     host: str = Opt("127.0.0.1", "--host", help="address to listen on"),
     port: int = Opt(8000, "--port", min=0, metavar="N", help="port"),
     workers: int = Opt(DEFAULT_WORKERS, "--workers", min=1, metavar="N",
                        help="documents processed at the same time, in threads sharing the pipeline"),
     max_bytes: int = Opt(DEFAULT_MAX_BYTES, "--max-bytes", min=1, metavar="N",
                          help="largest request body accepted; larger ones get 413"),
-    # fmt: on
     *,
     options: PipelineOptions,
 ) -> int:

@@ -72,13 +72,15 @@ def test_every_kind_of_setting_flag(settings_given, tmp_path):
     assert set(given) | {"require_agreement", "model"} == set(DEFAULTS)
 
 
-def test_no_require_agreement_reaches_the_component(capsys):
+def test_no_require_agreement_reaches_the_component(capsys, monkeypatch):
     """English links only agreeing mentions by default; --no-require-agreement turns that off."""
-    assert main(["resolve", "--json", TEXT, "--pipeline", batch.default_pipeline(), "--no-require-agreement",
-                 "-q"]) == 0
-    assert set(json.loads(capsys.readouterr().out)) == {"clusters", "mentions_text", "resolved"}
-    (spec,) = [s for s in batch._PIPELINES if s.config == {"require_agreement": False}]
-    assert batch._PIPELINES[spec].get_pipe("neuralcoref").resolver.require_agreement is False
+    loaded = []
+    load = batch.get_pipeline
+    monkeypatch.setattr(batch, "get_pipeline", lambda spec: loaded.append(load(spec)) or loaded[-1])
+    for flags in ([], ["--no-require-agreement"]):
+        assert main(["resolve", "--json", TEXT, "--pipeline", batch.default_pipeline(), *flags, "-q"]) == 0
+        assert set(json.loads(capsys.readouterr().out)) == {"clusters", "mentions_text", "resolved"}
+    assert [nlp.get_pipe("neuralcoref").resolver.require_agreement for nlp in loaded] == [True, False]
 
 
 @pytest.mark.parametrize("value, reason", [("[1]", "must be a JSON object"), ("{no", "not valid JSON"),

@@ -2,6 +2,8 @@
 neuralcoref.config, and typer's own usage errors. The end-to-end runs are in test_cli.py."""
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +110,14 @@ def test_version_and_short_help(capsys):
     assert capsys.readouterr().out == f"neuralcoref {neuralcoref.__version__}\n"
     assert main(["resolve", "-h"]) == 0
     assert "--dialogue FILE" in capsys.readouterr().out
+
+
+def test_documented_batch_flags_exist(capsys):
+    """Every flag the options table of docs/processing.md names is a flag of `neuralcoref batch`."""
+    doc = (Path(__file__).parent.parent / "docs" / "processing.md").read_text(encoding="utf-8")
+    table = [line for line in doc.splitlines() if line.startswith("| `--")]
+    flags = {flag.replace("[no-]", "") for line in table for flag in re.findall(r"--[\w\[\]-]+", line.split(" | ")[0])}
+    assert len(flags) >= 20
+    assert main(["batch", "--help"]) == 0
+    listed = set(re.findall(r"--[\w-]+", capsys.readouterr().out))
+    assert flags <= listed, flags - listed

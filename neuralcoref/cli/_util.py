@@ -203,8 +203,9 @@ def _common_options() -> Dict[str, Tuple[Any, Any]]:
         "code": (Optional[List[str]], Opt(None, "--code", metavar="FILE.py", help=(
             "Python file to import first (custom spaCy components); may be repeated"))),
     }
-    for name, hint in typing.get_type_hints(CorefSettings).items():
-        options[name] = _setting_option(name, hint)
+    hints = typing.get_type_hints(CorefSettings)
+    for setting in dataclasses.fields(CorefSettings):
+        options[setting.name] = _setting_option(setting.name, hints[setting.name])
     options["verbose"] = (int, Opt(0, "-v", "--verbose", count=True, show_default=False,
                                    help="more output on stderr (repeatable)"))
     options["quiet"] = (int, Opt(0, "-q", "--quiet", count=True, show_default=False,
@@ -227,10 +228,11 @@ def pipeline_command(*, sigterm: bool = True) -> Callable[[Callable[..., int]], 
 
         @functools.wraps(command)
         def wrapper(**values: Any) -> None:
+            given = {name: values.pop(name) for name in settings}
             options = PipelineOptions(
                 pipeline=values.pop("pipeline"),
                 code=tuple(values.pop("code") or ()),
-                settings={name: value for name in settings if (value := values.pop(name)) is not None},
+                settings={name: value for name, value in given.items() if value is not None},
                 verbosity=values.pop("verbose") - values.pop("quiet"),
             )
             raise typer.Exit(run(lambda: command(**values, options=options), options.verbosity, sigterm=sigterm))

@@ -9,7 +9,8 @@ Exit codes: 0 all records done, 1 some records failed (see the errors file),
 143 terminated (SIGTERM), 70 an internal error (a bug: the traceback is printed).
 Rerunning the same command after 130 or 143 resumes the run.
 
-A command is a module that registers itself on `app` when imported: one import line below each.
+A command is a module that registers itself on `app` when imported (the import line below); a new
+command is a new module and its name on that line.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from spacy.tokens import Doc
 from .config import DEFAULTS
 from .constraints import constraint_columns
 from .errors import Errors, Warnings
-from .featurize import Featurizer
+from .featurize import Featurizer, turn_ends
 from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
                        mention_features, pair_features)
 from .greedyness import CALIBRATION_KEY, greedyness_offset
@@ -111,7 +111,7 @@ class CorefResolver:
         no tensor of the model's width (see `check_tensor`)."""
         width = self.model.tensor_width
         word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, self._model_tensor(doc),
-                                                                    first, last)
+                                                                    first, last, turn_ends=turn_ends(doc))
         if tensor_feats.shape[1] != width * N_TENSOR_SLOTS:
             tensor_feats = numpy.zeros((len(tensor_feats), width * N_TENSOR_SLOTS), dtype="float32")
         return word_hashes, tensor_feats, mention_feats

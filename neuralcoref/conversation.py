@@ -38,7 +38,7 @@ from .features import MENTION_LAYOUT, candidate_pairs, pair_features
 from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers, set_turns
 from .resolution import (best_antecedents, cluster_members, linking_constraints, mention_agreement_codes,
                          pronoun_persons, score_and_link, speaker_bits)
-from .resolver import Prediction, greedyness_offset
+from .resolver import Prediction
 
 #: speakers of turns added without one, in turn
 DEFAULT_SPEAKERS = ("A", "B")
@@ -262,7 +262,7 @@ class Conversation:
         as_ant = numpy.ascontiguousarray(numpy.concatenate([old_rows, as_ant_new]))
         max_dist = max(0, resolver.max_dist)
         max_dist_match = max(max_dist, resolver.max_dist_match)
-        offset_score = greedyness_offset(resolver.greedyness)
+        offset_score = resolver.threshold_offset()
         fused = resolver.scorer.fused_pair_weights()
         if fused is not None:
             feat_weights, bias, out_weights, out_bias, bilinear_width = fused

@@ -106,6 +106,11 @@ class CorefResolver:
         usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
         return tensor if usable else None
 
+    def threshold_offset(self) -> float:
+        """What `greedyness` adds to each "no antecedent" score, with the model's calibration: the one
+        conversion of the setting (the component and `Conversation` link with it)."""
+        return greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
+
     def _features(self, doc: Doc, mentions: Mentions, first=None, last=None):
         """`mention_features` of mentions first..last, with zeros for the tensor features when the Doc has
         no tensor of the model's width (see `check_tensor`)."""
@@ -192,7 +197,7 @@ class CorefResolver:
             return Prediction(columns["start"], columns["end"], antecedents, [], numpy.zeros(0, dtype="int32"))
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
-        offset = greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
+        offset = self.threshold_offset()
         agreement = linking_constraints(constraint_columns(doc, columns, self.featurizer.rules), self.require_agreement)
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)

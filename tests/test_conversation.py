@@ -100,6 +100,17 @@ def test_real_dialogue_with_the_shipped_model(en_nlp):
     assert clusters_of(whole) == component_clusters(conv)
 
 
+@pytest.mark.parametrize("greedyness", [0.2, 0.8])
+def test_conversation_uses_the_models_greedyness_calibration(greedyness):
+    """At any greedyness the conversation links as the component does: both turn greedyness into the same
+    score offset, with the model's calibration (a conversation without it linked differently at 0.2/0.8)."""
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref", config={"greedyness": greedyness})
+    conv = Conversation(nlp)
+    add_all(conv, DIALOGUE + DIALOGUE[1:])
+    assert clusters_of(conv.doc) == component_clusters(conv)
+
+
 def test_turns_stop_what_features_read(en_nlp):
     """A mention at the end of a turn reads no word or tensor row of the next turn, and its position is over
     the mentions so far: its features are those of the turns up to its own, parsed as one Doc."""

@@ -16,7 +16,7 @@ installed (and any ``code`` file at the same path). With more than one thread
 per worker the threads share one pipeline and take turns using it: run workers
 with ``--nthreads 1`` and more processes instead.
 
-Needs ``dask[distributed]``, installed with neuralcoref.
+Needs ``dask[distributed]``, the ``dask`` extra: ``pip install "neuralcoref[dask]"``.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ def _require_dask():
     try:
         import dask.bag  # noqa: F401
         import distributed  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise UsageError(
-            "the Dask back end needs dask[distributed]: pip install 'dask[distributed]'"
+            "the Dask back end needs dask[distributed], which a plain install leaves out: "
+            'pip install "neuralcoref[dask]"'
         ) from exc
 
 

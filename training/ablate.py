@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from training.model import FEATURE_GROUPS
-from training.train import DEFAULT_CONFIG, train
+from .model import FEATURE_GROUPS
+from .train import DEFAULT_CONFIG, train
 
 BASELINE = "none"
 

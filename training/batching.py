@@ -14,7 +14,7 @@ import numpy
 import torch
 
 from neuralcoref.featurize import PERSON_CODES
-from training.featurize_corpus import FeatureCache
+from .featurize_corpus import FeatureCache
 
 
 @dataclass

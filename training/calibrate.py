@@ -18,8 +18,8 @@ from pathlib import Path
 
 from neuralcoref.greedyness import CALIBRATION_KEY, DEFAULT_SPREAD, calibrate
 from neuralcoref.model_io import CorefModel
-from training.evaluate import cached_margins, predict_cached, score_cache, update_meta, word_rows_for
-from training.featurize_corpus import FeatureCache, cache_is_current, featurize_corpus, load_pipeline
+from .evaluate import cached_margins, predict_cached, score_cache, update_meta, word_rows_for
+from .featurize_corpus import FeatureCache, cache_is_current, featurize_corpus, load_pipeline
 
 TABLE_GREEDYNESS = [0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0]
 

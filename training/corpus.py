@@ -150,7 +150,7 @@ def read_corpus(path: str | Path, nlp: Language | None = None, lang: str | None 
     pairs found through their `.ann` files. Brat text has no tokens, so it needs
     `nlp` (its tokenizer is used) or a `lang` for `spacy.blank`.
     """
-    from training.readers import read_brat, read_conll2012, read_corefud
+    from .readers import read_brat, read_conll2012, read_corefud
 
     path = Path(path)
     if path.is_dir():

@@ -22,9 +22,9 @@ from neuralcoref.resolution import agreement_codes, best_antecedents, cluster_me
 from neuralcoref.resolver import MENTION_BLOCK
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
-from training.corpus import gold_docs_to_docs
-from training.featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
-from training.metrics import corpus_scores
+from .corpus import gold_docs_to_docs
+from .featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
+from .metrics import corpus_scores
 
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
     """Embedding rows of every cached mention's word slots, as the runtime looks them up."""
@@ -169,7 +169,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
     labelled second row: by default the text comes plain, as a user's does). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
     per_genre), "n_docs", "seconds", "settings".
     """
-    from training.corpus import read_corpus
+    from .corpus import read_corpus
 
     nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
@@ -239,7 +239,7 @@ def format_table(result: dict) -> str:
 def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None, greedyness: float = 0.5,
                  blacklist: bool = False, require_agreement: bool | None = None) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
-    from training.gap import gap_scores, predict_gap, read_gap
+    from .gap import gap_scores, predict_gap, read_gap
 
     nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
     examples = read_gap(data)

@@ -43,7 +43,7 @@ from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from neuralcoref.constraints import MAX_MODIFIERS, constraint_columns
 from neuralcoref.rules import get_rules
-from training.corpus import GoldDoc, gold_docs_to_docs, read_corpus
+from .corpus import GoldDoc, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from training.corpus import CorpusError
+from .corpus import CorpusError
 
 _COLUMNS = ["ID", "Text", "Pronoun", "Pronoun-offset", "A", "A-offset", "A-coref", "B", "B-offset", "B-coref", "URL"]
 _MASCULINE = frozenset({"he", "him", "his", "himself"})

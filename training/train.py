@@ -25,9 +25,9 @@ import torch
 import torch.nn.functional as F
 
 from neuralcoref.model_io import CorefModel, base_meta
-from training.batching import Batcher, far_person_pairs
-from training.evaluate import predict_cached, score_cache, word_rows_for
-from training.featurize_corpus import (
+from .batching import Batcher, far_person_pairs
+from .evaluate import predict_cached, score_cache, word_rows_for
+from .featurize_corpus import (
     FeatureCache,
     build_vocabulary,
     cache_is_current,
@@ -36,8 +36,8 @@ from training.featurize_corpus import (
     load_pipeline,
     pipeline_info,
 )
-from training.model import CorefScorer
-from training.vectors import vocabulary_from_config
+from .model import CorefScorer
+from .vectors import vocabulary_from_config
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Results are stored as plain data (token offsets in `doc.user_data`, and SpanGrou
 the `._.` attributes are getters that build Spans and Clusters from that data.
 """
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Union
 import warnings
 import weakref
 
@@ -208,7 +208,7 @@ def _possessive(form: str, text: str) -> str:
 
 
 def _is_possessive(token: Token) -> bool:
-    return token.tag_ == "PRP$" or "Yes" in token.morph.get("Poss")
+    return token.tag_ == "PRP$" or "Yes" in token.morph.get("Poss", [])
 
 
 def _is_pronoun_span(span: Span, rules) -> bool:
@@ -303,13 +303,13 @@ def register_extensions() -> None:
             Doc.set_extension(name, getter=getter)
     if not Doc.has_extension("coref_speakers"):
         Doc.set_extension("coref_speakers", default=None)
-    for name, getter in (("is_coref", get_span_is_coref), ("coref_cluster", get_span_cluster),
-                         ("coref_scores", get_span_scores)):
+    for name, span_getter in (("is_coref", get_span_is_coref), ("coref_cluster", get_span_cluster),
+                              ("coref_scores", get_span_scores)):
         if not Span.has_extension(name):
-            Span.set_extension(name, getter=getter)
-    for name, getter in (("in_coref", get_token_in_coref), ("coref_clusters", get_token_clusters)):
+            Span.set_extension(name, getter=span_getter)
+    for name, token_getter in (("in_coref", get_token_in_coref), ("coref_clusters", get_token_clusters)):
         if not Token.has_extension(name):
-            Token.set_extension(name, getter=getter)
+            Token.set_extension(name, getter=token_getter)
 
 
 register_extensions()
@@ -351,7 +351,7 @@ class NeuralCoref:
         self.name = name
         self.lang = nlp.lang
         self.vocab = nlp.vocab
-        self.cfg = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
+        self.cfg: Dict[str, Any] = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
                     "blacklist": blacklist, "require_agreement": require_agreement, "infer_speakers": infer_speakers,
                     "store_scores": store_scores, "conv_dict": conv_dict or {},
                     "span_cluster_prefix": span_cluster_prefix, "model": model}
@@ -381,7 +381,7 @@ class NeuralCoref:
             trained_with = self._model.meta.get("pipeline", {}).get("name")
             if trained_with and self.pipeline_name and trained_with != self.pipeline_name \
                     and not _same_pipeline_family(trained_with, self.pipeline_name):
-                warnings.warn(Warnings.W001.format(trained=trained_with, current=self.pipeline_name))
+                warnings.warn(Warnings.W001.format(trained=trained_with, current=self.pipeline_name), stacklevel=2)
             self._resolver = CorefResolver(
                 self._model, greedyness=self.cfg["greedyness"], max_dist=self.cfg["max_dist"],
                 max_dist_match=self.cfg["max_dist_match"], blacklist=self.cfg["blacklist"],
@@ -446,8 +446,7 @@ class NeuralCoref:
 
     # -- serialization ------------------------------------------------------------------------
     def _ensure_model(self) -> CorefModel:
-        self.resolver  # loads the model
-        return self._model
+        return self.resolver.model  # loads the model
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         return srsly.msgpack_dumps({"cfg": self.cfg, "model": self._ensure_model().to_bytes()})

@@ -176,7 +176,7 @@ class Conversation:
             raise TypeError(Errors.E062.format(type=type(text).__name__))
         if len(doc) == 0 or all(t.is_space for t in doc):
             raise ValueError(Errors.E064)
-        for name, proc in self.nlp.pipeline:
+        for _, proc in self.nlp.pipeline:
             if not isinstance(proc, NeuralCoref):
                 doc = proc(doc)
         return doc
@@ -550,7 +550,7 @@ def doc_from_utterances(nlp: Language, utterances: Utterances) -> Doc:
         if len(text) > nlp.max_length:
             raise ValueError(Errors.E063.format(length=len(text), max_length=nlp.max_length))
     docs = [nlp.make_doc(text) for _, text in pairs]
-    for name, proc in nlp.pipeline:
+    for _, proc in nlp.pipeline:
         if not isinstance(proc, NeuralCoref):
             docs = list(proc.pipe(docs)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
     doc = Doc.from_docs(docs, exclude=["user_data"])

@@ -11,8 +11,6 @@ from spacy.tokens import Doc
 
 from .errors import Errors
 from .features import (
-    MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH,
-    PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH,
     GrammarTable,
     PairRules,
     candidate_pairs,

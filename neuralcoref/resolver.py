@@ -92,7 +92,7 @@ class CorefResolver:
         tensor = getattr(doc, "tensor", None)
         found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
         warnings.warn(Warnings.W003.format(expected=width, found=found,
-                                           pipeline=self.model.meta.get("pipeline", {}).get("name")))
+                                           pipeline=self.model.meta.get("pipeline", {}).get("name")), stacklevel=2)
         return False
 
     def _model_tensor(self, doc: Doc):

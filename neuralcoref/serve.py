@@ -175,7 +175,7 @@ class CorefService:
         component.cfg = {**self.component.cfg, **{name: json.loads(value) for name, value in settings}}
         component._model = shared_model  # read-only
         component._resolver = None
-        component.resolver  # built now (conv_dict rows...), outside the request's timing of others
+        _ = component.resolver  # built now (conv_dict rows...), outside the request's timing of others
         with self._lock:
             self._variants[settings] = component
             while len(self._variants) > MAX_VARIANTS:

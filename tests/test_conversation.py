@@ -65,7 +65,7 @@ def reference_clusters(conv):
     doc = Doc.from_docs([u.doc for u in conv.turns], exclude=["user_data", "spans"])
     set_speakers(doc, utterances=[(u.start, u.end, u.speaker) for u in conv.turns])
     prediction = resolver._resolve(doc, resolver.featurizer.mentions(doc),
-                                   lambda f, l: (single[f:l], (as_ant[f:l], as_ment[f:l])), False)
+                                   lambda f, last: (single[f:last], (as_ant[f:last], as_ment[f:last])), False)
     starts, ends = prediction.starts.tolist(), prediction.ends.tolist()
     return sorted(sorted((starts[m], ends[m]) for m in members) for members in prediction.clusters)
 

@@ -1,4 +1,5 @@
 """What a plain install holds and what the extras add: dask optional, scorch required, no top-level `training`."""
+
 import ast
 import sys
 from pathlib import Path
@@ -20,8 +21,9 @@ def pyproject():
 
 
 def names(requirements):
-    return {r.split(";")[0].split("[")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower()
-            for r in requirements}
+    return {
+        r.split(";")[0].split("[")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower() for r in requirements
+    }
 
 
 @pytest.fixture
@@ -42,9 +44,11 @@ def test_dask_is_an_extra_and_the_test_extra_installs_it():
 def test_scorch_is_a_base_dependency():
     """nlp.evaluate scores through neuralcoref.metrics, which imports scorch: a plain install needs it."""
     assert "scorch" in names(pyproject()["project"]["dependencies"])
-    metrics_imports = {node.names[0].name if isinstance(node, ast.Import) else node.module
-                       for node in ast.walk(ast.parse((ROOT / "neuralcoref" / "metrics.py").read_text()))
-                       if isinstance(node, (ast.Import, ast.ImportFrom))}
+    metrics_imports = {
+        node.names[0].name if isinstance(node, ast.Import) else node.module
+        for node in ast.walk(ast.parse((ROOT / "neuralcoref" / "metrics.py").read_text()))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    }
     assert "scorch" in metrics_imports
 
 

@@ -49,7 +49,7 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
     columns = cached_constraint_columns(cache)
     arrays = cache.arrays
     out = []
-    for d, ms, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
+    for _, ms, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
         n = ms.stop - ms.start
         if n == 0:
             out.append([])

@@ -1,0 +1,43 @@
+"""Type stubs of mentions.pyx (the compiled module): what Python code may call."""
+
+from typing import Any
+
+import numpy
+import numpy.typing as npt
+from spacy.tokens import Doc
+
+from .rules import RuleSet
+
+class Mentions:
+    """The candidate mentions of one Doc, sorted by (start, end), in C memory."""
+
+    @property
+    def length(self) -> int: ...
+    @property
+    def doc_length(self) -> int: ...
+    def __init__(self, capacity: int, doc_length: int) -> None: ...
+    def __len__(self) -> int: ...
+    def columns(self) -> dict[str, npt.NDArray[numpy.int32]]: ...
+    @property
+    def starts(self) -> npt.NDArray[numpy.int32]: ...
+    @property
+    def ends(self) -> npt.NDArray[numpy.int32]: ...
+    def spans(self) -> list[tuple[int, int]]: ...
+    def as_dicts(self) -> list[dict[str, Any]]: ...
+
+class MentionExtractor:
+    """Extract candidate mentions with a language's rule set."""
+
+    @property
+    def rules(self) -> RuleSet: ...
+    def __init__(self, rules: RuleSet) -> None: ...
+    def __call__(
+        self,
+        doc: Doc,
+        gender: npt.NDArray[numpy.int8],
+        number: npt.NDArray[numpy.int8],
+        person: npt.NDArray[numpy.int8],
+        speaker: npt.NDArray[numpy.int32],
+    ) -> Mentions: ...
+
+def token_c_fields(doc: Doc) -> list[tuple[int, int, int, int, int, int, int, int]]: ...

@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .conversation import process_text, process_texts, record_dialogue
 from .lifecycle import exit_with_parent
@@ -835,7 +835,7 @@ class ProcessExecutor(ChunkExecutor):
     def __init__(self, spec: PipelineSpec, fmt: str, batch_size: int, n_process: int):
         self.spec, self.fmt, self.batch_size, self.n_process = spec, fmt, batch_size, n_process
         self.max_in_flight = 2 * n_process
-        self._pool = None
+        self._pool: Optional[concurrent.futures.ProcessPoolExecutor] = None
         self._start()
 
     def _start(self):
@@ -852,7 +852,7 @@ class ProcessExecutor(ChunkExecutor):
             return _Done(exc=exc)
 
     def recover(self) -> bool:
-        if getattr(self._pool, "_broken", False):
+        if self._pool is not None and getattr(self._pool, "_broken", False):
             logger.warning("a worker process died; starting a new pool")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._start()
@@ -946,7 +946,7 @@ class JsonlWriter:
 
     def __init__(self, path: str):
         self.path = Path(path)
-        self._f = None
+        self._f: Optional[BinaryIO] = None
 
     def open(self) -> set:
         """Repair the file if needed and return the keys of the documents already in it."""
@@ -986,8 +986,8 @@ class BlockWriter:
     def __init__(self, path: str):
         self.path = Path(path)
         self.index_path = Path(str(path) + ".index.jsonl")
-        self._f = None
-        self._index = None
+        self._f: Optional[BinaryIO] = None
+        self._index: Optional[BinaryIO] = None
         self._offset = 0
 
     def open(self) -> set:
@@ -1048,7 +1048,7 @@ class ErrorLog:
 
     def __init__(self, path: str):
         self.path = Path(path)
-        self._f = None
+        self._f: Optional[BinaryIO] = None
 
     def open(self, reset: bool = False) -> set:
         """Return the positions of the records already reported (none if ``reset``: the file is emptied)."""
@@ -1313,6 +1313,7 @@ def run_batch(
                     report(rec, duplicate(rec))
                     n_failed += 1
                     continue
+                assert result is not None  # no result only for records that were not processed
                 status, payload = result
                 if status == "ok":
                     try:

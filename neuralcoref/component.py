@@ -350,7 +350,7 @@ class NeuralCoref:
         _check_layout_once()
         self.name = name
         self.lang = nlp.lang
-        self.vocab = nlp.vocab
+        self.vocab: Optional[Vocab] = nlp.vocab  # None once unpickled (_unpickle)
         self.cfg: Dict[str, Any] = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
                     "blacklist": blacklist, "require_agreement": require_agreement, "infer_speakers": infer_speakers,
                     "store_scores": store_scores, "conv_dict": conv_dict or {},
@@ -359,7 +359,7 @@ class NeuralCoref:
         self._resolver: Optional[CorefResolver] = None
         self._model: Optional[CorefModel] = None
         if model is None:
-            shipped_model_path(self.lang)  # fail now, with the list of languages, not at the first doc
+            shipped_model_path(self.lang or "")  # fail now, with the list of languages, not at the first doc
 
     def set_conv_dict(self, conv_dict: Dict[str, List[str]]) -> None:
         """NeuralCoref 4's method: replace the conversion dictionary (rare word -> common words
@@ -376,7 +376,7 @@ class NeuralCoref:
     def resolver(self) -> CorefResolver:
         if self._resolver is None:
             if self._model is None:
-                path = self.cfg["model"] or shipped_model_path(self.lang)
+                path = self.cfg["model"] or shipped_model_path(self.lang or "")
                 self._model = CorefModel.from_disk(path, lang=self.lang)
             trained_with = self._model.meta.get("pipeline", {}).get("name")
             if trained_with and self.pipeline_name and trained_with != self.pipeline_name \
@@ -425,6 +425,7 @@ class NeuralCoref:
             starts, ends = prediction.starts.tolist(), prediction.ends.tolist()
             types = prediction.mention_types.tolist()
             names = [f"{prefix}_{k}" for k in range(1, len(prediction.clusters) + 1)]
+            assert prediction.cluster_members is not None and prediction.cluster_offsets is not None
             for members in prediction.clusters:
                 data["clusters"].append([[starts[m], ends[m]] for m in members])
                 data["mains"].append(_main_mention(types, members))
@@ -434,7 +435,7 @@ class NeuralCoref:
                                  prediction.cluster_offsets, names)
             for name, group in zip(names, groups):
                 doc.spans[name] = group
-            if self.cfg["store_scores"] and prediction.pairs is not None:
+            if self.cfg["store_scores"] and prediction.pairs is not None and prediction.single_scores is not None:
                 # numpy arrays, not lists: one object per array instead of one per pair (about 12 pairs
                 # per word), and they survive Doc.to_bytes, DocBin and pickling; the getters convert.
                 data["mentions"] = numpy.stack([prediction.starts, prediction.ends], axis=1).astype("int32")

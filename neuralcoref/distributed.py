@@ -87,7 +87,7 @@ def resolve_partition(
             items.append(_to_item(obj, id_field, text_field))
         except (ValueError, TypeError) as exc:
             bad[n] = str(exc)
-            items.append((obj.get(id_field) if isinstance(obj, dict) else None, None))
+            items.append((obj.get(id_field) if isinstance(obj, dict) else None, ""))  # its id, for the error
     good = [(n, it) for n, it in enumerate(items) if n not in bad]
     results: Dict[int, Result] = {n: ("error", reason) for n, reason in bad.items()}
     for (n, _), res in zip(good, process_chunk_with_spec(spec, [it for _, it in good], fmt, batch_size)):
@@ -215,5 +215,5 @@ class DaskExecutor(ChunkExecutor):
         client = getattr(self, "client", None)
         if client is not None:
             client.close()
-            self.client = None
+            self.client = None  # type: ignore[assignment]  # closed
         self._close_cluster()

@@ -4,7 +4,7 @@ Scoring runs over blocks of mentions so memory stays linear in the document: onl
 per-mention projections are kept for the whole document, pair arrays live one block at a time.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, cast
 import warnings
 
 import numpy
@@ -89,7 +89,7 @@ class CorefResolver:
         width = self.model.tensor_width
         if not width or self._model_tensor(doc) is not None:
             return True
-        tensor = getattr(doc, "tensor", None)
+        tensor: Any = getattr(doc, "tensor", None)
         found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
         warnings.warn(Warnings.W003.format(expected=width, found=found,
                                            pipeline=self.model.meta.get("pipeline", {}).get("name")), stacklevel=2)
@@ -98,7 +98,7 @@ class CorefResolver:
     def _model_tensor(self, doc: Doc):
         """doc.tensor when the model reads one and it has the model's width, one row per token; else None."""
         width = self.model.tensor_width
-        tensor = getattr(doc, "tensor", None)
+        tensor: Any = getattr(doc, "tensor", None)
         usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
         return tensor if usable else None
 
@@ -167,7 +167,7 @@ class CorefResolver:
             group.append((i, doc, mentions))
             n_rows += len(mentions)
         flush()
-        return out
+        return cast(List[Prediction], out)  # every slot is filled
 
     def _encode(self, word_hashes, tensor_feats, mention_feats):
         """(single scores, (antecedent projections, mention projections)) of a block of mentions."""
@@ -208,11 +208,12 @@ class CorefResolver:
                 base = max(0, first - max_dist_match)
                 window = as_ant if window is None else numpy.concatenate([window[base - window_first:], as_ant])
                 window_first = base
-                outputs = [a[position:] for a in pairs_out] if store_scores else [None, None, None]
+                out_ant, out_ment, out_scores = [a[position:] for a in pairs_out] if store_scores else [None] * 3
                 position += score_and_link(doc, mentions, self.featurizer.pair_rules, first, last, base, window,
                                            as_ment, feat_weights, bias, out_weights, out_bias, single, offset,
                                            max_dist, max_dist_match, self.blacklist, antecedents, best_scores,
-                                           *outputs, bilinear_width=bilinear_width, agreement=agreement)
+                                           out_ant, out_ment, out_scores, bilinear_width=bilinear_width,
+                                           agreement=agreement)
         else:
             as_ant = as_ment = None
             for first in range(0, n, MENTION_BLOCK):

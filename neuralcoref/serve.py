@@ -71,7 +71,7 @@ def _setting_types() -> Dict[str, Any]:
     hints = typing.get_type_hints(make_neuralcoref)
     from spacy.language import Language
 
-    names = Language.get_factory_meta(_batch.FACTORY).default_config
+    names = Language.get_factory_meta(_batch.FACTORY).default_config or {}
     return {name: hints[name] for name in names if name not in NOT_PER_REQUEST}
 
 

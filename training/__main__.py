@@ -99,7 +99,7 @@ def main(argv=None) -> int:
 
         nlp = load_pipeline(args.pipeline)
         meta = featurize_corpus(args.data, args.out, nlp, max_dist=args.max_dist,
-                                max_dist_match=args.max_dist_match, lang=args.lang or nlp.lang)
+                                max_dist_match=args.max_dist_match, lang=args.lang or str(nlp.lang))
         print(json.dumps(meta, indent=2))
     elif args.command == "train":
         from .train import DEFAULT_CONFIG, parse_overrides, train

@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     print(f"calibrated on {record['n_mentions']:,} mentions with a candidate; "
           f"{100 * record['linked_at_default']:.1f}% linked at greedyness 0.5")
     print("offsets: " + ", ".join(f"{g:g}: {o:+.3f}" for g, o in zip(record["greedyness"], record["offset"])))
-    result = {"calibration": record}
+    result: dict = {"calibration": record}
     if args.table:
         rows = sweep(cache, model, blacklist=args.blacklist)
         result["table"] = rows

@@ -48,7 +48,7 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
         require_agreement = get_rules(model.lang).cluster_agreement
     columns = cached_constraint_columns(cache)
     arrays = cache.arrays
-    out = []
+    out: list = []
     for _, ms, single, blocks in cached_doc_scores(cache, word_rows, model, blacklist):
         n = ms.stop - ms.start
         if n == 0:
@@ -86,7 +86,7 @@ def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: Core
             encoded = scorer.encode(rows[block], tensor_feats[block], mention_feats[block])
             single[block] = scorer.single_scores(encoded)
             a, m = scorer.pair_projections(encoded)
-            if as_ant is None:
+            if as_ant is None or as_ment is None:
                 as_ant = numpy.empty((n, a.shape[1]), dtype="float32")
                 as_ment = numpy.empty((n, m.shape[1]), dtype="float32")
             as_ant[block], as_ment[block] = a, m
@@ -186,7 +186,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
         triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
         genres.append(gold.genre or "-")
     seconds = time.time() - start
-    result = {"overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons), "n_docs": len(golds),
+    result: dict = {"overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons), "n_docs": len(golds),
               "n_tokens": sum(len(g.words) for g in golds), "seconds": round(seconds, 1),
               "settings": {"model": str(model_dir), "data": [str(p) for p in data],
                            "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}", "greedyness": greedyness,

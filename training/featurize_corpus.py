@@ -75,7 +75,8 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
     import hashlib
 
     words = FINGERPRINT_TEXT.split(" ")
-    speakers = ["A"] * (len(words) // 2) + ["B"] * (len(words) - len(words) // 2)
+    half = len(words) // 2
+    speakers: list[str | None] = [*(["A"] * half), *(["B"] * (len(words) - half))]
     gold = GoldDoc("fingerprint", words, [True] * len(words), [False] * len(words), speakers, [], None, "")
     doc = next(gold_docs_to_docs([gold], nlp))
     # max_dist 1: every other candidate comes from the far-match rules, so changing them changes the hash
@@ -314,7 +315,7 @@ def build_vocabulary(cache: FeatureCache, min_count: int = 2, max_words: int = 3
     values, counts = numpy.unique(hashes[hashes != 0], return_counts=True)
     keep = counts >= min_count
     values, counts = values[keep], counts[keep]
-    words = {}
+    words: dict = {}
     for h, c in zip(values.tolist(), counts.tolist()):
         word = cache.strings.get(h)
         if word is not None:

@@ -273,8 +273,8 @@ class Trainer:
         self.ema_decay = float(t.get("ema_decay") or 0.0)
         self.ema = self._new_ema()
         self.epoch = 0
-        self.stage_best = None
-        self.best = {"score": float("-inf"), "state": None, "epoch": None, "stage": None, "dev": None}
+        self.stage_best: dict | None = None
+        self.best: dict = {"score": float("-inf"), "state": None, "epoch": None, "stage": None, "dev": None}
         self.seconds = 0.0
 
     def _optimizer(self):
@@ -470,7 +470,7 @@ def _short(scores: dict) -> dict:
             **{m: {k: round(v, 3) for k, v in scores[m].items()} for m in ("muc", "b3", "ceafe", "lea")}}
 
 
-def read_checkpoint(path: str | Path, device: str = "cpu") -> dict:
+def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict:
     """A trainer checkpoint (the trainer's own file: torch.load never runs at inference)."""
     return torch.load(path, map_location=device, weights_only=False)
 

@@ -10,6 +10,12 @@ from spacy.tokens import Doc
 from .mentions import Mentions
 from .rules import RuleSet
 
+# numpy arrays by dtype (the .pyx takes C-contiguous typed memoryviews of them)
+_Int8s = npt.NDArray[numpy.int8]
+_Int32s = npt.NDArray[numpy.int32]
+_UInt64s = npt.NDArray[numpy.uint64]
+_Float32s = npt.NDArray[numpy.float32]
+
 FEATURE_LAYOUT_VERSION: int
 WORD_SLOTS: list[str]
 TENSOR_SLOTS: list[str]
@@ -30,7 +36,7 @@ class WordTable:
     def words(self) -> list[str]: ...
     def __init__(self, words: Iterable[str]) -> None: ...
     def add_alias(self, word: str, row: int) -> None: ...
-    def lookup(self, hashes: npt.NDArray[numpy.uint64]) -> npt.NDArray[numpy.int32]: ...
+    def lookup(self, hashes: _UInt64s) -> _Int32s: ...
 
 class PairRules:
     """The dependency labels the pair features look at, hashed."""
@@ -47,13 +53,7 @@ class GrammarTable:
     def __init__(
         self, lexicon: Iterable[int], compute: Callable[[StringStore, int, Optional[int]], tuple[int, int, int]]
     ) -> None: ...
-    def fill(
-        self,
-        doc: Doc,
-        gender: npt.NDArray[numpy.int8],
-        number: npt.NDArray[numpy.int8],
-        person: npt.NDArray[numpy.int8],
-    ) -> None: ...
+    def fill(self, doc: Doc, gender: _Int8s, number: _Int8s, person: _Int8s) -> None: ...
 
 def mention_features(
     doc: Doc,
@@ -61,7 +61,7 @@ def mention_features(
     tensor: Optional[npt.NDArray[Any]],
     first: Optional[int] = None,
     last: Optional[int] = None,
-) -> tuple[npt.NDArray[numpy.uint64], npt.NDArray[numpy.float32], npt.NDArray[numpy.float32]]: ...
+) -> tuple[_UInt64s, _Float32s, _Float32s]: ...
 def count_pairs(
     mentions: Mentions, first: int, last: int, max_dist: int, max_dist_match: int, blacklist: bool
 ) -> int: ...
@@ -70,11 +70,5 @@ def candidate_range(
 ) -> tuple[int, int, int, int]: ...
 def candidate_pairs(
     mentions: Mentions, first: int, last: int, max_dist: int, max_dist_match: int, blacklist: bool
-) -> tuple[npt.NDArray[numpy.int32], npt.NDArray[numpy.int32]]: ...
-def pair_features(
-    doc: Doc,
-    mentions: Mentions,
-    ant: npt.NDArray[numpy.int32],
-    ment: npt.NDArray[numpy.int32],
-    rules: PairRules,
-) -> npt.NDArray[numpy.float32]: ...
+) -> tuple[_Int32s, _Int32s]: ...
+def pair_features(doc: Doc, mentions: Mentions, ant: _Int32s, ment: _Int32s, rules: PairRules) -> _Float32s: ...

@@ -10,6 +10,14 @@ from spacy.tokens import Doc, SpanGroup
 from .features import PairRules
 from .mentions import Mentions
 
+# numpy arrays by dtype (the .pyx takes C-contiguous typed memoryviews of them)
+_Int8s = npt.NDArray[numpy.int8]
+_Int32s = npt.NDArray[numpy.int32]
+_Int64s = npt.NDArray[numpy.int64]
+_UInt8s = npt.NDArray[numpy.uint8]
+_UInt64s = npt.NDArray[numpy.uint64]
+_Float32s = npt.NDArray[numpy.float32]
+
 AGREEMENT_GENDER_MASK: int
 AGREEMENT_NUMBER_MASK: int
 CONSTRAINED_PERSONS: tuple[int, int, int]
@@ -23,34 +31,30 @@ class ClusterAgreement:
     def n_finished(self) -> int: ...
     def __init__(
         self,
-        codes: npt.NDArray[numpy.uint8],
-        persons: Optional[npt.NDArray[numpy.int8]] = None,
-        speakers: Optional[npt.NDArray[numpy.uint64]] = None,
-        governors: Optional[npt.NDArray[numpy.int32]] = None,
-        roles: Optional[npt.NDArray[numpy.int8]] = None,
-        sentence_first: Optional[npt.NDArray[numpy.int32]] = None,
+        codes: _UInt8s,
+        persons: Optional[_Int8s] = None,
+        speakers: Optional[_UInt64s] = None,
+        governors: Optional[_Int32s] = None,
+        roles: Optional[_Int8s] = None,
+        sentence_first: Optional[_Int32s] = None,
     ) -> None: ...
-    def set_spans(
-        self, starts: npt.NDArray[numpy.int32], ends: npt.NDArray[numpy.int32], pronouns: npt.NDArray[numpy.int8]
-    ) -> None: ...
-    def set_modifiers(self, head_lemmas: npt.NDArray[numpy.uint64], modifiers: npt.NDArray[numpy.uint64]) -> None: ...
+    def set_spans(self, starts: _Int32s, ends: _Int32s, pronouns: _Int8s) -> None: ...
+    def set_modifiers(self, head_lemmas: _UInt64s, modifiers: _UInt64s) -> None: ...
     def __len__(self) -> int: ...
-    def carry(self, codes: npt.NDArray[numpy.uint8], speakers: npt.NDArray[numpy.uint64]) -> None: ...
+    def carry(self, codes: _UInt8s, speakers: _UInt64s) -> None: ...
 
-def agreement_codes(
-    gender: npt.ArrayLike, number: npt.ArrayLike, mention_type: npt.ArrayLike
-) -> npt.NDArray[numpy.uint8]: ...
-def mention_agreement_codes(columns: Mapping[str, Any]) -> npt.NDArray[numpy.uint8]: ...
-def pronoun_persons(person: npt.ArrayLike, mention_type: npt.ArrayLike) -> npt.NDArray[numpy.int8]: ...
-def speaker_bits(speaker: npt.ArrayLike) -> npt.NDArray[numpy.uint64]: ...
+def agreement_codes(gender: npt.ArrayLike, number: npt.ArrayLike, mention_type: npt.ArrayLike) -> _UInt8s: ...
+def mention_agreement_codes(columns: Mapping[str, Any]) -> _UInt8s: ...
+def pronoun_persons(person: npt.ArrayLike, mention_type: npt.ArrayLike) -> _Int8s: ...
+def speaker_bits(speaker: npt.ArrayLike) -> _UInt64s: ...
 def linking_constraints(columns: Mapping[str, Any], require_agreement: bool) -> ClusterAgreement: ...
 def best_antecedents(
-    pair_ant: npt.NDArray[numpy.int32],
-    pair_ment: npt.NDArray[numpy.int32],
-    pair_scores: npt.NDArray[numpy.float32],
-    single_scores: npt.NDArray[numpy.float32],
-    best: npt.NDArray[numpy.int32],
-    best_scores: npt.NDArray[numpy.float32],
+    pair_ant: _Int32s,
+    pair_ment: _Int32s,
+    pair_scores: _Float32s,
+    single_scores: _Float32s,
+    best: _Int32s,
+    best_scores: _Float32s,
     threshold_offset: float,
     agreement: Optional[ClusterAgreement] = None,
 ) -> None: ...
@@ -62,31 +66,26 @@ def score_and_link(
     first: int,
     last: int,
     base: int,
-    as_ant: npt.NDArray[numpy.float32],
-    as_ment: npt.NDArray[numpy.float32],
-    feat_weights: npt.NDArray[numpy.float32],
-    bias: npt.NDArray[numpy.float32],
-    out_weights: npt.NDArray[numpy.float32],
+    as_ant: _Float32s,
+    as_ment: _Float32s,
+    feat_weights: _Float32s,
+    bias: _Float32s,
+    out_weights: _Float32s,
     out_bias: float,
-    single_scores: npt.NDArray[numpy.float32],
+    single_scores: _Float32s,
     threshold_offset: float,
     max_dist: int,
     max_dist_match: int,
     blacklist: bool,
-    best: npt.NDArray[numpy.int32],
-    best_scores: npt.NDArray[numpy.float32],
-    out_ant: Optional[npt.NDArray[numpy.int32]] = None,
-    out_ment: Optional[npt.NDArray[numpy.int32]] = None,
-    out_scores: Optional[npt.NDArray[numpy.float32]] = None,
+    best: _Int32s,
+    best_scores: _Float32s,
+    out_ant: Optional[_Int32s] = None,
+    out_ment: Optional[_Int32s] = None,
+    out_scores: Optional[_Float32s] = None,
     bilinear_width: int = 0,
     agreement: Optional[ClusterAgreement] = None,
 ) -> int: ...
-def cluster_members(best: npt.NDArray[numpy.int32]) -> tuple[npt.NDArray[numpy.int32], npt.NDArray[numpy.int64]]: ...
+def cluster_members(best: _Int32s) -> tuple[_Int32s, _Int64s]: ...
 def span_groups(
-    doc: Doc,
-    starts: npt.NDArray[numpy.int32],
-    ends: npt.NDArray[numpy.int32],
-    members: npt.NDArray[numpy.int32],
-    offsets: npt.NDArray[numpy.int64],
-    names: Sequence[str],
+    doc: Doc, starts: _Int32s, ends: _Int32s, members: _Int32s, offsets: _Int64s, names: Sequence[str]
 ) -> list[SpanGroup]: ...

@@ -1,6 +1,6 @@
 """Type stubs of features.pyx (the compiled module): what Python code may call."""
 
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 import numpy
 import numpy.typing as npt
@@ -61,6 +61,7 @@ def mention_features(
     tensor: Optional[npt.NDArray[Any]],
     first: Optional[int] = None,
     last: Optional[int] = None,
+    turn_ends: Optional[Sequence[int]] = None,
 ) -> tuple[_UInt64s, _Float32s, _Float32s]: ...
 def count_pairs(
     mentions: Mentions, first: int, last: int, max_dist: int, max_dist_match: int, blacklist: bool

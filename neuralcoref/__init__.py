@@ -23,5 +23,5 @@ def add_to_pipe(nlp, **config):
     return nlp
 
 
-__all__ = ["Cluster", "Conversation", "NeuralCoref", "Turn", "add_to_pipe", "doc_from_utterances", "render",
-           "set_speakers", "__version__"]
+__all__ = ["Cluster", "Conversation", "NeuralCoref", "Turn", "add_to_pipe", "doc_from_utterances", "make_neuralcoref",
+           "render", "set_speakers", "__version__"]

@@ -209,7 +209,7 @@ def _possessive(form: str, text: str) -> str:
 
 
 def _is_possessive(token: Token) -> bool:
-    return token.tag_ == "PRP$" or "Yes" in token.morph.get("Poss")
+    return token.tag_ == "PRP$" or "Yes" in token.morph.get("Poss", [])
 
 
 def _is_pronoun_span(span: Span, rules) -> bool:
@@ -304,13 +304,13 @@ def register_extensions() -> None:
             Doc.set_extension(name, getter=getter)
     if not Doc.has_extension("coref_speakers"):
         Doc.set_extension("coref_speakers", default=None)
-    for name, getter in (("is_coref", get_span_is_coref), ("coref_cluster", get_span_cluster),
-                         ("coref_scores", get_span_scores)):
+    for name, span_getter in (("is_coref", get_span_is_coref), ("coref_cluster", get_span_cluster),
+                              ("coref_scores", get_span_scores)):
         if not Span.has_extension(name):
-            Span.set_extension(name, getter=getter)
-    for name, getter in (("in_coref", get_token_in_coref), ("coref_clusters", get_token_clusters)):
+            Span.set_extension(name, getter=span_getter)
+    for name, token_getter in (("in_coref", get_token_in_coref), ("coref_clusters", get_token_clusters)):
         if not Token.has_extension(name):
-            Token.set_extension(name, getter=getter)
+            Token.set_extension(name, getter=token_getter)
 
 
 register_extensions()
@@ -361,14 +361,14 @@ class NeuralCoref:
         _check_layout_once()
         self.name = name
         self.lang = nlp.lang
-        self.vocab = nlp.vocab
+        self.vocab: Optional[Vocab] = nlp.vocab  # None once unpickled (_unpickle)
         self.cfg = CorefSettings(**settings).to_dict()
         self.scorer = scorer
         self.pipeline_name = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}"
         self._resolver: Optional[CorefResolver] = None
         self._model: Optional[CorefModel] = None
         if self.cfg["model"] is None:
-            shipped_model_path(self.lang)  # fail now, with the list of languages, not at the first doc
+            shipped_model_path(self.lang or "")  # fail now, with the list of languages, not at the first doc
 
     def set_conv_dict(self, conv_dict: Dict[str, List[str]]) -> None:
         """NeuralCoref 4's method: replace the conversion dictionary (rare word -> common words
@@ -385,12 +385,12 @@ class NeuralCoref:
     def resolver(self) -> CorefResolver:
         if self._resolver is None:
             if self._model is None:
-                path = self.cfg["model"] or shipped_model_path(self.lang)
+                path = self.cfg["model"] or shipped_model_path(self.lang or "")
                 self._model = CorefModel.from_disk(path, lang=self.lang)
             trained_with = self._model.meta.get("pipeline", {}).get("name")
             if trained_with and self.pipeline_name and trained_with != self.pipeline_name \
                     and not _same_pipeline_family(trained_with, self.pipeline_name):
-                warnings.warn(Warnings.W001.format(trained=trained_with, current=self.pipeline_name))
+                warnings.warn(Warnings.W001.format(trained=trained_with, current=self.pipeline_name), stacklevel=2)
             self._resolver = CorefResolver(
                 self._model, greedyness=self.cfg["greedyness"], max_dist=self.cfg["max_dist"],
                 max_dist_match=self.cfg["max_dist_match"], blacklist=self.cfg["blacklist"],
@@ -434,6 +434,7 @@ class NeuralCoref:
             starts, ends = prediction.starts.tolist(), prediction.ends.tolist()
             types = prediction.mention_types.tolist()
             names = [f"{prefix}_{k}" for k in range(1, len(prediction.clusters) + 1)]
+            assert prediction.cluster_members is not None and prediction.cluster_offsets is not None
             for members in prediction.clusters:
                 data["clusters"].append([[starts[m], ends[m]] for m in members])
                 data["mains"].append(_main_mention(types, members))
@@ -443,7 +444,7 @@ class NeuralCoref:
                                  prediction.cluster_offsets, names)
             for name, group in zip(names, groups):
                 doc.spans[name] = group
-            if self.cfg["store_scores"] and prediction.pairs is not None:
+            if self.cfg["store_scores"] and prediction.pairs is not None and prediction.single_scores is not None:
                 # numpy arrays, not lists: one object per array instead of one per pair (about 12 pairs
                 # per word), and they survive Doc.to_bytes, DocBin and pickling; the getters convert.
                 data["mentions"] = numpy.stack([prediction.starts, prediction.ends], axis=1).astype("int32")
@@ -455,8 +456,7 @@ class NeuralCoref:
 
     # -- serialization ------------------------------------------------------------------------
     def _ensure_model(self) -> CorefModel:
-        self.resolver  # loads the model
-        return self._model
+        return self.resolver.model  # loads the model
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         return srsly.msgpack_dumps({"cfg": self.cfg, "model": self._ensure_model().to_bytes()})

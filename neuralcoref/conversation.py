@@ -24,7 +24,7 @@ window. Rules (docs/dialogue.md):
 * Not thread-safe: one thread at a time per Conversation; Conversations of one `nlp` may run in
   different threads (the component is thread-safe, see docs/robustness.md).
 """
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy
 from spacy.attrs import SPACY
@@ -41,6 +41,7 @@ from .resolution import (Linker, LinkSettings, cluster_members, linking_constrai
                          pronoun_persons, speaker_bits)
 from .resolver import Prediction
 
+# Doc.from_docs takes `exclude` (spaCy >= 3.3) but spaCy's doc.pyi lacks it: those calls say type: ignore[call-arg].
 #: speakers of turns added without one, in turn
 DEFAULT_SPEAKERS = ("A", "B")
 #: the cap on the candidate window: about 2.8 times the ~1,800 tokens that hold the component's
@@ -133,7 +134,7 @@ class Conversation:
         self._speaker_ids: Dict[str, int] = {}
         self._window_start = 0  # the first turn that may be in a candidate window
         # antecedent projections of the mentions that may still be candidates
-        self._projections = None
+        self._projections: Optional[numpy.ndarray] = None
         self._projections_first = 0
         self._doc: Optional[Doc] = None
 
@@ -176,7 +177,7 @@ class Conversation:
             raise TypeError(Errors.E062.format(type=type(text).__name__))
         if len(doc) == 0 or all(t.is_space for t in doc):
             raise ValueError(Errors.E064)
-        for name, proc in self.nlp.pipeline:
+        for _, proc in self.nlp.pipeline:
             if not isinstance(proc, NeuralCoref):
                 doc = proc(doc)
         return doc
@@ -216,7 +217,7 @@ class Conversation:
         """The new turn's mentions and their links: (links, features), nothing stored yet."""
         resolver = self.component.resolver
         parts = _TurnArrays(doc, self._speaker_id(speaker))
-        joined, speakers = _join_turns([t._parts for t in window] + [parts], self.nlp.vocab)
+        joined, speakers = _join_turns([cast(_TurnArrays, t._parts) for t in window] + [parts], self.nlp.vocab)
         offset = len(joined) - len(doc)
         resolver.check_tensor(joined)  # a tensor the model cannot read: W003, zeros for the context features
         mentions = resolver.featurizer.extractor(joined, *resolver.featurizer.token_grammar(joined), speakers)
@@ -259,7 +260,8 @@ class Conversation:
         single = numpy.zeros(n, dtype="float32")
         single[new] = single_new
         best_scores = numpy.zeros(n, dtype="float32")
-        old_rows = self._projections[first_global - self._projections_first:] if n_old else as_ant_new[:0]
+        old_rows = as_ant_new[:0] if not n_old or self._projections is None \
+            else self._projections[first_global - self._projections_first:]
         as_ant = numpy.ascontiguousarray(numpy.concatenate([old_rows, as_ant_new]))
         settings = LinkSettings(resolver.threshold_offset(), resolver.max_dist, resolver.max_dist_match,
                                 resolver.blacklist)
@@ -315,7 +317,7 @@ class Conversation:
             state[0] |= code
             if person >= 0:
                 state[1 + person] |= bit
-            self._cluster_state[root] = tuple(state)
+            self._cluster_state[root] = (state[0], state[1], state[2], state[3])
             self._prefix_state.append(self._cluster_state[root])
             if antecedent >= 0:
                 entity = self._entity(self._find(root))
@@ -428,7 +430,7 @@ class Conversation:
         if self._doc is None:
             if not self.turns:
                 return self.nlp.make_doc("")
-            doc = Doc.from_docs([t.doc for t in self.turns], exclude=["user_data"])
+            doc = Doc.from_docs([t.doc for t in self.turns], exclude=["user_data"])  # type: ignore[call-arg]
             set_speakers(doc, utterances=[(t.start, t.end, t.speaker) for t in self.turns])
             set_turns(doc, [t.end for t in self.turns])
             self.component._set_annotations(doc, self._prediction())
@@ -438,8 +440,8 @@ class Conversation:
     def _prediction(self) -> Prediction:
         lists = self._entity_lists()
         antecedents = numpy.full(len(self._starts), -1, dtype="int32")
-        for members in lists:
-            antecedents[members[1:]] = members[:-1]
+        for cluster in lists:
+            antecedents[cluster[1:]] = cluster[:-1]
         members, offsets = cluster_members(antecedents)
         return Prediction(numpy.asarray(self._starts, dtype="int32"), numpy.asarray(self._ends, dtype="int32"),
                           antecedents, lists, numpy.asarray(self._types, dtype="int32"), cluster_members=members,
@@ -456,7 +458,7 @@ class Conversation:
             return turn.doc.text
         mains = [self._main(self._entities[key]) for key in in_turn]
         turns = sorted({self._turn_of[m] for m in mains} | {turn.index})
-        doc = Doc.from_docs([self.turns[t].doc for t in turns], exclude=["user_data", "spans"])
+        doc = Doc.from_docs([self.turns[t].doc for t in turns], exclude=["user_data", "spans"])  # type: ignore[call-arg]
         shift, position = {}, 0
         for t in turns:
             shift[t] = position - self.turns[t].start
@@ -548,10 +550,10 @@ def doc_from_utterances(nlp: Language, utterances: Utterances, component: Option
         if len(text) > nlp.max_length:
             raise ValueError(Errors.E063.format(length=len(text), max_length=nlp.max_length))
     docs = [nlp.make_doc(text) for _, text in pairs]
-    for name, proc in nlp.pipeline:
+    for _, proc in nlp.pipeline:
         if not isinstance(proc, NeuralCoref):
             docs = list(proc.pipe(docs)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
-    doc = Doc.from_docs(docs, exclude=["user_data"])
+    doc = Doc.from_docs(docs, exclude=["user_data"])  # type: ignore[call-arg]
     bounds = numpy.cumsum([0] + [len(d) for d in docs]).tolist()
     set_speakers(doc, utterances=[(bounds[k], bounds[k + 1], speaker) for k, (speaker, _) in enumerate(pairs)])
     set_turns(doc, bounds[1:])
@@ -588,7 +590,7 @@ def _join_turns(parts: List[_TurnArrays], vocab) -> Tuple[Doc, numpy.ndarray]:
             array[-1, space_column] = 1
         arrays.append(array)
     doc = Doc(vocab, words=words, spaces=spaces)
-    doc.from_array(_TurnArrays.ATTRS, numpy.concatenate(arrays))
+    doc.from_array(_TurnArrays.ATTRS, numpy.concatenate(arrays))  # type: ignore[arg-type]  # stub wants thinc's Ints2d
     if all(getattr(part.tensor, "ndim", 0) == 2 and len(part.tensor) == len(part.words) for part in parts):
         doc.tensor = numpy.vstack([part.tensor for part in parts])
     speakers = numpy.concatenate([part.speakers for part in parts])
@@ -637,7 +639,7 @@ def process_texts(nlp: Language, texts: Sequence[str], batch_size: int) -> List[
 def read_dialogue(lines: Iterable[str]) -> List[Tuple[Optional[str], str]]:
     """(speaker, text) of each `Speaker: text` line; a line without ':' has no speaker (they alternate),
     blank lines are skipped."""
-    out = []
+    out: List[Tuple[Optional[str], str]] = []
     for line in lines:
         line = line.strip()
         if not line:

@@ -16,7 +16,7 @@ installed (and any ``code`` file at the same path). With more than one thread
 per worker the threads share one pipeline and take turns using it: run workers
 with ``--nthreads 1`` and more processes instead.
 
-Needs ``dask[distributed]``, installed with neuralcoref.
+Needs ``dask[distributed]``, the ``dask`` extra: ``pip install "neuralcoref[dask]"``.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def resolve_partition(
             items.append(_to_item(obj, id_field, text_field))
         except (ValueError, TypeError) as exc:
             bad[n] = str(exc)
-            items.append((obj.get(id_field) if isinstance(obj, dict) else None, None))
+            items.append((obj.get(id_field) if isinstance(obj, dict) else None, ""))  # its id, for the error
     good = [(n, it) for n, it in enumerate(items) if n not in bad]
     results: Dict[int, Result] = {n: ("error", reason) for n, reason in bad.items()}
     for (n, _), res in zip(good, process_chunk_with_spec(spec, [it for _, it in good], fmt, batch_size)):

@@ -4,7 +4,7 @@ The runtime component and the trainer both call `Featurizer`, so a model is alwa
 trained on exactly the features it sees at inference.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 from spacy.tokens import Doc
@@ -12,8 +12,6 @@ from spacy.tokens import Doc
 from .config import DEFAULTS
 from .errors import Errors
 from .features import (
-    MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH,
-    PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH,
     GrammarTable,
     PairRules,
     candidate_pairs,
@@ -73,12 +71,12 @@ class Featurizer:
         self.infer_speakers = infer_speakers
         self.extractor = MentionExtractor(rules)
         self.pair_rules = PairRules(rules)
-        self._grammar = None  # GrammarTable: codes cached by morph (and word, for the pronoun lexicon)
+        self._grammar: Optional[GrammarTable] = None  # codes cached by morph (and word, for the pronoun lexicon)
 
     def __reduce__(self):
         return (Featurizer, (self.rules, self.infer_speakers))
 
-    def token_grammar(self, doc: Doc):
+    def token_grammar(self, doc: Doc) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
         """Per-token gender, number, person codes: Token.morph first, the pronoun and gendered-noun lexicons second."""
         n = len(doc)
         gender, number, person = (numpy.empty(n, dtype="int8") for _ in range(3))

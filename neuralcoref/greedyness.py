@@ -63,7 +63,7 @@ def _table(calibration):
     return knots, offsets
 
 
-def calibrate(margins: Sequence[float], spread: float = DEFAULT_SPREAD, knots: Sequence[float] = KNOTS,
+def calibrate(margins: Sequence[float] | numpy.ndarray, spread: float = DEFAULT_SPREAD, knots: Sequence[float] = KNOTS,
               **info: Any) -> Dict[str, Any]:
     """The calibration record of a model from its dev margins (one per mention that has a candidate).
 
@@ -91,10 +91,10 @@ def calibrate(margins: Sequence[float], spread: float = DEFAULT_SPREAD, knots: S
         else:
             offsets.append(float(numpy.quantile(m, 1.0 - share)))
     # offsets must fall as greedyness rises, with 0.5 at exactly 0
-    offsets = numpy.asarray(offsets)
+    falling = numpy.asarray(offsets)
     half = list(knots).index(NEUTRAL)
-    offsets[:half] = numpy.maximum(offsets[:half], 1e-6)
-    offsets[half + 1:] = numpy.minimum(offsets[half + 1:], -1e-6)
-    offsets = numpy.maximum.accumulate(offsets[::-1])[::-1]
-    return {"greedyness": [float(k) for k in knots], "offset": [float(o) for o in offsets],
+    falling[:half] = numpy.maximum(falling[:half], 1e-6)
+    falling[half + 1:] = numpy.minimum(falling[half + 1:], -1e-6)
+    falling = numpy.maximum.accumulate(falling[::-1])[::-1]
+    return {"greedyness": [float(k) for k in knots], "offset": [float(o) for o in falling],
             "spread": float(spread), "linked_at_default": round(p0, 4), "n_mentions": int(len(m)), **info}

@@ -14,6 +14,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from scorch import scores
 
 Clusters = Sequence[Iterable[Hashable]]
+#: clusters of (start, end) token spans
+SpanClusters = Sequence[Sequence[tuple[int, int]]]
 
 
 def clusters_to_mention_ids(doc_id: str, clusters: Iterable[Iterable[tuple[int, int]]]) -> list[set]:
@@ -69,7 +71,7 @@ def _as_sets(clusters: Clusters) -> list[set]:
     return [set(cluster) for cluster in clusters if cluster]
 
 
-def _scorch_counts(key: list[set], response: list[set]) -> dict[str, tuple[float, float, float, float]]:
+def _scorch_counts(key: list[set], response: list[set]) -> dict[str, tuple[float, int, float, int]]:
     """Per metric (recall numerator, recall denominator, precision numerator, precision denominator).
 
     scorch returns ratios; multiplying back by the known denominators lets several
@@ -105,7 +107,7 @@ def _pooled_scores(documents: Iterable[tuple[list[set], list[set]]]) -> dict:
             totals[name] = [total + count for total, count in zip(totals[name], counts)]
         all_key.extend(key)
         all_response.extend(response)
-    result = {}
+    result: dict = {}
     for name, (recall_num, recall_den, precision_num, precision_den) in totals.items():
         recall = recall_num / recall_den if recall_den else 0.0
         precision = precision_num / precision_den if precision_den else 0.0
@@ -128,7 +130,7 @@ def coref_scores(key: Clusters, response: Clusters) -> dict:
 
 
 def corpus_scores(
-    documents: Iterable[tuple[str, Clusters, Clusters]], drop_gold_singletons: bool = False
+    documents: Iterable[tuple[str, SpanClusters, SpanClusters]], drop_gold_singletons: bool = False
 ) -> dict:
     """Scores of (doc_id, gold clusters, predicted clusters) triples pooled over the corpus.
 

@@ -4,7 +4,7 @@ Scoring runs over blocks of mentions so memory stays linear in the document: onl
 per-mention projections are kept for the whole document, pair arrays live one block at a time.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, cast
 import warnings
 
 import numpy
@@ -94,16 +94,16 @@ class CorefResolver:
         width = self.model.tensor_width
         if not width or self._model_tensor(doc) is not None:
             return True
-        tensor = getattr(doc, "tensor", None)
+        tensor: Any = getattr(doc, "tensor", None)
         found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
         warnings.warn(Warnings.W003.format(expected=width, found=found,
-                                           pipeline=self.model.meta.get("pipeline", {}).get("name")))
+                                           pipeline=self.model.meta.get("pipeline", {}).get("name")), stacklevel=2)
         return False
 
     def _model_tensor(self, doc: Doc):
         """doc.tensor when the model reads one and it has the model's width, one row per token; else None."""
         width = self.model.tensor_width
-        tensor = getattr(doc, "tensor", None)
+        tensor: Any = getattr(doc, "tensor", None)
         usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
         return tensor if usable else None
 
@@ -177,7 +177,7 @@ class CorefResolver:
             group.append((i, doc, mentions))
             n_rows += len(mentions)
         flush()
-        return out
+        return cast(List[Prediction], out)  # every slot is filled
 
     def _encode(self, word_hashes, tensor_feats, mention_feats):
         """(single scores, (antecedent projections, mention projections)) of a block of mentions."""

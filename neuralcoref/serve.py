@@ -131,9 +131,10 @@ def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[Document
         if "text" in obj and "utterances" in obj:
             raise RequestError(400, f"{where}utterances: give text or utterances, not both", where + "utterances")
         if "utterances" in obj:
-            text, error = record_dialogue(obj["utterances"])
-            if error is not None:
+            dialogue, error = record_dialogue(obj["utterances"])
+            if error is not None or dialogue is None:
                 raise RequestError(400, f"{where}utterances: {error}", where + "utterances")
+            text: str = dialogue
         elif "text" not in obj:
             raise RequestError(400, f"{where}text: missing", where + "text")
         elif not isinstance(obj["text"], str):
@@ -183,7 +184,7 @@ class CorefService:
         component.cfg = {**self.component.cfg, **{name: json.loads(value) for name, value in settings}}
         component._model = shared_model  # read-only
         component._resolver = None
-        component.resolver  # built now (conv_dict rows...), outside the request's timing of others
+        _ = component.resolver  # built now (conv_dict rows...), outside the request's timing of others
         with self._lock:
             self._variants[settings] = component
             while len(self._variants) > MAX_VARIANTS:

@@ -65,9 +65,9 @@ def _transcript_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
             start += 1
         for colon in range(start + 1, min(len(doc), start + MAX_NAME_TOKENS + 1)):
             if doc[colon].text == ":":
-                name = doc[start:colon]
-                if all(t.is_alpha or t.text == "." for t in name) and name[0].text[:1].isupper():
-                    labelled.append((start, name.text.lower()))
+                label = doc[start:colon]
+                if all(t.is_alpha or t.text == "." for t in label) and label[0].text[:1].isupper():
+                    labelled.append((start, label.text.lower()))
                 break
     if len(labelled) < 2:
         return None

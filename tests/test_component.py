@@ -111,7 +111,7 @@ def test_store_scores_and_prefix(make_nlp):
 
 def test_config_is_validated(random_model_path):
     nlp = load_english()
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):  # confection's ConfigValidationError
         nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "max_dist": "far"})
     with pytest.raises(ValueError):
         nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), "greedyness": 2.0})
@@ -131,7 +131,7 @@ def test_serialization_round_trip(make_nlp, tmp_path):
     assert mention_offsets(other(TEXT)) == expected
     unpickled = pickle.loads(pickle.dumps(component))
     doc = nlp.make_doc(TEXT)
-    for name, proc in nlp.pipeline[:-1]:
+    for _, proc in nlp.pipeline[:-1]:
         doc = proc(doc)
     assert mention_offsets(unpickled(doc)) == expected
 

@@ -2,7 +2,6 @@
 import numpy
 import pytest
 from spacy.tokens import Doc
-import spacy
 
 from neuralcoref import set_speakers
 from neuralcoref.featurize import Featurizer
@@ -20,7 +19,7 @@ def featurizer():
 
 
 def column(layout, name, offset=0):
-    for group, start, width in layout:
+    for group, start, _width in layout:
         if group == name:
             return start + offset
     raise KeyError(name)

@@ -61,7 +61,7 @@ WORD = st.one_of(st.sampled_from(F.WORDS), st.text(ANY_CHAR, min_size=1, max_siz
 DEP = st.one_of(st.sampled_from(F.DEPS), UNSEEN, st.none())
 TAG = st.one_of(st.sampled_from(F.TAGS), UNSEEN)
 ENT_LABEL = st.one_of(st.sampled_from(F.ENT_LABELS), UNSEEN)
-ENT = st.one_of(st.sampled_from(["O", ""]), st.builds(lambda p, l: p + l, st.sampled_from(["B-", "I-"]), ENT_LABEL))
+ENT = st.one_of(st.sampled_from(["O", ""]), st.builds(lambda prefix, label: prefix + label, st.sampled_from(["B-", "I-"]), ENT_LABEL))
 MORPH = st.one_of(st.sampled_from(F.MORPHS),
                   st.from_regex(r"(Gender|Number|Person|Poss|[A-Z][a-z]{0,4})=[A-Z0-9][a-z0-9]{0,4}", fullmatch=True))
 POS = st.sampled_from(F._pos_names())

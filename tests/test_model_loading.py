@@ -198,7 +198,7 @@ def test_no_code_runs_when_loading_component_bytes():
     os.environ.pop(MARKER_ENV, None)
     for data in (pickle.dumps({"cfg": {}, "model": _Payload()}),
                  msgpack.packb({"cfg": {}, "model": pickle.dumps(_Payload())}, use_bin_type=True)):
-        with pytest.raises(Exception):
+        with pytest.raises(ValueError):
             component.from_bytes(data)
     assert MARKER_ENV not in os.environ
 

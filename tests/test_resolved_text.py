@@ -102,7 +102,7 @@ def test_span_as_doc(nlp, copy_user_data, start, end):
     assert sub._.coref_resolved == (sub.text if not clusters else sub._.coref_resolved)
     assert [t._.in_coref for t in sub] == [any(m.start <= t.i < m.end for c in clusters for m in c) for t in sub]
     assert all(s._.coref_cluster is None or clusters for s in (sub[i:i + 1] for i in range(len(sub))))
-    sub._.coref_scores  # no exception
+    _ = sub._.coref_scores  # no exception
 
 
 def test_results_survive_serialization(nlp):

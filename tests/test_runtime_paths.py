@@ -118,7 +118,7 @@ def test_simd_variants_give_the_same_bits(doc, width, bilinear_width):
             numpy.testing.assert_array_equal(cached.antecedents, linker.antecedents)
     finally:
         simd(best_level)
-    for level, (best, out) in outputs.items():
+    for best, out in outputs.values():
         numpy.testing.assert_array_equal(out[0], ant)
         numpy.testing.assert_array_equal(out[1], ment)
         numpy.testing.assert_array_equal(out[2], outputs[0][1][2])  # bit for bit

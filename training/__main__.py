@@ -49,7 +49,7 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training", description="Train and evaluate neuralcoref models.")
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description="Train and evaluate neuralcoref models.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("featurize", help="parse and featurize corpora into a feature cache")
@@ -101,21 +101,21 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "featurize":
-        from training.featurize_corpus import featurize_corpus, load_pipeline
+        from .featurize_corpus import featurize_corpus, load_pipeline
 
         nlp = load_pipeline(args.pipeline)
         meta = featurize_corpus(args.data, args.out, nlp, max_dist=args.max_dist,
-                                max_dist_match=args.max_dist_match, lang=args.lang or nlp.lang)
+                                max_dist_match=args.max_dist_match, lang=args.lang or str(nlp.lang))
         print(json.dumps(meta, indent=2))
     elif args.command == "train":
-        from training.train import DEFAULT_CONFIG, parse_overrides, train
+        from .train import DEFAULT_CONFIG, parse_overrides, train
 
         _set_threads(args.threads)
         train(args.train, args.dev, args.out, config=args.config or DEFAULT_CONFIG,
               overrides=parse_overrides(args.set), cache_dir=args.cache, resume=args.resume, device=args.device,
               export_to=args.export, progress=not args.no_progress, stop_after=args.stop_after)
     elif args.command == "evaluate":
-        from training.evaluate import evaluate_model, format_table, record_scores, write_json
+        from .evaluate import evaluate_model, format_table, record_scores, write_json
 
         result = evaluate_model(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
                                 blacklist=args.blacklist, require_agreement=args.require_agreement,
@@ -129,9 +129,9 @@ def main(argv=None) -> int:
         if args.record:
             print(f"recorded as scores[{args.record!r}] in {record_scores(args.model, args.record, result)}")
     elif args.command == "ablate":
-        from training.ablate import BASELINE, ablate, format_ablation
-        from training.model import FEATURE_GROUPS
-        from training.train import DEFAULT_CONFIG, parse_overrides
+        from .ablate import BASELINE, ablate, format_ablation
+        from .model import FEATURE_GROUPS
+        from .train import DEFAULT_CONFIG, parse_overrides
 
         _set_threads(args.threads)
         summary = ablate(args.train, args.dev, args.out, groups=args.group or [BASELINE, *FEATURE_GROUPS],
@@ -139,7 +139,7 @@ def main(argv=None) -> int:
                          cache_dir=args.cache, device=args.device, progress=not args.no_progress)
         print(format_ablation(summary))
     elif args.command == "gap":
-        from training.evaluate import evaluate_gap, record_scores, write_json
+        from .evaluate import evaluate_gap, record_scores, write_json
 
         result = evaluate_gap(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
                               blacklist=args.blacklist, require_agreement=args.require_agreement)

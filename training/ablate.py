@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from training.model import FEATURE_GROUPS
-from training.train import DEFAULT_CONFIG, train
+from .model import FEATURE_GROUPS
+from .train import DEFAULT_CONFIG, train
 
 BASELINE = "none"
 
@@ -33,6 +33,7 @@ def ablate(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], o
         run_overrides = dict(overrides or {}, **{"model.zero_groups": [] if group == BASELINE else [group]})
         model = train(train_paths, dev_paths, out_dir / group, config=config, overrides=run_overrides,
                       cache_dir=cache_dir, device=device, progress=progress)
+        assert model is not None  # without stop_after, train exports a model
         training = model.meta["training"]
         summary[group] = {"select": round(model.meta["scores"]["select"], 2),
                           "dev": {name: round(s["conll_f1"], 2) for name, s in model.meta["scores"]["dev"].items()},

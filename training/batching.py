@@ -14,7 +14,7 @@ import numpy
 import torch
 
 from neuralcoref.featurize import PERSON_CODES
-from training.featurize_corpus import FeatureCache
+from .featurize_corpus import FeatureCache
 
 
 @dataclass
@@ -134,7 +134,7 @@ class Batcher:
         for g in order:
             yield make_batch(self.index, self.groups[g], self.gold_pair)
 
-    def tensors(self, batch: Batch, device="cpu") -> dict:
+    def tensors(self, batch: Batch, device="cpu") -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Model inputs of a batch (see `CorefScorer.forward`) and its gold matrix."""
         arrays = self.cache.arrays
         rows = batch.rows

@@ -19,8 +19,8 @@ from pathlib import Path
 from neuralcoref.config import DEFAULTS
 from neuralcoref.greedyness import CALIBRATION_KEY, DEFAULT_SPREAD, NEUTRAL, calibrate
 from neuralcoref.model_io import CorefModel
-from training.evaluate import cached_margins, predict_cached, score_cache, update_meta, word_rows_for
-from training.featurize_corpus import FeatureCache, cache_is_current, featurize_corpus, load_pipeline
+from .evaluate import cached_margins, predict_cached, score_cache, update_meta, word_rows_for
+from .featurize_corpus import FeatureCache, cache_is_current, featurize_corpus, load_pipeline
 
 TABLE_GREEDYNESS = [0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0]
 
@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     print(f"calibrated on {record['n_mentions']:,} mentions with a candidate; "
           f"{100 * record['linked_at_default']:.1f}% linked at greedyness {NEUTRAL}")
     print("offsets: " + ", ".join(f"{g:g}: {o:+.3f}" for g, o in zip(record["greedyness"], record["offset"])))
-    result = {"calibration": record}
+    result: dict = {"calibration": record}
     if args.table:
         rows = sweep(cache, model, blacklist=args.blacklist)
         result["table"] = rows

@@ -23,9 +23,9 @@ from neuralcoref.linking import cluster_lists, fused_weights, link_mentions, num
 from neuralcoref.resolution import LinkSettings, PairWeights, agreement_codes, linking_constraints
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
-from training.corpus import gold_docs_to_docs
-from training.featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
-from training.metrics import corpus_scores
+from .corpus import gold_docs_to_docs
+from .featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
+from .metrics import corpus_scores
 
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
     """Embedding rows of every cached mention's word slots, as the runtime looks them up."""
@@ -41,7 +41,7 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
     the component)."""
     offset = greedyness_offset(greedyness, model.meta.get(CALIBRATION_KEY))
     arrays = cache.arrays
-    out = []
+    out: list = []
     for ms, linker, _ in cached_links(cache, word_rows, model, offset, blacklist, require_agreement, False):
         spans = list(zip(arrays["starts"][ms].tolist(), arrays["ends"][ms].tolist()))
         out.append([[spans[m] for m in cluster] for cluster in cluster_lists(*linker.clusters())])
@@ -63,7 +63,7 @@ def cached_links(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMode
         ms, ps = cache.doc_slice(d)
         agreement = linking_constraints({name: values[ms] for name, values in columns.items()},
                                         require_agreement) if ms.stop > ms.start else None
-        stored = [] if store_scores else None
+        stored: list | None = [] if store_scores else None
         yield ms, _link_cached_doc(cache, word_rows, ms, ps, model.tensor_width, scorer, weights, settings,
                                    agreement, stored), stored
 
@@ -112,7 +112,7 @@ def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
                    blacklist: bool = DEFAULTS["blacklist"]) -> numpy.ndarray:
     """Each cached mention's margin, best candidate's pair score minus its "no antecedent" score
     (mentions without a candidate left out): what `greedyness` is calibrated on."""
-    out = []
+    out: list = []
     for _, linker, stored in cached_links(cache, word_rows, model, 0.0, blacklist, None, True):
         single = linker.single_scores
         best = numpy.full(len(single), -numpy.inf, dtype="float64")
@@ -170,7 +170,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
     labelled second row: by default the text comes plain, as a user's does). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
     per_genre), "n_docs", "seconds", "settings".
     """
-    from training.corpus import read_corpus
+    from .corpus import read_corpus
 
     nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
@@ -187,7 +187,7 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
         triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
         genres.append(gold.genre or "-")
     seconds = time.time() - start
-    result = {"overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons), "n_docs": len(golds),
+    result: dict = {"overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons), "n_docs": len(golds),
               "n_tokens": sum(len(g.words) for g in golds), "seconds": round(seconds, 1),
               "settings": {"model": str(model_dir), "data": [str(p) for p in data],
                            "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}", "greedyness": greedyness,
@@ -241,7 +241,7 @@ def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None =
                  greedyness: float = DEFAULTS["greedyness"], blacklist: bool = DEFAULTS["blacklist"],
                  require_agreement: bool | None = DEFAULTS["require_agreement"]) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
-    from training.gap import gap_scores, predict_gap, read_gap
+    from .gap import gap_scores, predict_gap, read_gap
 
     nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
     examples = read_gap(data)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from neuralcoref.constraints import MAX_MODIFIERS, constraint_columns
 from neuralcoref.rules import get_rules
-from training.corpus import GoldDoc, gold_docs_to_docs, read_corpus
+from .corpus import GoldDoc, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,8 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
     import hashlib
 
     words = FINGERPRINT_TEXT.split(" ")
-    speakers = ["A"] * (len(words) // 2) + ["B"] * (len(words) - len(words) // 2)
+    half = len(words) // 2
+    speakers: list[str | None] = [*(["A"] * half), *(["B"] * (len(words) - half))]
     gold = GoldDoc("fingerprint", words, [True] * len(words), [False] * len(words), speakers, [], None, "")
     doc = next(gold_docs_to_docs([gold], nlp))
     # max_dist 1: every other candidate comes from the far-match rules, so changing them changes the hash
@@ -316,7 +317,7 @@ def build_vocabulary(cache: FeatureCache, min_count: int = 2, max_words: int = 3
     values, counts = numpy.unique(hashes[hashes != 0], return_counts=True)
     keep = counts >= min_count
     values, counts = values[keep], counts[keep]
-    words = {}
+    words: dict = {}
     for h, c in zip(values.tolist(), counts.tolist()):
         word = cache.strings.get(h)
         if word is not None:

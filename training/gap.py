@@ -18,7 +18,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from training.corpus import CorpusError
+from .corpus import CorpusError
 
 _COLUMNS = ["ID", "Text", "Pronoun", "Pronoun-offset", "A", "A-offset", "A-coref", "B", "B-offset", "B-coref", "URL"]
 _MASCULINE = frozenset({"he", "him", "his", "himself"})
@@ -111,7 +111,7 @@ def gap_scores(examples: Iterable[GapExample], predictions: Mapping[str, tuple[b
     missing = [example.id for example in examples if example.id not in predictions]
     if missing:
         raise ValueError(f"no prediction for {len(missing)} GAP examples, e.g. {', '.join(missing[:5])}")
-    counts = {group: Counter() for group in ("overall", "masculine", "feminine")}
+    counts: dict = {group: Counter() for group in ("overall", "masculine", "feminine")}
     for example in examples:
         groups = ["overall"] + ([example.gender] if example.gender else [])
         for gold, predicted in zip((example.a_coref, example.b_coref), predictions[example.id]):
@@ -133,6 +133,8 @@ def resolve_gap_example(example: GapExample, doc: Doc, clusters: Iterable) -> tu
     pronoun = doc.char_span(
         example.pronoun_offset, example.pronoun_offset + len(example.pronoun), alignment_mode="expand"
     )
+    if pronoun is None:
+        raise ValueError(f"GAP example {example.id}: pronoun offset {example.pronoun_offset} is outside the text")
 
     def mentions_name(mentions: Sequence[Span], name: str, offset: int) -> bool:
         return any(mention.start_char < offset + len(name) and offset < mention.end_char for mention in mentions)

@@ -18,7 +18,7 @@ the exported model has no tensor input at all (tensor_width 0), so it runs with 
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, Sequence
+from typing import Any, Dict, Iterable, Sequence
 
 import numpy
 import torch
@@ -66,6 +66,18 @@ def feature_masks(zero_groups: Sequence[str], tensor_width: int):
 
 class CorefScorer(nn.Module):
     """Mention encoder, single-mention scorer and pair scorer (sizes as in the model meta)."""
+
+    sizes: Dict[str, Any]
+    # Buffers, typed here: nn.Module's __getattr__ types them as Tensor | Module.
+    frozen_embed: torch.Tensor
+    mention_mask: torch.Tensor
+    pair_mask: torch.Tensor
+    # nn.Linear or None (no similarity / bilinear term); Any: the code tests one of each group for None
+    sim_ant: Any
+    sim_ment: Any
+    pair_sim: Any
+    bi_ant: Any
+    bi_ment: Any
 
     def __init__(self, n_words: int, tensor_width: int = 96, embed_dim: int = 50, encoder_width: int = 256,
                  single_hidden: Sequence[int] = (128,), pair_hidden: Sequence[int] = (128,), dropout: float = 0.3,
@@ -141,13 +153,13 @@ class CorefScorer(nn.Module):
         """Start the embedding rows `rows` [k] from `vectors` [k, embed_dim] (fixed ones included)."""
         if not len(rows):
             return
-        rows = torch.as_tensor(numpy.asarray(rows, dtype="int64"))
-        vectors = torch.as_tensor(numpy.asarray(vectors, dtype="float32"))
+        index = torch.as_tensor(numpy.asarray(rows, dtype="int64"))
+        values = torch.as_tensor(numpy.asarray(vectors, dtype="float32"))
         n_trained = self.embed.num_embeddings
-        trained = rows < n_trained
+        trained = index < n_trained
         with torch.no_grad():
-            self.embed.weight[rows[trained]] = vectors[trained]
-            self.frozen_embed[rows[~trained] - n_trained] = vectors[~trained]
+            self.embed.weight[index[trained]] = values[trained]
+            self.frozen_embed[index[~trained] - n_trained] = values[~trained]
 
     def embedding_table(self) -> torch.Tensor:
         """The whole table [n_words, embed_dim]: trained rows, then fixed ones."""
@@ -202,14 +214,14 @@ class CorefScorer(nn.Module):
         with a bilinear term, the bilinear projections (broadcastable [..., bilinear_width])."""
         h = as_antecedent + as_mention + self.pair_feat(pair_feats * self.pair_mask) + self.pair_b
         if self.pair_sim is not None:
-            h = h + self.pair_sim(sim_antecedent * sim_mention)
+            h = h + self.pair_sim(sim_antecedent * sim_mention)  # type: ignore[operator]  # given with pair_sim
         h = torch.relu(h)
         h = self._pair_dropout(h)
         for layer in self.pair_hidden:
             h = self._pair_dropout(torch.relu(layer(h)))
         scores = self.pair_out(h)[..., 0]
         if self.bi_ant is not None:
-            scores = scores + (bilinear_antecedent * bilinear_mention).sum(-1)
+            scores = scores + (bilinear_antecedent * bilinear_mention).sum(-1)  # type: ignore[operator]
         return scores
 
     def forward(self, word_rows, tensor_feats, mention_feats, ment, ant, pair_feats, mask):

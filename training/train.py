@@ -26,9 +26,9 @@ import torch.nn.functional as F
 
 from neuralcoref.config import DEFAULTS
 from neuralcoref.model_io import CorefModel, base_meta
-from training.batching import Batcher, far_person_pairs
-from training.evaluate import predict_cached, score_cache, word_rows_for
-from training.featurize_corpus import (
+from .batching import Batcher, far_person_pairs
+from .evaluate import predict_cached, score_cache, word_rows_for
+from .featurize_corpus import (
     FeatureCache,
     build_vocabulary,
     cache_is_current,
@@ -37,8 +37,8 @@ from training.featurize_corpus import (
     load_pipeline,
     pipeline_info,
 )
-from training.model import CorefScorer
-from training.vectors import vocabulary_from_config
+from .model import CorefScorer
+from .vectors import vocabulary_from_config
 
 logger = logging.getLogger(__name__)
 
@@ -283,8 +283,8 @@ class Trainer:
         self.ema_decay = float(t.get("ema_decay") or 0.0)
         self.ema = self._new_ema()
         self.epoch = 0
-        self.stage_best = None
-        self.best = {"score": float("-inf"), "state": None, "epoch": None, "stage": None, "dev": None}
+        self.stage_best: dict | None = None
+        self.best: dict = {"score": float("-inf"), "state": None, "epoch": None, "stage": None, "dev": None}
         self.seconds = 0.0
 
     def _optimizer(self):
@@ -480,7 +480,7 @@ def _short(scores: dict) -> dict:
             **{m: {k: round(v, 3) for k, v in scores[m].items()} for m in ("muc", "b3", "ceafe", "lea")}}
 
 
-def read_checkpoint(path: str | Path, device: str = "cpu") -> dict:
+def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict:
     """A trainer checkpoint (the trainer's own file: torch.load never runs at inference)."""
     return torch.load(path, map_location=device, weights_only=False)
 

@@ -37,7 +37,7 @@ class PretrainedVectors:
 
     def row_of(self) -> dict:
         """word -> row of `vectors` (the first row when a word repeats)."""
-        rows = {}
+        rows: dict = {}
         for k, word in enumerate(self.words):
             rows.setdefault(word, k)
         return rows
@@ -73,7 +73,8 @@ def _read_npy_parquet(root: Path, source: str) -> PretrainedVectors:
 
 
 def _read_glove_text(path: Path) -> PretrainedVectors:
-    words, rows = [], []
+    words: list[str] = []
+    rows: list = []
     with open(path, encoding="utf8") as f:
         for number, line in enumerate(f, start=1):
             parts = line.rstrip("\n").split(" ")
@@ -128,7 +129,7 @@ def vocabulary_with_vectors(train_words: list, vectors: PretrainedVectors, extra
     """
     row_of = vectors.row_of()
     known = set(train_words)
-    added = []
+    added: list = []
     if extra > 0:
         for word in vectors.words:
             if len(added) >= extra:

@@ -21,9 +21,10 @@ def require_dask() -> None:
     try:
         import dask.bag  # noqa: F401
         import distributed  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise UsageError(
-            "the Dask back end needs dask[distributed]: pip install 'dask[distributed]'"
+            "the Dask back end needs dask[distributed], which a plain install leaves out: "
+            'pip install "neuralcoref[dask]"'
         ) from exc
 
 
@@ -74,5 +75,5 @@ class DaskExecutor(ChunkExecutor):
         client = getattr(self, "client", None)
         if client is not None:
             client.close()
-            self.client = None
+            self.client = None  # type: ignore[assignment]  # closed
         self._close_cluster()

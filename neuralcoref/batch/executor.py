@@ -176,7 +176,7 @@ class ProcessExecutor(ChunkExecutor):
     def __init__(self, spec: PipelineSpec, fmt: str, batch_size: int, n_process: int):
         self.spec, self.fmt, self.batch_size, self.n_process = spec, fmt, batch_size, n_process
         self.max_in_flight = 2 * n_process
-        self._pool = None
+        self._pool: Optional[concurrent.futures.ProcessPoolExecutor] = None
         self._start()
 
     def _start(self):
@@ -193,7 +193,7 @@ class ProcessExecutor(ChunkExecutor):
             return Done(exc=exc)
 
     def recover(self) -> bool:
-        if getattr(self._pool, "_broken", False):
+        if self._pool is not None and getattr(self._pool, "_broken", False):
             logger.warning("a worker process died; starting a new pool")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._start()

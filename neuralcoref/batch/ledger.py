@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, BinaryIO, Dict, List, Optional, Tuple
 
 from .errors import UsageError
 from .records import record_key
@@ -101,7 +101,7 @@ class JsonlWriter:
 
     def __init__(self, path: str):
         self.path = Path(path)
-        self._f = None
+        self._f: Optional[BinaryIO] = None
 
     def open(self) -> set:
         """Repair the file if needed and return the keys of the documents already in it."""
@@ -141,8 +141,8 @@ class BlockWriter:
     def __init__(self, path: str):
         self.path = Path(path)
         self.index_path = Path(str(path) + ".index.jsonl")
-        self._f = None
-        self._index = None
+        self._f: Optional[BinaryIO] = None
+        self._index: Optional[BinaryIO] = None
         self._offset = 0
 
     def open(self) -> set:
@@ -203,7 +203,7 @@ class ErrorLog:
 
     def __init__(self, path: str):
         self.path = Path(path)
-        self._f = None
+        self._f: Optional[BinaryIO] = None
 
     def open(self, reset: bool = False) -> set:
         """Return the positions of the records already reported (none if ``reset``: the file is emptied)."""

@@ -155,6 +155,7 @@ def run_batch(
                     report(rec, duplicate(rec))
                     n_failed += 1
                     continue
+                assert result is not None  # no result only for records that were not processed
                 status, payload = result
                 if status == "ok":
                     try:

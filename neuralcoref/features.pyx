@@ -107,13 +107,17 @@ cdef class WordTable:
         return out
 
 
-def mention_features(Doc doc, Mentions mentions, tensor, first=None, last=None):
+def mention_features(Doc doc, Mentions mentions, tensor, first=None, last=None, turn_ends=None):
     """Features of every mention (or of mentions first..last-1: the runtime works in blocks).
 
     doc (Doc): the parsed Doc the mentions come from.
     mentions (Mentions): its candidate mentions.
     tensor (ndarray or None): float32 [len(doc), width] token vectors (doc.tensor), or None.
     first, last (int): the block of mentions (default: all); features do not depend on the block.
+    turn_ends (sequence of int or None): for a Doc of turns resolved one after the other (a conversation,
+        `featurize.set_turns`): the token offset where each turn ends, ascending. A mention's features
+        are then what they were at the end of its turn: its next words and following tensor rows stop at
+        the turn's end, and its position is over the mentions that start before it. None: one turn.
     RETURNS (tuple): word hashes uint64 [n, N_WORD_SLOTS], tensor features float32
         [n, N_TENSOR_SLOTS * width], dense features float32 [n, MENTION_FEATS_WIDTH].
     """
@@ -145,10 +149,32 @@ def mention_features(Doc doc, Mentions mentions, tensor, first=None, last=None):
         tensor_out = tensor_feats
         tensor_ptr = &tensor_view[0, 0]
         tensor_out_ptr = &tensor_out[0, 0]
+    cdef const int32_t* context_end_ptr = NULL
+    cdef const int32_t* visible_ptr = NULL
+    cdef int32_t[::1] context_end_view, visible_view
+    if turn_ends is not None and len(turn_ends):
+        context_end, visible = _turn_limits(mentions, doc.length, turn_ends)
+        context_end_view = context_end
+        visible_view = visible
+        context_end_ptr = &context_end_view[0]
+        visible_ptr = &visible_view[0]
     with nogil:
         _mention_features(doc.c, doc.length, mentions.c, n_total, start, stop, &words_view[0, 0],
-                          &dense_view[0, 0], tensor_ptr, width, tensor_out_ptr)
+                          &dense_view[0, 0], tensor_ptr, width, tensor_out_ptr, context_end_ptr, visible_ptr)
     return word_hashes, tensor_feats, dense
+
+
+def _turn_limits(Mentions mentions, int n_tokens, turn_ends):
+    """Per mention: the end of its turn (int32, where its context stops) and the number of mentions that
+    start before that end (int32, its position's denominator). A mention belongs to the turn it starts in."""
+    ends = numpy.asarray(turn_ends, dtype="int64")
+    if ends.ndim != 1 or (len(ends) and (ends[0] < 0 or ends[-1] > n_tokens or numpy.any(numpy.diff(ends) < 0))):
+        raise ValueError(f"turn_ends must be ascending token offsets within 0..{n_tokens}")
+    ends = numpy.append(ends[ends < n_tokens], n_tokens)
+    starts = mentions.columns()["start"]
+    context_end = ends[numpy.searchsorted(ends, starts, side="right")]
+    visible = numpy.searchsorted(starts, context_end, side="left")
+    return (numpy.ascontiguousarray(context_end, dtype="int32"), numpy.ascontiguousarray(visible, dtype="int32"))
 
 
 cdef inline void _average(const float* tensor, int width, int start, int end, float* out) noexcept nogil:
@@ -164,9 +190,12 @@ cdef inline void _average(const float* tensor, int width, int start, int end, fl
 
 cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* mentions, int n,
                             int first, int last, uint64_t* words, float* dense, const float* tensor,
-                            int width, float* tensor_out) noexcept nogil:
-    """Features of mentions first..last-1 (of n) into rows 0..last-first-1 of the outputs."""
-    cdef int k, g, row
+                            int width, float* tensor_out, const int32_t* context_ends,
+                            const int32_t* visible) noexcept nogil:
+    """Features of mentions first..last-1 (of n) into rows 0..last-first-1 of the outputs. context_ends,
+    visible (per mention, or NULL: the Doc's end and n): where the mention's context stops and the number
+    of mentions its position is counted over (`mention_features`' turn_ends)."""
+    cdef int k, g, row, end, total
     cdef const MentionC* m
     cdef uint64_t* w
     cdef float* f
@@ -174,20 +203,22 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
     for k in range(first, last):
         m = &mentions[k]
         row = k - first
+        end = context_ends[k] if context_ends != NULL else n_tokens
+        total = visible[k] if visible != NULL else n
         w = &words[row * N_WORD_SLOTS]
         w[W_HEAD] = tokens[m.head].lex.lower
         w[W_FIRST] = tokens[m.start].lex.lower
         w[W_LAST] = tokens[m.end - 1].lex.lower
         w[W_PREV1] = tokens[m.start - 1].lex.lower if m.start >= 1 else 0
         w[W_PREV2] = tokens[m.start - 2].lex.lower if m.start >= 2 else 0
-        w[W_NEXT1] = tokens[m.end].lex.lower if m.end < n_tokens else 0
-        w[W_NEXT2] = tokens[m.end + 1].lex.lower if m.end + 1 < n_tokens else 0
+        w[W_NEXT1] = tokens[m.end].lex.lower if m.end < end else 0
+        w[W_NEXT2] = tokens[m.end + 1].lex.lower if m.end + 1 < end else 0
         g = governor(tokens, m.head, n_tokens)
         w[W_GOVERNOR] = tokens[g].lex.lower if g != m.head else 0
         f = &dense[row * MENTION_FEATS_WIDTH]
         f[MF_TYPE + m.mention_type] = 1
         f[MF_LENGTH + bucket(m.end - m.start)] = 1
-        f[MF_POSITION] = <float>k / <float>n
+        f[MF_POSITION] = <float>k / <float>total
         f[MF_NESTED] = m.nested
         if m.ent_slot >= 0:
             f[MF_ENT + m.ent_slot] = 1
@@ -203,7 +234,7 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
             _average(tensor, width, m.start, m.end, &t[T_SPAN * width])
             _average(tensor, width, m.head, m.head + 1, &t[T_HEAD * width])
             _average(tensor, width, max(0, m.start - CONTEXT_WINDOW), m.start, &t[T_BEFORE * width])
-            _average(tensor, width, m.end, min(n_tokens, m.end + CONTEXT_WINDOW), &t[T_AFTER * width])
+            _average(tensor, width, m.end, min(end, m.end + CONTEXT_WINDOW), &t[T_AFTER * width])
 
 
 cdef inline bint _far_match(const MentionC* a, const MentionC* b) noexcept nogil:

@@ -4,11 +4,12 @@ The runtime component and the trainer both call `Featurizer`, so a model is alwa
 trained on exactly the features it sees at inference.
 """
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy
 from spacy.tokens import Doc
 
+from .config import DEFAULTS
 from .errors import Errors
 from .features import (
     MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH,
@@ -32,6 +33,7 @@ PERSON_CODES = {"1": 0, "2": 1, "3": 2}
 PERSON_UNKNOWN = 3
 
 SPEAKERS_EXTENSION = "coref_speakers"
+TURNS_EXTENSION = "coref_turns"
 
 
 @dataclass
@@ -66,7 +68,7 @@ class Featurizer:
         lines and quotations (`neuralcoref.speakers`).
     """
 
-    def __init__(self, rules: RuleSet, infer_speakers: bool = False):
+    def __init__(self, rules: RuleSet, infer_speakers: bool = DEFAULTS["infer_speakers"]):
         self.rules = rules
         self.infer_speakers = infer_speakers
         self.extractor = MentionExtractor(rules)
@@ -102,7 +104,7 @@ class Featurizer:
     def featurize(self, doc: Doc, use_tensor: bool = True) -> DocFeatures:
         mentions = self.mentions(doc)
         tensor = doc.tensor if use_tensor and getattr(doc, "tensor", None) is not None else None
-        word_hashes, tensor_feats, dense = mention_features(doc, mentions, tensor)
+        word_hashes, tensor_feats, dense = mention_features(doc, mentions, tensor, turn_ends=turn_ends(doc))
         columns = mentions.columns()
         return DocFeatures(mentions, columns["start"], columns["end"], word_hashes, tensor_feats, dense)
 
@@ -114,6 +116,28 @@ class Featurizer:
 
     def pair_features(self, doc: Doc, features: DocFeatures, ant, ment):
         return pair_features(doc, features.mentions, ant, ment, self.pair_rules)
+
+
+def set_turns(doc: Doc, ends: Sequence[int]) -> Doc:
+    """Mark a Doc as turns that were parsed and resolved one after the other (a conversation): the token
+    offsets where the turns end, ascending. The component then gives each mention the features it had
+    at the end of its turn (nothing after the turn: `features.mention_features`' turn_ends), so that the
+    Doc resolved at once has the clusters of the turns resolved one by one (`Conversation`).
+    `Conversation.doc` and `doc_from_utterances` set them; a Doc parsed as one text has one turn.
+    """
+    n = len(doc)
+    ends = [int(e) for e in ends]
+    if any(not 0 <= e <= n for e in ends) or ends != sorted(ends):
+        raise ValueError(Errors.E068.format(n_tokens=n, ends=ends))
+    if not Doc.has_extension(TURNS_EXTENSION):
+        Doc.set_extension(TURNS_EXTENSION, default=None)
+    doc._.set(TURNS_EXTENSION, ends)
+    return doc
+
+
+def turn_ends(doc: Doc) -> Optional[List[int]]:
+    """The turn ends `set_turns` stored, or None (one turn)."""
+    return doc._.get(TURNS_EXTENSION) if Doc.has_extension(TURNS_EXTENSION) else None
 
 
 def speaker_ids(doc: Doc, infer: bool = False) -> numpy.ndarray:

@@ -25,6 +25,8 @@ from typing import Any, Dict, Optional, Sequence
 import numpy
 
 CALIBRATION_KEY = "greedyness_calibration"
+#: the greedyness of offset 0, the model's own decision (CorefSettings.greedyness, the default, is set to it)
+NEUTRAL = 0.5
 KNOTS = [round(k * 0.05, 2) for k in range(21)]
 DEFAULT_SPREAD = 0.04
 FINE_LOW, FINE_HIGH = 0.2, 0.8
@@ -37,7 +39,7 @@ def greedyness_offset(greedyness: float, calibration: Optional[Dict[str, Any]] =
         return math.inf
     if g >= 1.0:
         return -math.inf
-    if g == 0.5:
+    if g == NEUTRAL:
         return 0.0
     knots, offsets = _table(calibration)
     if knots is None:
@@ -56,7 +58,7 @@ def _table(calibration):
     except (TypeError, ValueError):
         return None, None
     if knots.ndim != 1 or knots.shape != offsets.shape or len(knots) < 3 or not numpy.all(numpy.diff(knots) > 0) \
-            or not numpy.all(numpy.isfinite(offsets)) or 0.5 not in knots.tolist():
+            or not numpy.all(numpy.isfinite(offsets)) or NEUTRAL not in knots.tolist():
         return None, None
     return knots, offsets
 
@@ -75,12 +77,12 @@ def calibrate(margins: Sequence[float], spread: float = DEFAULT_SPREAD, knots: S
     if len(m) < 2:
         raise ValueError("need the margins of at least 2 mentions to calibrate greedyness")
     p0 = float((m > 0).mean())  # share linked at 0.5 (offset 0)
-    xs = [0.0, FINE_LOW, 0.5, FINE_HIGH, 1.0]
+    xs = [0.0, FINE_LOW, NEUTRAL, FINE_HIGH, 1.0]
     ys = [0.0, max(p0 - spread, 0.0), p0, min(p0 + spread, 1.0), 1.0]
     offsets = []
     for g in knots:
         share = float(numpy.interp(g, xs, ys))
-        if g == 0.5:
+        if g == NEUTRAL:
             offsets.append(0.0)
         elif share <= 0.0:
             offsets.append(float(m[-1] + 1e-3))  # above every margin: links nothing
@@ -90,7 +92,7 @@ def calibrate(margins: Sequence[float], spread: float = DEFAULT_SPREAD, knots: S
             offsets.append(float(numpy.quantile(m, 1.0 - share)))
     # offsets must fall as greedyness rises, with 0.5 at exactly 0
     offsets = numpy.asarray(offsets)
-    half = list(knots).index(0.5)
+    half = list(knots).index(NEUTRAL)
     offsets[:half] = numpy.maximum(offsets[:half], 1e-6)
     offsets[half + 1:] = numpy.minimum(offsets[half + 1:], -1e-6)
     offsets = numpy.maximum.accumulate(offsets[::-1])[::-1]

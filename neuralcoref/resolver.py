@@ -10,9 +10,10 @@ import warnings
 import numpy
 from spacy.tokens import Doc
 
+from .config import DEFAULTS
 from .constraints import constraint_columns
 from .errors import Errors, Warnings
-from .featurize import Featurizer
+from .featurize import Featurizer, turn_ends
 from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
                        mention_features, pair_features)
 from .greedyness import CALIBRATION_KEY, greedyness_offset
@@ -54,8 +55,11 @@ class CorefResolver:
     infer_speakers (bool): infer speakers from transcript lines and quotations when a Doc has none.
     """
 
-    def __init__(self, model: CorefModel, greedyness=0.5, max_dist=50, max_dist_match=500,
-                 blacklist=False, conv_dict=None, require_agreement=None, infer_speakers=False):
+    def __init__(self, model: CorefModel, greedyness: float = DEFAULTS["greedyness"],
+                 max_dist: int = DEFAULTS["max_dist"], max_dist_match: int = DEFAULTS["max_dist_match"],
+                 blacklist: bool = DEFAULTS["blacklist"], conv_dict: Optional[Dict[str, List[str]]] = None,
+                 require_agreement: Optional[bool] = DEFAULTS["require_agreement"],
+                 infer_speakers: bool = DEFAULTS["infer_speakers"]):
         self.model = model
         rules = get_rules(model.lang)
         self.featurizer = Featurizer(rules, infer_speakers=infer_speakers)
@@ -102,17 +106,22 @@ class CorefResolver:
         usable = width and getattr(tensor, "ndim", 0) == 2 and tensor.shape == (len(doc), width)
         return tensor if usable else None
 
+    def threshold_offset(self) -> float:
+        """What `greedyness` adds to each "no antecedent" score, with the model's calibration: the one
+        conversion of the setting (the component and `Conversation` link with it)."""
+        return greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
+
     def _features(self, doc: Doc, mentions: Mentions, first=None, last=None):
         """`mention_features` of mentions first..last, with zeros for the tensor features when the Doc has
         no tensor of the model's width (see `check_tensor`)."""
         width = self.model.tensor_width
         word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, self._model_tensor(doc),
-                                                                    first, last)
+                                                                    first, last, turn_ends=turn_ends(doc))
         if tensor_feats.shape[1] != width * N_TENSOR_SLOTS:
             tensor_feats = numpy.zeros((len(tensor_feats), width * N_TENSOR_SLOTS), dtype="float32")
         return word_hashes, tensor_feats, mention_feats
 
-    def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:
+    def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:  # own default: scores when asked
         self.check_tensor(doc)
         return self._predict_mentions(doc, self.featurizer.mentions(doc), store_scores)
 
@@ -123,7 +132,7 @@ class CorefResolver:
 
         return self._resolve(doc, mentions, encode_block, store_scores)
 
-    def predict_many(self, docs: List[Doc], store_scores: bool = False) -> List[Prediction]:
+    def predict_many(self, docs: List[Doc], store_scores: bool = False) -> List[Prediction]:  # own default: as predict
         """`predict` for several Docs, encoding the mentions of small Docs together.
 
         The encoder's matrix product has a fixed cost per call (OpenBLAS packs the weight matrix),
@@ -188,7 +197,7 @@ class CorefResolver:
             return Prediction(columns["start"], columns["end"], antecedents, [], numpy.zeros(0, dtype="int32"))
         single = numpy.empty(n, dtype="float32")
         best_scores = numpy.zeros(n, dtype="float32")
-        offset = greedyness_offset(self.greedyness, self.model.meta.get(CALIBRATION_KEY))
+        offset = self.threshold_offset()
         agreement = linking_constraints(constraint_columns(doc, columns, self.featurizer.rules), self.require_agreement)
         max_dist = max(0, self.max_dist)
         max_dist_match = max(max_dist, self.max_dist_match)

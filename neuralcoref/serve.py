@@ -32,7 +32,8 @@ from pydantic import TypeAdapter, ValidationError  # a spaCy dependency
 
 from . import batch as _batch
 from .about import __version__
-from .component import check_settings, make_neuralcoref
+from .config import CorefSettings, check_ranges
+from .conversation import DialogueText, doc_from_utterances, record_dialogue
 from .visualize import CSS, SCRIPT, render
 
 logger = logging.getLogger("neuralcoref.serve")
@@ -68,11 +69,8 @@ class DocumentRequest:
 
 
 def _setting_types() -> Dict[str, Any]:
-    hints = typing.get_type_hints(make_neuralcoref)
-    from spacy.language import Language
-
-    names = Language.get_factory_meta(_batch.FACTORY).default_config
-    return {name: hints[name] for name in names if name not in NOT_PER_REQUEST}
+    hints = typing.get_type_hints(CorefSettings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(CorefSettings) if f.name not in NOT_PER_REQUEST}
 
 
 SETTING_TYPES = _setting_types()
@@ -96,7 +94,7 @@ def validate_settings(config: Any, defaults: Dict[str, Any], field: str = "confi
             raise RequestError(400, f"{field}.{name}: {reason}, got {json.dumps(value)}", f"{field}.{name}")
     merged = {**defaults, **checked}
     try:
-        check_settings(merged["greedyness"], merged["max_dist"], merged["max_dist_match"])
+        check_ranges(merged["greedyness"], merged["max_dist"], merged["max_dist_match"])
     except ValueError as exc:
         raise RequestError(400, f"{field}: {exc}", field)
     return tuple(sorted((name, json.dumps(value, sort_keys=True)) for name, value in checked.items()))
@@ -110,9 +108,11 @@ def _json_type(value: Any) -> str:
 def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[DocumentRequest], bool]:
     """The documents of a ``/resolve`` or ``/render`` body, and whether it was a list.
 
-    An object ``{"text": str, "id": str | int | null, "config": {...}}`` or a list of them.
+    An object ``{"text": str, "id": str | int | null, "config": {...}}`` or a list of them; a
+    conversation has ``"utterances": [{"speaker": str | null, "text": str}, ...]`` instead of
+    ``text`` (the batch record's format: `conversation.doc_from_utterances` resolves it).
     Raises :class:`RequestError` (400) naming the first bad field. The one place that reads the
-    request format: other document kinds (a conversation's utterances) are to be added here.
+    request format.
     """
     is_list = isinstance(payload, list)
     objects = payload if is_list else [payload]
@@ -124,20 +124,28 @@ def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[Document
         if not isinstance(obj, dict):
             what = f"[{n}]" if is_list else "body"
             raise RequestError(400, f"{what}: must be an object with a text field, got {_json_type(obj)}", what)
-        unknown = sorted(set(obj) - {"id", "text", "config"})
+        unknown = sorted(set(obj) - {"id", "text", "utterances", "config"})
         if unknown:
-            raise RequestError(400, f"{where}{unknown[0]}: unknown field (expected text, id, config)",
+            raise RequestError(400, f"{where}{unknown[0]}: unknown field (expected text or utterances, id, config)",
                                where + unknown[0])
-        if "text" not in obj:
+        if "text" in obj and "utterances" in obj:
+            raise RequestError(400, f"{where}utterances: give text or utterances, not both", where + "utterances")
+        if "utterances" in obj:
+            text, error = record_dialogue(obj["utterances"])
+            if error is not None:
+                raise RequestError(400, f"{where}utterances: {error}", where + "utterances")
+        elif "text" not in obj:
             raise RequestError(400, f"{where}text: missing", where + "text")
-        if not isinstance(obj["text"], str):
+        elif not isinstance(obj["text"], str):
             raise RequestError(400, f"{where}text: must be a string, got {_json_type(obj['text'])}", where + "text")
+        else:
+            text = obj["text"]
         doc_id = obj.get("id")
-        if doc_id is not None and not _batch._valid_id(doc_id):
+        if doc_id is not None and not _batch.valid_id(doc_id):
             raise RequestError(400, f"{where}id: must be a string or an integer, got {_json_type(doc_id)}",
                                where + "id")
         settings = validate_settings(obj["config"], defaults, where + "config") if "config" in obj else ()
-        out.append(DocumentRequest(doc_id, obj["text"], settings))
+        out.append(DocumentRequest(doc_id, text, settings))
     return out, is_list
 
 
@@ -187,6 +195,9 @@ class CorefService:
         if len(request.text) > self.nlp.max_length:
             raise RequestError(422, f"text: {len(request.text)} characters, more than the pipeline's "
                                f"max_length ({self.nlp.max_length})", "text")
+        if isinstance(request.text, DialogueText):
+            component = self.variant(request.settings) if request.settings else None
+            return doc_from_utterances(self.nlp, request.text.utterances, component=component)
         if not request.settings:
             return self.nlp(request.text)
         component = self.variant(request.settings)

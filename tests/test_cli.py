@@ -142,8 +142,8 @@ def test_resolve_component_options(capsys, pipe_args):
     args = ["--greedyness", "0.45", "--max-dist", "10", "--max-dist-match", "20", "--no-blacklist"]
     assert run("resolve", "--json", TEXT, *pipe_args, *args) == 0
     check_record({"id": None, **json.loads(capsys.readouterr().out)}, TEXT)
-    (spec,) = [s for s in batch._PIPELINES if s.config.get("max_dist") == 10]
-    cfg = batch._PIPELINES[spec].get_pipe("neuralcoref").cfg
+    (nlp,) = [nlp for s, nlp in batch.loaded_pipelines().items() if s.config.get("max_dist") == 10]
+    cfg = nlp.get_pipe("neuralcoref").cfg
     assert (cfg["greedyness"], cfg["max_dist"], cfg["max_dist_match"], cfg["blacklist"]) == (0.45, 10, 20, False)
 
 
@@ -449,24 +449,25 @@ def test_saved_pipeline_with_component(tmp_path, model_args, capsys):
     assert json.loads(capsys.readouterr().out) == {k: v for k, v in batch.doc_to_record(nlp(TEXT)).items()
                                                    if k != "id"}
     assert run("resolve", "--json", TEXT, "--pipeline", tmp_path / "pipeline", "--max-dist", 7) == 0
-    (spec,) = [s for s in batch._PIPELINES if s.pipeline == str(tmp_path / "pipeline") and s.config]
-    assert batch._PIPELINES[spec].get_pipe("neuralcoref").cfg["max_dist"] == 7
+    (nlp,) = [nlp for s, nlp in batch.loaded_pipelines().items()
+              if s.pipeline == str(tmp_path / "pipeline") and s.config]
+    assert nlp.get_pipe("neuralcoref").cfg["max_dist"] == 7
 
 
 CRASH_CODE = '''
 import os
-from neuralcoref import batch
+from neuralcoref.batch import CONVERTERS
 
-_convert = batch.convert
+_doc_to_record = CONVERTERS["jsonl"]
 
 
-def convert(doc, doc_id, fmt="jsonl"):
+def doc_to_record(doc, doc_id):
     if "__CRASH__" in doc.text:
         os._exit(3)  # the worker process dies
-    return _convert(doc, doc_id, fmt)
+    return _doc_to_record(doc, doc_id)
 
 
-batch.convert = convert
+CONVERTERS["jsonl"] = doc_to_record
 '''
 
 
@@ -498,7 +499,7 @@ def test_scorer_writers_nested_and_cross_sentence(monkeypatch, tmp_path):
     sent_starts = [True, False, False, False, False, False, False, True, False, False]
     doc = Doc(spacy.blank("en").vocab, words=words, spaces=spaces, heads=heads, deps=deps, sent_starts=sent_starts)
     clusters = [[doc[0:4], doc[7:8]], [doc[0:1], doc[2:3]], [doc[3:8], doc[8:9]]]  # the last crosses a sentence
-    monkeypatch.setattr(batch, "_mention_spans", lambda d: clusters)
+    monkeypatch.setattr(batch.formats, "mention_spans", lambda d: clusters)
 
     conll = tmp_path / "x.conll"
     conll.write_text(batch.doc_to_conll2012(doc, "doc 1"))

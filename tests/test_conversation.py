@@ -9,7 +9,7 @@ from spacy.vocab import Vocab
 
 import neuralcoref
 from neuralcoref import Conversation, doc_from_utterances
-from neuralcoref.conversation import _POSITION_COLUMN, DialogueText, read_dialogue
+from neuralcoref.conversation import DialogueText, read_dialogue
 from neuralcoref.featurize import set_speakers
 from neuralcoref.testing import write_random_model
 
@@ -44,30 +44,10 @@ def clusters_of(doc):
     return sorted(sorted((m.start, m.end) for m in cluster.mentions) for cluster in doc._.coref_clusters)
 
 
-def reference_clusters(conv):
-    """The component's whole-document linking (`CorefResolver._resolve` over conv.doc), each mention's inputs
-    computed on the conversation up to the end of its turn (Doc.from_docs of the turns so far): what a
-    turn-by-turn run can know. The conversation must give exactly these clusters."""
-    resolver = conv.component.resolver
-    rows = []
-    for t, turn in enumerate(conv.turns):
-        prefix = Doc.from_docs([u.doc for u in conv.turns[:t + 1]], exclude=["user_data", "spans"])
-        set_speakers(prefix, utterances=[(u.start, u.end, u.speaker) for u in conv.turns[:t + 1]])
-        mentions = resolver.featurizer.mentions(prefix)
-        n = len(mentions)
-        first = int(numpy.searchsorted(mentions.columns()["start"], turn.start))
-        if first < n:
-            words, tensor_feats, dense = resolver._features(prefix, mentions, first, n)
-            dense[:, _POSITION_COLUMN] = numpy.arange(first, n, dtype="float32") / numpy.float32(n)
-            single, (as_ant, as_ment) = resolver._encode(words, tensor_feats, dense)
-            rows.append((single, as_ant, as_ment))
-    single, as_ant, as_ment = (numpy.concatenate([r[k] for r in rows]) for k in range(3))
-    doc = Doc.from_docs([u.doc for u in conv.turns], exclude=["user_data", "spans"])
-    set_speakers(doc, utterances=[(u.start, u.end, u.speaker) for u in conv.turns])
-    prediction = resolver._resolve(doc, resolver.featurizer.mentions(doc),
-                                   lambda f, l: (single[f:l], (as_ant[f:l], as_ment[f:l])), False)
-    starts, ends = prediction.starts.tolist(), prediction.ends.tolist()
-    return sorted(sorted((starts[m], ends[m]) for m in members) for members in prediction.clusters)
+def component_clusters(conv):
+    """The component run once over `conv.doc` (its turns and speakers included): the conversation's clusters
+    must be exactly these."""
+    return clusters_of(conv.component(conv.doc.copy()))
 
 
 def test_issue_example(en_nlp):
@@ -106,19 +86,55 @@ def test_turn_by_turn_equals_whole_document_linking(tmp_path, pair_hidden, max_d
         conv.add_context(text, speaker) if kind == "context" else conv.add(text, speaker=speaker)
     clusters = clusters_of(conv.doc)
     assert sum(len(c) for c in clusters) > 20
-    assert clusters == reference_clusters(conv)
+    assert clusters == component_clusters(conv)
 
 
 def test_real_dialogue_with_the_shipped_model(en_nlp):
     conv = Conversation(en_nlp)
     turns = add_all(conv)
-    assert clusters_of(conv.doc) == reference_clusters(conv)
-    # the component run once over conv.doc (speakers included) sees the same Doc
     whole = conv.doc
     assert whole.text == " ".join(t.text for t in turns)
     assert whole._.coref_speakers[turns[1].start] == "Host" and whole._.coref_speakers[0] is None
-    once = en_nlp.get_pipe("neuralcoref")(whole.copy())
-    assert len(once._.coref_clusters) > 0
+    assert whole._.coref_turns == [t.end for t in turns]
+    assert len(whole._.coref_clusters) > 3
+    assert clusters_of(whole) == component_clusters(conv)
+
+
+@pytest.mark.parametrize("greedyness", [0.2, 0.8])
+def test_conversation_uses_the_models_greedyness_calibration(greedyness):
+    """At any greedyness the conversation links as the component does: both turn greedyness into the same
+    score offset, with the model's calibration (a conversation without it linked differently at 0.2/0.8)."""
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref", config={"greedyness": greedyness})
+    conv = Conversation(nlp)
+    add_all(conv, DIALOGUE + DIALOGUE[1:])
+    assert clusters_of(conv.doc) == component_clusters(conv)
+
+
+def test_turns_stop_what_features_read(en_nlp):
+    """A mention at the end of a turn reads no word or tensor row of the next turn, and its position is over
+    the mentions so far: its features are those of the turns up to its own, parsed as one Doc."""
+    from neuralcoref.features import mention_features
+    conv = Conversation(en_nlp)
+    turns = add_all(conv)
+    doc = conv.doc
+    resolver = conv.component.resolver
+    whole = resolver._features(doc, resolver.featurizer.mentions(doc))
+    for t in (2, 5, 9):
+        prefix = Doc.from_docs([u.doc for u in turns[:t + 1]], exclude=["user_data", "spans"])
+        set_speakers(prefix, utterances=[(u.start, u.end, u.speaker) for u in turns[:t + 1]])
+        alone = resolver._features(prefix, resolver.featurizer.mentions(prefix))
+        n = len(alone[0])
+        first = turns[t].first_mention
+        for k in range(3):
+            numpy.testing.assert_array_equal(whole[k][first:n], alone[k][first:n])
+    # without the turns, the last mentions of a turn read the next one (what set_turns prevents)
+    mentions = resolver.featurizer.mentions(doc)
+    plain = mention_features(doc, mentions, doc.tensor)
+    marked = mention_features(doc, mentions, doc.tensor, turn_ends=doc._.coref_turns)
+    assert not numpy.array_equal(plain[2], marked[2]) and not numpy.array_equal(plain[0], marked[0])
+    with pytest.raises(ValueError, match="ascending"):
+        mention_features(doc, mentions, None, turn_ends=[5, 3])
 
 
 def test_turn_outputs(en_nlp):

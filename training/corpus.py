@@ -1,4 +1,4 @@
-"""Gold documents as every corpus reader returns them, and their conversion to spaCy Docs.
+"""A corpus file or folder read with the reader of its format, and gold documents turned into spaCy Docs.
 
 Readers keep the corpus's own tokenization so gold mention spans stay exact; the
 spaCy pipeline then runs over those tokens (tagger, parser, NER decide the rest,
@@ -8,8 +8,7 @@ including sentence boundaries, exactly as they would at inference).
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from spacy.language import Language
@@ -17,90 +16,13 @@ from spacy.tokens import Doc
 
 from neuralcoref.featurize import set_speakers
 
+from .readers import read_brat, read_conll2012, read_corefud
+from .readers.gold import CorpusError, DisjointSets, GoldDoc, TokenSpan, clusters_from_mentions
+
+__all__ = ["CorpusError", "DisjointSets", "GoldDoc", "TokenSpan", "clusters_from_mentions", "gold_to_doc",
+           "gold_docs_to_docs", "read_corpus"]
+
 logger = logging.getLogger(__name__)
-
-TokenSpan = tuple[int, int]
-"""A mention as (first token, end token), end exclusive."""
-
-
-@dataclass
-class GoldDoc:
-    """One annotated document in its gold tokenization.
-
-    `clusters` are lists of token spans (end exclusive); `unaligned` counts gold
-    mentions the reader could not map onto tokens, so that a score computed on
-    this document can say how much of the gold it never saw.
-    """
-
-    doc_id: str
-    words: list[str]
-    spaces: list[bool]
-    sent_starts: list[bool]
-    speakers: list[str | None]
-    clusters: list[list[TokenSpan]]
-    genre: str | None
-    source: str
-    unaligned: int = 0
-
-
-class CorpusError(ValueError):
-    """A corpus file that cannot be read as its format says; names the file and line."""
-
-    def __init__(self, path: str | Path, line: int, reason: str):
-        self.path = str(path)
-        self.line = line
-        self.reason = reason
-        super().__init__(f"{self.path}:{line}: {reason}")
-
-
-class DisjointSets:
-    """Union-find over hashable items: coreference links and shared spans join entities."""
-
-    def __init__(self) -> None:
-        self._parent: dict[Hashable, Hashable] = {}
-
-    def find(self, item: Hashable) -> Hashable:
-        """The representative of the item's set (an unseen item is its own set)."""
-        self._parent.setdefault(item, item)
-        while self._parent[item] != item:
-            self._parent[item] = self._parent[self._parent[item]]  # path halving
-            item = self._parent[item]
-        return item
-
-    def union(self, first: Hashable, second: Hashable) -> bool:
-        """Join the two items' sets; False when they were already one set."""
-        first, second = self.find(first), self.find(second)
-        if first == second:
-            return False
-        self._parent[second] = first
-        return True
-
-
-def clusters_from_mentions(
-    mentions: Iterable[tuple[Hashable, TokenSpan]], source: str | Path
-) -> list[list[TokenSpan]]:
-    """Group (entity, span) pairs into sorted clusters, ordered by first mention.
-
-    A span given to two entities is one mention, so its entities are merged
-    (with a warning): the metrics assume each mention belongs to one cluster.
-    """
-    entities = DisjointSets()
-    shared_spans: list[TokenSpan] = []
-    entity_of_span: dict[TokenSpan, Hashable] = {}
-    for entity, span in mentions:
-        if span not in entity_of_span:
-            entity_of_span[span] = entity
-        elif entities.union(entity_of_span[span], entity):
-            shared_spans.append(span)
-    if shared_spans:
-        logger.warning(
-            "%s: %d token spans are mentions of two entities, which were merged (first: %s)",
-            source, len(shared_spans), ", ".join(map(str, shared_spans[:5])),
-        )
-    grouped: dict[Hashable, list[TokenSpan]] = {}
-    for span, entity in entity_of_span.items():
-        grouped.setdefault(entities.find(entity), []).append(span)
-    return sorted((sorted(spans) for spans in grouped.values()), key=lambda spans: spans[0])
 
 
 def gold_to_doc(gold: GoldDoc, nlp: Language) -> Doc:
@@ -150,8 +72,6 @@ def read_corpus(path: str | Path, nlp: Language | None = None, lang: str | None 
     pairs found through their `.ann` files. Brat text has no tokens, so it needs
     `nlp` (its tokenizer is used) or a `lang` for `spacy.blank`.
     """
-    from training.readers import read_brat, read_conll2012, read_corefud
-
     path = Path(path)
     if path.is_dir():
         files = [file for file in sorted(path.rglob("*")) if file.is_file() and file.suffix != ".txt"]

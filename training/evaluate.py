@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy
 
+from neuralcoref.config import DEFAULTS
 from neuralcoref.features import MENTION_LAYOUT, N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable
 from neuralcoref.model_io import CorefModel
 from neuralcoref.greedyness import CALIBRATION_KEY, greedyness_offset
@@ -39,8 +40,9 @@ def clusters_from_links(antecedents: numpy.ndarray) -> list[list[int]]:
     return [member_list[offset_list[k]:offset_list[k + 1]] for k in range(len(offset_list) - 1)]
 
 
-def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, greedyness: float = 0.5,
-                   blacklist: bool = False, require_agreement: bool | None = None) -> list[list[list[tuple[int, int]]]]:
+def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel,
+                   greedyness: float = DEFAULTS["greedyness"], blacklist: bool = DEFAULTS["blacklist"],
+                   require_agreement: bool | None = DEFAULTS["require_agreement"]) -> list[list[list[tuple[int, int]]]]:
     """Predicted clusters (token spans) of every cached document, computed exactly as at runtime
     (`require_agreement` None: the rule set's default, as in the component)."""
     offset = greedyness_offset(greedyness, model.meta.get(CALIBRATION_KEY))
@@ -64,7 +66,8 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
     return out
 
 
-def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False):
+def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel,
+                      blacklist: bool = DEFAULTS["blacklist"]):
     """Per cached document: (index, mention slice, "no antecedent" scores, [(ant, ment, pair scores)]),
     the pairs in the blocks of MENTION_BLOCK mentions that the runtime scores (same arithmetic)."""
     scorer = Scorer(model.weights)
@@ -110,7 +113,8 @@ def cached_doc_scores(cache: FeatureCache, word_rows: numpy.ndarray, model: Core
         yield d, ms, single, blocks
 
 
-def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = False) -> numpy.ndarray:
+def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel,
+                   blacklist: bool = DEFAULTS["blacklist"]) -> numpy.ndarray:
     """Each cached mention's margin, best candidate's pair score minus its "no antecedent" score
     (mentions without a candidate left out): what `greedyness` is calibrated on."""
     out = []
@@ -157,9 +161,10 @@ def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = T
 # -- the real component ------------------------------------------------------------------------------------
 
 def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: str | None = None,
-                   greedyness: float = 0.5, blacklist: bool = False, drop_gold_singletons: bool = False,
-                   per_genre: bool = False, batch_size: int = 32, progress: bool = True,
-                   strip_possessive: bool = False, require_agreement: bool | None = None,
+                   greedyness: float = DEFAULTS["greedyness"], blacklist: bool = DEFAULTS["blacklist"],
+                   drop_gold_singletons: bool = False, per_genre: bool = False, batch_size: int = 32,
+                   progress: bool = True, strip_possessive: bool = False,
+                   require_agreement: bool | None = DEFAULTS["require_agreement"],
                    gold_speakers: bool = False) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
@@ -236,8 +241,9 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None, greedyness: float = 0.5,
-                 blacklist: bool = False, require_agreement: bool | None = None) -> dict:
+def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None,
+                 greedyness: float = DEFAULTS["greedyness"], blacklist: bool = DEFAULTS["blacklist"],
+                 require_agreement: bool | None = DEFAULTS["require_agreement"]) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
     from training.gap import gap_scores, predict_gap, read_gap
 

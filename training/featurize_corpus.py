@@ -39,6 +39,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from neuralcoref.config import DEFAULTS
 from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from neuralcoref.constraints import MAX_MODIFIERS, constraint_columns
@@ -79,7 +80,7 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
     gold = GoldDoc("fingerprint", words, [True] * len(words), [False] * len(words), speakers, [], None, "")
     doc = next(gold_docs_to_docs([gold], nlp))
     # max_dist 1: every other candidate comes from the far-match rules, so changing them changes the hash
-    arrays = featurize_doc(doc, gold, Featurizer(get_rules(lang)), 1, 500)
+    arrays = featurize_doc(doc, gold, Featurizer(get_rules(lang)), 1, DEFAULTS["max_dist_match"])
     digest = hashlib.sha1()
     for name in sorted(arrays):
         array = arrays[name]
@@ -167,8 +168,9 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
     }
 
 
-def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Language, max_dist: int = 50,
-                     max_dist_match: int = 500, lang: str = "en", batch_size: int = 32,
+def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Language,
+                     max_dist: int = DEFAULTS["max_dist"], max_dist_match: int = DEFAULTS["max_dist_match"],
+                     lang: str = "en", batch_size: int = 32,
                      progress: bool = True, gold_speakers: bool = True) -> dict:
     """Read, parse and featurize the corpora at `paths` into the cache directory `out_dir`
     (`gold_speakers`: with the corpus's speakers; False: as plain text).

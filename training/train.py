@@ -24,6 +24,7 @@ import spacy
 import torch
 import torch.nn.functional as F
 
+from neuralcoref.config import DEFAULTS
 from neuralcoref.model_io import CorefModel, base_meta
 from training.batching import Batcher, far_person_pairs
 from training.evaluate import predict_cached, score_cache, word_rows_for
@@ -48,11 +49,20 @@ LOG = "log.jsonl"
 
 # -- config ----------------------------------------------------------------------------------------------
 
+#: config keys that are component settings: the component's defaults unless the config or an override
+#: sets them, so the model is featurized and selected with what the runtime does
+COMPONENT_SETTINGS = {"data": ("max_dist", "max_dist_match"), "training": ("greedyness", "require_agreement")}
+
+
 def load_config(path: str | Path = DEFAULT_CONFIG, overrides: dict | None = None) -> dict:
     """The training config as a plain dict; `overrides` maps dotted keys ("training.seed") to values."""
     from thinc.api import Config
 
-    return dict(Config().from_disk(path, overrides=overrides or {}, interpolate=True))
+    cfg = dict(Config().from_disk(path, overrides=overrides or {}, interpolate=True))
+    for section, names in COMPONENT_SETTINGS.items():
+        for name in names:
+            cfg[section].setdefault(name, DEFAULTS[name])
+    return cfg
 
 
 def parse_overrides(items: Sequence[str]) -> dict:

@@ -1,4 +1,4 @@
-"""Corpus readers: each format's files -> `training.corpus.GoldDoc`."""
+"""Corpus readers: each format's files -> `training.readers.gold.GoldDoc` (re-exported by `training.corpus`)."""
 
 from training.readers.brat import read_brat
 from training.readers.conll2012 import read_conll2012

@@ -28,7 +28,7 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
-from training.corpus import CorpusError, DisjointSets, GoldDoc, TokenSpan, clusters_from_mentions
+from .gold import CorpusError, DisjointSets, GoldDoc, TokenSpan, clusters_from_mentions
 
 logger = logging.getLogger(__name__)
 

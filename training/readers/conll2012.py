@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from training.corpus import CorpusError, GoldDoc, TokenSpan, clusters_from_mentions
+from .gold import CorpusError, GoldDoc, TokenSpan, clusters_from_mentions
 
 _BEGIN = re.compile(r"#begin document \((?P<name>.*)\)(?:;\s*part\s+(?P<part>\d+))?\s*$")
 _BRACKET = re.compile(r"(?P<open>\()?(?P<id>[^()]*)(?P<close>\))?$")

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from training.corpus import CorpusError, GoldDoc, TokenSpan, clusters_from_mentions
+from .gold import CorpusError, GoldDoc, TokenSpan, clusters_from_mentions
 
 _N_COLUMNS = 10
 _ENTITY_VALUE = re.compile(r"(?:\([^()]+\)?|[^()]+\))+")

@@ -1,4 +1,6 @@
 """Code written for NeuralCoref 4 (issue 19, item 7): set_conv_dict, NeuralCoref(nlp.vocab, ...)."""
+from pathlib import Path
+
 import pytest
 import spacy
 
@@ -34,7 +36,8 @@ def test_neuralcoref4_constructor_says_how(nlp):
         neuralcoref.NeuralCoref(nlp.vocab)
 
 
-def test_readme_migration_example_prints_its_comments(tmp_path):
+def test_migration_guide_example_prints_its_comments(tmp_path):
     from test_readme import run_and_compare, section_code
 
-    run_and_compare(section_code("Migrating from NeuralCoref 4"), tmp_path, n_prints=2)
+    migrating = Path(__file__).parent.parent / "docs" / "migrating.md"
+    run_and_compare(section_code("Migrating from NeuralCoref 4", migrating), tmp_path, n_prints=2)

@@ -2,7 +2,7 @@
 
     featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
     train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
-               [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...]
+               [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...] [--force]
     evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
                [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
                [--require-agreement/--no-require-agreement] [--json FILE]
@@ -48,8 +48,8 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
                    help="also store the scores in the model's meta record, as scores[NAME]")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description="Train and evaluate neuralcoref models.")
+def _parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog or f"python -m {__package__}", description="Train and evaluate neuralcoref models.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("featurize", help="parse and featurize corpora into a feature cache")
@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--export", action="append", default=[], help="also export the model here (e.g. neuralcoref/models/en)")
     p.add_argument("--stop-after", type=int, default=None, help="stop after N epochs (resume later)")
+    p.add_argument("--force", action="store_true",
+                   help="allow --export into the installed package's neuralcoref/models/ (replaces a shipped model)")
 
     p = sub.add_parser("evaluate", help="score the neuralcoref component on gold-tokenized corpora")
     _add_scoring_options(p)
@@ -97,8 +99,9 @@ def _set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv=None, prog: str | None = None) -> int:
+    """Run a trainer command on `argv` (default: sys.argv[1:]); `prog` names the command in usage lines."""
+    args = _parser(prog).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "featurize":
         from .featurize_corpus import featurize_corpus, load_pipeline
@@ -108,12 +111,17 @@ def main(argv=None) -> int:
                                 max_dist_match=args.max_dist_match, lang=args.lang or str(nlp.lang))
         print(json.dumps(meta, indent=2))
     elif args.command == "train":
-        from .train import DEFAULT_CONFIG, parse_overrides, train
+        from .train import DEFAULT_CONFIG, check_export_targets, parse_overrides, train
 
         _set_threads(args.threads)
+        try:
+            check_export_targets(args.export, args.force)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         train(args.train, args.dev, args.out, config=args.config or DEFAULT_CONFIG,
               overrides=parse_overrides(args.set), cache_dir=args.cache, resume=args.resume, device=args.device,
-              export_to=args.export, progress=not args.no_progress, stop_after=args.stop_after)
+              export_to=args.export, progress=not args.no_progress, stop_after=args.stop_after, force=args.force)
     elif args.command == "evaluate":
         from .evaluate import evaluate_model, format_table, record_scores, write_json
 

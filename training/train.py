@@ -485,14 +485,34 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dic
     return torch.load(path, map_location=device, weights_only=False)
 
 
+def check_export_targets(export_to: Sequence[str | Path], force: bool = False) -> None:
+    """Refuse to export into the imported neuralcoref package's `models/` unless `force`.
+
+    Under an editable install that folder is the shipped models, which the component loads: a trial run
+    exported there would silently replace them. Checked before training, so a refusal costs nothing.
+    """
+    import neuralcoref
+
+    shipped = (Path(neuralcoref.__file__).parent / "models").resolve()
+    for target in export_to:
+        resolved = Path(target).resolve()
+        if not force and (resolved == shipped or shipped in resolved.parents):
+            raise ValueError(
+                f"--export {target} is inside the installed neuralcoref package ({shipped}): it would replace the "
+                f"model the component loads. Export elsewhere and copy the model there once its score is known, "
+                f"or pass --force to write it anyway.")
+
+
 def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], out_dir: str | Path,
           config: str | Path = DEFAULT_CONFIG, overrides: dict | None = None, cache_dir: str | Path | None = None,
           resume: bool = False, device: str = "cpu", export_to: Sequence[str | Path] = (), nlp=None,
-          progress: bool = True, stop_after: int | None = None) -> CorefModel | None:
+          progress: bool = True, stop_after: int | None = None, force: bool = False) -> CorefModel | None:
     """Featurize (cached), train every stage, export the best model to out_dir/model (and export_to).
 
     stop_after: stop after this many epochs (checkpointed; RETURNS None), to go on with `resume`.
+    force: allow an `export_to` inside the installed package's `models/` (see `check_export_targets`).
     """
+    check_export_targets(export_to, force)
     cfg = load_config(config, overrides)
     out_dir = Path(out_dir)
     cache_dir = Path(cache_dir) if cache_dir else out_dir / "cache"

@@ -3,6 +3,7 @@
     neuralcoref resolve "My sister has a dog. She loves him."
     neuralcoref batch corpus/ docs.jsonl --output out.jsonl
     neuralcoref serve --port 8000
+    neuralcoref train --train corpus/train --dev corpus/dev --out runs/en   (needs neuralcoref[train])
 
 Exit codes: 0 all records done, 1 some records failed (see the errors file),
 2 usage or setup error (nothing was processed), 130 interrupted (Ctrl-C),
@@ -20,14 +21,8 @@ from typing import Optional, Sequence
 import typer
 
 # the commands: importing a command's module registers it on `app`
-from . import batch, resolve, serve  # noqa: F401
+from . import batch, resolve, serve, train  # noqa: F401
 from ._util import EXIT_CODES, EXIT_INTERNAL_ERROR, NAME, app
-
-# `neuralcoref train` goes here: a cli/train.py handing every argument to the installed trainer, e.g.
-#   @app.command("train", add_help_option=False,
-#                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-#   def train_cli(ctx: typer.Context) -> None:
-#       raise typer.Exit(trainer_main(ctx.args))
 
 __all__ = ["EXIT_CODES", "EXIT_INTERNAL_ERROR", "app", "main"]
 

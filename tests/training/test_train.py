@@ -294,3 +294,22 @@ def test_featurize_command_uses_the_pipelines_rule_set(tmp_path, capsys):
     assert main(["featurize", "--data", str(brat), "--out", str(tmp_path / "en"), "--pipeline", "fr_core_news_sm",
                  "--lang", "en"]) == 0
     assert json.loads(capsys.readouterr().out)["lang"] == "en"
+
+
+def test_export_into_the_installed_package_needs_force(tmp_path, capsys):
+    """Under an editable install neuralcoref/models/<lang> is the shipped model: a trial export must not replace it."""
+    import neuralcoref
+    from training.train import check_export_targets
+
+    shipped_fr = Path(neuralcoref.__file__).parent / "models" / "fr"
+    before = (shipped_fr / "model.msgpack").read_bytes()
+    argv = ["train", "--train", str(FIXTURES), "--dev", str(FIXTURES), "--out", str(tmp_path / "run"),
+            "--export", str(shipped_fr), "--no-progress"]
+    assert main(argv) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (shipped_fr / "model.msgpack").read_bytes() == before
+    assert not (tmp_path / "run").exists()  # refused before featurizing anything
+    with pytest.raises(ValueError, match="installed neuralcoref package"):
+        train([FIXTURES], [FIXTURES], tmp_path / "run", export_to=[shipped_fr / "sub"], overrides=SMALL)
+    check_export_targets([shipped_fr], force=True)  # allowed when asked for
+    check_export_targets([tmp_path / "models" / "fr"])  # anywhere else needs nothing

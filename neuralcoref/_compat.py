@@ -3,6 +3,7 @@
 The extensions read spaCy's TokenC struct directly, so a spaCy outside the supported
 range could give wrong results or crash: better a clear ImportError naming both versions.
 """
+
 import spacy
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -27,15 +28,24 @@ def check_token_layout() -> None:
 
     from .mentions import token_c_fields
 
-    doc = Doc(Vocab(), words=["Anna", "sees", "Bob", "."], heads=[1, 1, 1, 1],
-              deps=["nsubj", "ROOT", "dobj", "punct"], pos=["PROPN", "VERB", "PROPN", "PUNCT"],
-              ents=["B-PERSON", "O", "B-PERSON", "O"])
-    expected = [(t.lower, int(t.pos), t.dep, t.head.i - t.i, t.ent_type, t.ent_iob, t.left_edge.i, t.right_edge.i)
-                for t in doc]
+    doc = Doc(
+        Vocab(),
+        words=["Anna", "sees", "Bob", "."],
+        heads=[1, 1, 1, 1],
+        deps=["nsubj", "ROOT", "dobj", "punct"],
+        pos=["PROPN", "VERB", "PROPN", "PUNCT"],
+        ents=["B-PERSON", "O", "B-PERSON", "O"],
+    )
+    expected = [
+        (t.lower, int(t.pos), t.dep, t.head.i - t.i, t.ent_type, t.ent_iob, t.left_edge.i, t.right_edge.i) for t in doc
+    ]
     found = token_c_fields(doc)
     if found != expected:
-        raise ImportError(Errors.E002.format(built=_built_spacy(), installed=spacy.__version__,
-                                             detail=f"read {found}, expected {expected}"))
+        raise ImportError(
+            Errors.E002.format(
+                built=_built_spacy(), installed=spacy.__version__, detail=f"read {found}, expected {expected}"
+            )
+        )
 
 
 def _built_spacy() -> str:

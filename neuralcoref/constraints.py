@@ -11,6 +11,7 @@
 Read once per Doc from `doc.to_array`; the trainer caches the same columns, so its dev score links
 exactly as the component does.
 """
+
 from typing import Dict, Optional
 
 import numpy
@@ -38,8 +39,9 @@ def token_array(doc: Doc) -> numpy.ndarray:
     return doc.to_array(TOKEN_ATTRS).astype("int64")
 
 
-def binding_columns(doc: Doc, heads: numpy.ndarray, rules: RuleSet,
-                    array: Optional[numpy.ndarray] = None) -> Dict[str, numpy.ndarray]:
+def binding_columns(
+    doc: Doc, heads: numpy.ndarray, rules: RuleSet, array: Optional[numpy.ndarray] = None
+) -> Dict[str, numpy.ndarray]:
     """For mentions with head tokens `heads`: "governor" (int32, the head token's syntactic head) and
     "core_role" (int8, ROLE_SUBJECT / ROLE_OBJECT by the rule set's clause labels; ROLE_NONE for any
     other label, for a reflexive pronoun, and for every mention when the rule set has no labels)."""
@@ -61,8 +63,9 @@ def binding_columns(doc: Doc, heads: numpy.ndarray, rules: RuleSet,
     return {"governor": governor, "core_role": roles}
 
 
-def modifier_columns(doc: Doc, starts, ends, heads, mention_types, rules: RuleSet,
-                     array: Optional[numpy.ndarray] = None) -> Dict[str, numpy.ndarray]:
+def modifier_columns(
+    doc: Doc, starts, ends, heads, mention_types, rules: RuleSet, array: Optional[numpy.ndarray] = None
+) -> Dict[str, numpy.ndarray]:
     """For each mention: "head_lemma" (uint64 hash of the head's lemma) and "modifiers" (uint64
     [n, MAX_MODIFIERS]): the lowercase hashes of the tokens inside the mention that depend on its
     head under the rule set's `modifier_deps`, sorted, then zeros (the first MAX_MODIFIERS of them);
@@ -84,12 +87,14 @@ def modifier_columns(doc: Doc, starts, ends, heads, mention_types, rules: RuleSe
         start, end, head = int(starts[k]), int(ends[k]), int(heads[k])
         inside = numpy.flatnonzero(is_modifier[start:end] & (token_head[start:end] == head)) + start
         found = numpy.unique(array[inside, _LOWER].astype("uint64"))[:MAX_MODIFIERS]
-        modifiers[k, :len(found)] = found
+        modifiers[k, : len(found)] = found
     return {"head_lemma": lemmas, "modifiers": modifiers}
 
 
-def time_entity_column(doc: Doc, heads, rules: RuleSet, array: Optional[numpy.ndarray] = None) -> Dict[str, numpy.ndarray]:
-    """"time_entity" (int8): 1 for a mention headed by an entity of the rule set's
+def time_entity_column(
+    doc: Doc, heads, rules: RuleSet, array: Optional[numpy.ndarray] = None
+) -> Dict[str, numpy.ndarray]:
+    """ "time_entity" (int8): 1 for a mention headed by an entity of the rule set's
     `nominal_entity_labels` (DATE, TIME): never a person, so agreement reads it as neuter and it
     never joins a cluster of *she*, *Olga* or *him* ("Earlier this year, Olga ... She ...")."""
     heads = numpy.asarray(heads, dtype="int64")
@@ -105,7 +110,11 @@ def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleS
     """A Doc's `Mentions.columns()` with the binding, modifier and time-entity columns added: everything
     `resolution.linking_constraints` reads."""
     array = token_array(doc) if len(doc) else None
-    return {**columns, **binding_columns(doc, columns["head"], rules, array),
-            **modifier_columns(doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules,
-                               array),
-            **time_entity_column(doc, columns["head"], rules, array)}
+    return {
+        **columns,
+        **binding_columns(doc, columns["head"], rules, array),
+        **modifier_columns(
+            doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules, array
+        ),
+        **time_entity_column(doc, columns["head"], rules, array),
+    }

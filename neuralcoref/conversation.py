@@ -24,6 +24,7 @@ window. Rules (docs/dialogue.md):
 * Not thread-safe: one thread at a time per Conversation; Conversations of one `nlp` may run in
   different threads (the component is thread-safe, see docs/robustness.md).
 """
+
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy
@@ -37,8 +38,15 @@ from .errors import Errors
 from .features import MENTION_LAYOUT, candidate_pairs, pair_features
 from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers, set_turns
 from .linking import fused_weights, numpy_pair_scores
-from .resolution import (Linker, LinkSettings, cluster_members, linking_constraints, mention_agreement_codes,
-                         pronoun_persons, speaker_bits)
+from .resolution import (
+    Linker,
+    LinkSettings,
+    cluster_members,
+    linking_constraints,
+    mention_agreement_codes,
+    pronoun_persons,
+    speaker_bits,
+)
 from .resolver import Prediction
 
 # Doc.from_docs takes `exclude` (spaCy >= 3.3) but spaCy's doc.pyi lacks it: those calls say type: ignore[call-arg].
@@ -65,8 +73,17 @@ class Turn:
         may be in an earlier turn (`component.resolved_text`'s rules).
     """
 
-    def __init__(self, conversation: "Conversation", index: int, doc: Doc, speaker: Optional[str], start: int,
-                 first_mention: int, n_mentions: int, is_context: bool):
+    def __init__(
+        self,
+        conversation: "Conversation",
+        index: int,
+        doc: Doc,
+        speaker: Optional[str],
+        start: int,
+        first_mention: int,
+        n_mentions: int,
+        is_context: bool,
+    ):
         self._conversation = conversation
         self.index = index
         self.doc = doc
@@ -101,8 +118,13 @@ class Conversation:
     max_history_tokens (int): the most tokens of earlier turns that are candidate antecedents.
     """
 
-    def __init__(self, nlp: Language, *, speakers_names: Optional[Dict[str, Iterable[str]]] = None,
-                 max_history_tokens: int = DEFAULT_MAX_HISTORY_TOKENS):
+    def __init__(
+        self,
+        nlp: Language,
+        *,
+        speakers_names: Optional[Dict[str, Iterable[str]]] = None,
+        max_history_tokens: int = DEFAULT_MAX_HISTORY_TOKENS,
+    ):
         if not isinstance(max_history_tokens, int) or max_history_tokens < 0:
             raise ValueError(Errors.E060.format(value=max_history_tokens))
         self.nlp = nlp
@@ -205,8 +227,9 @@ class Conversation:
         chosen: List[Turn] = []
         tokens = mentions = 0
         for turn in reversed(self.turns):
-            if turn._parts is None or (tokens >= CONTEXT_TOKENS and (
-                    mentions >= wanted or tokens + len(turn.doc) > self.max_history_tokens)):
+            if turn._parts is None or (
+                tokens >= CONTEXT_TOKENS and (mentions >= wanted or tokens + len(turn.doc) > self.max_history_tokens)
+            ):
                 break
             chosen.append(turn)
             tokens += len(turn.doc)
@@ -225,32 +248,41 @@ class Conversation:
         n_old = int(numpy.searchsorted(columns["start"], offset))
         first_global = window[0].first_mention if window else len(self._starts)
         if n_old != len(self._starts) - first_global:
-            raise RuntimeError(f"the window's mentions ({n_old}) differ from those stored "
-                               f"({len(self._starts) - first_global})")
+            raise RuntimeError(
+                f"the window's mentions ({n_old}) differ from those stored ({len(self._starts) - first_global})"
+            )
         n = len(columns["start"])
         new = slice(n_old, n)
         if n == n_old:  # no mention in the turn
-            return [], (parts, numpy.zeros((0, resolver.scorer._ant_W.shape[1]), dtype="float32"), first_global, [],
-                         window)
+            return [], (
+                parts,
+                numpy.zeros((0, resolver.scorer._ant_W.shape[1]), dtype="float32"),
+                first_global,
+                [],
+                window,
+            )
         words, tensor_feats, dense = resolver._features(joined, mentions, n_old, n)
         n_total = first_global + n  # mentions of the conversation up to this turn
-        dense[:, _POSITION_COLUMN] = (numpy.arange(first_global + n_old, n_total, dtype="float32")
-                                      / numpy.float32(n_total))
+        dense[:, _POSITION_COLUMN] = numpy.arange(first_global + n_old, n_total, dtype="float32") / numpy.float32(
+            n_total
+        )
         single_new, (as_ant_new, as_ment) = resolver._encode(words, tensor_feats, dense)
         # the model clusters of the window's mentions, as ClusterAgreement would have built them over the
         # whole conversation: each old mention links to the first window mention of its cluster, which
         # carries what the members before the window brought to the cluster
-        agreement = linking_constraints(constraint_columns(joined, columns, resolver.featurizer.rules),
-                                        resolver.require_agreement)
+        agreement = linking_constraints(
+            constraint_columns(joined, columns, resolver.featurizer.rules), resolver.require_agreement
+        )
         best = numpy.full(n, -1, dtype="int32")
         if n_old:
-            roots = numpy.asarray(self._root[first_global:first_global + n_old])
+            roots = numpy.asarray(self._root[first_global : first_global + n_old])
             _, first_of_root, inverse = numpy.unique(roots, return_index=True, return_inverse=True)
             best[:n_old] = first_of_root[inverse]
             best[:n_old][best[:n_old] == numpy.arange(n_old)] = -1
             carried = numpy.zeros((n, 4), dtype="uint64")
-            carried[first_of_root] = numpy.asarray(self._prefix_state[first_global:first_global + n_old],
-                                                   dtype="uint64")[first_of_root]
+            carried[first_of_root] = numpy.asarray(
+                self._prefix_state[first_global : first_global + n_old], dtype="uint64"
+            )[first_of_root]
             if not resolver.require_agreement:
                 carried[:, 0] = 0
             agreement.carry(carried[:, 0].astype("uint8"), numpy.ascontiguousarray(carried[:, 1:]))
@@ -260,27 +292,42 @@ class Conversation:
         single = numpy.zeros(n, dtype="float32")
         single[new] = single_new
         best_scores = numpy.zeros(n, dtype="float32")
-        old_rows = as_ant_new[:0] if not n_old or self._projections is None \
-            else self._projections[first_global - self._projections_first:]
+        old_rows = (
+            as_ant_new[:0]
+            if not n_old or self._projections is None
+            else self._projections[first_global - self._projections_first :]
+        )
         as_ant = numpy.ascontiguousarray(numpy.concatenate([old_rows, as_ant_new]))
-        settings = LinkSettings(resolver.threshold_offset(), resolver.max_dist, resolver.max_dist_match,
-                                resolver.blacklist)
+        settings = LinkSettings(
+            resolver.threshold_offset(), resolver.max_dist, resolver.max_dist_match, resolver.blacklist
+        )
         linker = Linker(settings, single, agreement, best, best_scores)
         weights = fused_weights(resolver.scorer)
         if weights is not None:
-            linker.score_and_link(joined, mentions, resolver.featurizer.pair_rules, weights, n_old, n, 0, as_ant,
-                                  as_ment)
+            linker.score_and_link(
+                joined, mentions, resolver.featurizer.pair_rules, weights, n_old, n, 0, as_ant, as_ment
+            )
         else:
-            ant, ment = candidate_pairs(mentions, n_old, n, settings.max_dist, settings.max_dist_match,
-                                        settings.blacklist)
+            ant, ment = candidate_pairs(
+                mentions, n_old, n, settings.max_dist, settings.max_dist_match, settings.blacklist
+            )
             if len(ant):
                 feats = pair_features(joined, mentions, ant, ment, resolver.featurizer.pair_rules)
-                linker.link_scored(ant, ment, numpy_pair_scores(resolver.scorer, 0, as_ant, n_old, as_ment, ant,
-                                                                ment, feats))
+                linker.link_scored(
+                    ant, ment, numpy_pair_scores(resolver.scorer, 0, as_ant, n_old, as_ment, ant, ment, feats)
+                )
         antecedents = numpy.where(best[new] >= 0, best[new] + first_global, -1)
-        links = list(zip((columns["start"][new] - offset).tolist(), (columns["end"][new] - offset).tolist(),
-                         columns["mention_type"][new].tolist(), antecedents.tolist(), codes[new].tolist(),
-                         persons[new].tolist(), bits[new].tolist()))
+        links = list(
+            zip(
+                (columns["start"][new] - offset).tolist(),
+                (columns["end"][new] - offset).tolist(),
+                columns["mention_type"][new].tolist(),
+                antecedents.tolist(),
+                codes[new].tolist(),
+                persons[new].tolist(),
+                bits[new].tolist(),
+            )
+        )
         heads = (columns["head"][new] - offset).tolist()
         return links, (parts, as_ant_new, first_global, heads, window)
 
@@ -288,7 +335,7 @@ class Conversation:
         parts, as_ant_new, first_global, heads, window = features
         turn._parts = parts
         window_start = window[0].index if window else len(self.turns)
-        for earlier in self.turns[self._window_start:window_start]:  # out of the window from now on
+        for earlier in self.turns[self._window_start : window_start]:  # out of the window from now on
             earlier._parts = None
         self._window_start = window_start
         self.turns.append(turn)
@@ -299,7 +346,7 @@ class Conversation:
         if self._projections is None:
             self._projections = as_ant_new
         else:
-            keep = self._projections[max(0, first_global - self._projections_first):]
+            keep = self._projections[max(0, first_global - self._projections_first) :]
             self._projections = numpy.concatenate([keep, as_ant_new])
         self._projections_first = first_global
         identities = self._identities(turn, links, heads) if self.speakers_names else [None] * len(links)
@@ -338,8 +385,10 @@ class Conversation:
     def _entity(self, representative: int) -> dict:
         """The entity of a representative; a mention alone so far gets one."""
         if representative not in self._entities:
-            self._entities[representative] = {"members": [representative],
-                                              "first": {self._types[representative]: representative}}
+            self._entities[representative] = {
+                "members": [representative],
+                "first": {self._types[representative]: representative},
+            }
         return self._entities[representative]
 
     def _merge_entities(self, a: int, b: int) -> None:
@@ -369,8 +418,9 @@ class Conversation:
         resolver = self.component.resolver
         _, number, person = resolver.featurizer.token_grammar(turn.doc)
         addressee = self._addressee(turn)
-        names = {_normalized_name(name.split()): speaker for speaker, names in self.speakers_names.items()
-                 for name in names}
+        names = {
+            _normalized_name(name.split()): speaker for speaker, names in self.speakers_names.items() for name in names
+        }
         out: List[Optional[str]] = []
         for (start, end, mention_type, *_), head in zip(links, heads):
             if mention_type == _PRONOUN:
@@ -401,7 +451,7 @@ class Conversation:
             if key not in self._entities:  # a mention alone
                 continue
             members = self._entities[key]["members"]
-            members = members[:int(numpy.searchsorted(members, last))]
+            members = members[: int(numpy.searchsorted(members, last))]
             if len(members) > 1:
                 out.append(members)
         return sorted(out)
@@ -410,7 +460,7 @@ class Conversation:
         spans = []
         for j in members:
             turn = self.turns[self._turn_of[j]]
-            spans.append(turn.doc[self._starts[j] - turn.start:self._ends[j] - turn.start])
+            spans.append(turn.doc[self._starts[j] - turn.start : self._ends[j] - turn.start])
         return Cluster(i, spans[_main_mention(self._types, members)], spans)
 
     def _clusters_of(self, turn: Turn) -> List[Cluster]:
@@ -443,9 +493,15 @@ class Conversation:
         for cluster in lists:
             antecedents[cluster[1:]] = cluster[:-1]
         members, offsets = cluster_members(antecedents)
-        return Prediction(numpy.asarray(self._starts, dtype="int32"), numpy.asarray(self._ends, dtype="int32"),
-                          antecedents, lists, numpy.asarray(self._types, dtype="int32"), cluster_members=members,
-                          cluster_offsets=offsets)
+        return Prediction(
+            numpy.asarray(self._starts, dtype="int32"),
+            numpy.asarray(self._ends, dtype="int32"),
+            antecedents,
+            lists,
+            numpy.asarray(self._types, dtype="int32"),
+            cluster_members=members,
+            cluster_offsets=offsets,
+        )
 
     def _resolved(self, turn: Turn) -> str:
         """The turn resolved by `component.resolved_text` over the turns that hold its clusters' mains."""
@@ -466,8 +522,9 @@ class Conversation:
         clusters, main_index = [], []
         for own, main in zip(in_turn.values(), mains):
             members = [main] + [j for j in own if j != main]
-            clusters.append([[self._starts[j] + shift[self._turn_of[j]], self._ends[j] + shift[self._turn_of[j]]]
-                             for j in members])
+            clusters.append(
+                [[self._starts[j] + shift[self._turn_of[j]], self._ends[j] + shift[self._turn_of[j]]] for j in members]
+            )
             main_index.append(0)
         doc.user_data[DATA_KEY] = {"lang": self.component.lang, "clusters": clusters, "mains": main_index}
         return resolved_text(doc, len(doc) - len(turn.doc), len(doc))
@@ -497,15 +554,18 @@ def _check_names(speakers_names) -> Dict[str, List[str]]:
     for speaker, names in speakers_names.items():
         if isinstance(names, str):
             names = [names]
-        if not isinstance(speaker, str) or not isinstance(names, (list, tuple)) \
-                or not all(isinstance(n, str) and n.strip() for n in names):
+        if (
+            not isinstance(speaker, str)
+            or not isinstance(names, (list, tuple))
+            or not all(isinstance(n, str) and n.strip() for n in names)
+        ):
             raise TypeError(Errors.E066.format(value={speaker: names}))
         out[speaker] = list(names)
     return out
 
 
 def _normalized_name(words: Iterable[str]) -> str:
-    """"Mr. Smith" and "mr smith" alike: lowercase words without trailing dots or punctuation tokens."""
+    """ "Mr. Smith" and "mr smith" alike: lowercase words without trailing dots or punctuation tokens."""
     kept = (w.lower().rstrip(".") for w in words)
     return " ".join(w for w in kept if any(c.isalnum() for c in w))
 
@@ -599,6 +659,7 @@ def _join_turns(parts: List[_TurnArrays], vocab) -> Tuple[Doc, numpy.ndarray]:
 
 # -- batch and command line -------------------------------------------------------------------------
 
+
 class DialogueText(str):
     """A conversation of a batch record ({"utterances": [...]}): a str, the utterances joined as
     `doc_from_utterances` joins them (the text that output offsets refer to), that knows its utterances."""
@@ -607,8 +668,9 @@ class DialogueText(str):
 
     def __new__(cls, utterances: Utterances):
         pairs = _utterances(utterances)
-        joined = "".join(text if text[-1:].isspace() or k == len(pairs) - 1 else text + " "
-                         for k, (_, text) in enumerate(pairs))
+        joined = "".join(
+            text if text[-1:].isspace() or k == len(pairs) - 1 else text + " " for k, (_, text) in enumerate(pairs)
+        )
         self = super().__new__(cls, joined)
         self.utterances = pairs
         return self

@@ -140,11 +140,5 @@ def resolve_bag(
         cfg["model"] = model
     spec = PipelineSpec.create(pipeline, cfg, code)
     return bag.map_partitions(
-        resolve_partition,
-        spec,
-        fmt=fmt,
-        batch_size=batch_size,
-        errors=errors,
-        id_field=id_field,
-        text_field=text_field,
+        resolve_partition, spec, fmt=fmt, batch_size=batch_size, errors=errors, id_field=id_field, text_field=text_field
     )

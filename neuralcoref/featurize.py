@@ -3,6 +3,7 @@
 The runtime component and the trainer both call `Featurizer`, so a model is always
 trained on exactly the features it sees at inference.
 """
+
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -11,13 +12,7 @@ from spacy.tokens import Doc
 
 from .config import DEFAULTS
 from .errors import Errors
-from .features import (
-    GrammarTable,
-    PairRules,
-    candidate_pairs,
-    mention_features,
-    pair_features,
-)
+from .features import GrammarTable, PairRules, candidate_pairs, mention_features, pair_features
 from .mentions import MentionExtractor, Mentions
 from .rules import RuleSet
 from .speakers import infer_speakers
@@ -106,8 +101,7 @@ class Featurizer:
         columns = mentions.columns()
         return DocFeatures(mentions, columns["start"], columns["end"], word_hashes, tensor_feats, dense)
 
-    def pairs(self, features: DocFeatures, first: int, last: int, max_dist: int, max_dist_match: int,
-              blacklist: bool):
+    def pairs(self, features: DocFeatures, first: int, last: int, max_dist: int, max_dist_match: int, blacklist: bool):
         """Candidate (antecedent, mention) pairs of mentions first..last-1 (see features.candidate_pairs)."""
         ant, ment = candidate_pairs(features.mentions, first, last, max_dist, max_dist_match, blacklist)
         return ant, ment

@@ -17,6 +17,7 @@ The calibration is a table of offsets at greedyness knots (every 0.05), interpol
 A model file without one (an older model) uses offset = ln((1 - g) / g), the link-probability
 reading of scores on a logit scale (0.5 -> 0, 0.25 -> +1.1, 0.75 -> -1.1).
 """
+
 from __future__ import annotations
 
 import math
@@ -57,14 +58,24 @@ def _table(calibration):
         offsets = numpy.asarray(offsets, dtype="float64")
     except (TypeError, ValueError):
         return None, None
-    if knots.ndim != 1 or knots.shape != offsets.shape or len(knots) < 3 or not numpy.all(numpy.diff(knots) > 0) \
-            or not numpy.all(numpy.isfinite(offsets)) or NEUTRAL not in knots.tolist():
+    if (
+        knots.ndim != 1
+        or knots.shape != offsets.shape
+        or len(knots) < 3
+        or not numpy.all(numpy.diff(knots) > 0)
+        or not numpy.all(numpy.isfinite(offsets))
+        or NEUTRAL not in knots.tolist()
+    ):
         return None, None
     return knots, offsets
 
 
-def calibrate(margins: Sequence[float] | numpy.ndarray, spread: float = DEFAULT_SPREAD, knots: Sequence[float] = KNOTS,
-              **info: Any) -> Dict[str, Any]:
+def calibrate(
+    margins: Sequence[float] | numpy.ndarray,
+    spread: float = DEFAULT_SPREAD,
+    knots: Sequence[float] = KNOTS,
+    **info: Any,
+) -> Dict[str, Any]:
     """The calibration record of a model from its dev margins (one per mention that has a candidate).
 
     The offset at knot g is the margin that the share `links(g)` of these mentions exceed.
@@ -94,7 +105,13 @@ def calibrate(margins: Sequence[float] | numpy.ndarray, spread: float = DEFAULT_
     falling = numpy.asarray(offsets)
     half = list(knots).index(NEUTRAL)
     falling[:half] = numpy.maximum(falling[:half], 1e-6)
-    falling[half + 1:] = numpy.minimum(falling[half + 1:], -1e-6)
+    falling[half + 1 :] = numpy.minimum(falling[half + 1 :], -1e-6)
     falling = numpy.maximum.accumulate(falling[::-1])[::-1]
-    return {"greedyness": [float(k) for k in knots], "offset": [float(o) for o in falling],
-            "spread": float(spread), "linked_at_default": round(p0, 4), "n_mentions": int(len(m)), **info}
+    return {
+        "greedyness": [float(k) for k in knots],
+        "offset": [float(o) for o in falling],
+        "spread": float(spread),
+        "linked_at_default": round(p0, 4),
+        "n_mentions": int(len(m)),
+        **info,
+    }

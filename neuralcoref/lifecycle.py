@@ -60,8 +60,7 @@ def exit_with_parent(parent_pid: int) -> None:
             pass
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), name="neuralcoref-parent-watch",
-                     daemon=True).start()
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="neuralcoref-parent-watch", daemon=True).start()
 
 
 def _watch_parent(parent_pid: int) -> None:

@@ -155,8 +155,13 @@ def cluster_scores(examples, span_cluster_prefix: str) -> dict:
     """
     documents = []
     for k, example in enumerate(examples):
-        documents.append((str(k), _span_group_clusters(example.reference, span_cluster_prefix),
-                          _span_group_clusters(example.predicted, span_cluster_prefix)))
+        documents.append(
+            (
+                str(k),
+                _span_group_clusters(example.reference, span_cluster_prefix),
+                _span_group_clusters(example.predicted, span_cluster_prefix),
+            )
+        )
     result = corpus_scores(documents)
     out = {"coref_f": result["conll_f1"] / 100}
     for side in ("p", "r"):
@@ -168,5 +173,6 @@ def cluster_scores(examples, span_cluster_prefix: str) -> dict:
 
 
 def _span_group_clusters(doc, prefix: str) -> list:
-    return [[(span.start, span.end) for span in group] for key, group in doc.spans.items()
-            if key.startswith(prefix + "_")]
+    return [
+        [(span.start, span.end) for span in group] for key, group in doc.spans.items() if key.startswith(prefix + "_")
+    ]

@@ -3,6 +3,7 @@
 No pickle, no code: loading only decodes msgpack and copies bytes into numpy arrays of
 an allowed dtype, then checks every shape against the meta record.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Union
@@ -48,9 +49,17 @@ class CorefModel:
 
     def check_shapes(self, path) -> None:
         m = self.meta
-        shapes = expected_shapes(self.input_width(), PAIR_FEATS_WIDTH, len(self.words) + 2, m["embed_dim"],
-                                 m["encoder_width"], m["single_hidden"], m["pair_hidden"],
-                                 m.get("similarity_width", 0), m.get("bilinear_width", 0))
+        shapes = expected_shapes(
+            self.input_width(),
+            PAIR_FEATS_WIDTH,
+            len(self.words) + 2,
+            m["embed_dim"],
+            m["encoder_width"],
+            m["single_hidden"],
+            m["pair_hidden"],
+            m.get("similarity_width", 0),
+            m.get("bilinear_width", 0),
+        )
         for name, shape in shapes.items():
             found = self.weights.get(name)
             if found is None or tuple(found.shape) != tuple(shape):
@@ -68,8 +77,13 @@ class CorefModel:
                 array = array.astype("<f4")
             arrays[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "data": array.tobytes()}
         return msgpack.packb(
-            {"format": FORMAT_NAME, "format_version": MODEL_FORMAT_VERSION, "meta": self.meta,
-             "words": self.words, "weights": arrays},
+            {
+                "format": FORMAT_NAME,
+                "format_version": MODEL_FORMAT_VERSION,
+                "meta": self.meta,
+                "words": self.words,
+                "weights": arrays,
+            },
             use_bin_type=True,
         )
 
@@ -90,8 +104,9 @@ class CorefModel:
         if not isinstance(meta, dict):
             raise ValueError(Errors.E030.format(path=path, reason="the meta record is not a map"))
         if meta.get("layout_version") != FEATURE_LAYOUT_VERSION:
-            raise ValueError(Errors.E032.format(path=path, found=meta.get("layout_version"),
-                                                expected=FEATURE_LAYOUT_VERSION))
+            raise ValueError(
+                Errors.E032.format(path=path, found=meta.get("layout_version"), expected=FEATURE_LAYOUT_VERSION)
+            )
         _check_meta(meta, path)
         if lang is not None and meta["lang"] != lang:
             raise ValueError(Errors.E033.format(path=path, found=meta["lang"], expected=lang))
@@ -104,7 +119,9 @@ class CorefModel:
                 dtype = _ALLOWED_DTYPES[spec["dtype"]]
                 array = numpy.frombuffer(spec["data"], dtype=dtype).reshape(spec["shape"])
             except (KeyError, TypeError, ValueError) as err:
-                raise ValueError(Errors.E030.format(path=path, reason=f"weight '{name}' is malformed ({err})")) from None
+                raise ValueError(
+                    Errors.E030.format(path=path, reason=f"weight '{name}' is malformed ({err})")
+                ) from None
             weights[name] = array.astype("float32")
         words = msg.get("words")
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
@@ -149,7 +166,9 @@ def _check_meta(meta: dict, path) -> None:
         if not isinstance(width, int) or isinstance(width, bool) or width < 0:
             raise ValueError(Errors.E030.format(path=path, reason=f"meta '{key}' is not an integer >= 0"))
     if not meta["pair_hidden"]:
-        raise ValueError(Errors.E030.format(path=path, reason="meta 'pair_hidden' is empty (the pair net needs a layer)"))
+        raise ValueError(
+            Errors.E030.format(path=path, reason="meta 'pair_hidden' is empty (the pair net needs a layer)")
+        )
 
 
 def shipped_languages() -> List[str]:
@@ -163,13 +182,29 @@ def shipped_model_path(lang: str) -> Path:
     return path
 
 
-def base_meta(lang: str, tensor_width: int, embed_dim: int, encoder_width: int, single_hidden, pair_hidden,
-              similarity_width: int = 0, bilinear_width: int = 0) -> dict:
+def base_meta(
+    lang: str,
+    tensor_width: int,
+    embed_dim: int,
+    encoder_width: int,
+    single_hidden,
+    pair_hidden,
+    similarity_width: int = 0,
+    bilinear_width: int = 0,
+) -> dict:
     """The sizes and layout part of a meta record; the trainer adds data, pipeline and scores."""
     return {
-        "similarity_width": similarity_width, "bilinear_width": bilinear_width,
-        "lang": lang, "layout_version": FEATURE_LAYOUT_VERSION, "tensor_width": tensor_width,
-        "embed_dim": embed_dim, "encoder_width": encoder_width, "single_hidden": list(single_hidden),
-        "pair_hidden": list(pair_hidden), "mention_feats_width": MENTION_FEATS_WIDTH,
-        "pair_feats_width": PAIR_FEATS_WIDTH, "n_word_slots": N_WORD_SLOTS, "n_tensor_slots": N_TENSOR_SLOTS,
+        "similarity_width": similarity_width,
+        "bilinear_width": bilinear_width,
+        "lang": lang,
+        "layout_version": FEATURE_LAYOUT_VERSION,
+        "tensor_width": tensor_width,
+        "embed_dim": embed_dim,
+        "encoder_width": encoder_width,
+        "single_hidden": list(single_hidden),
+        "pair_hidden": list(pair_hidden),
+        "mention_feats_width": MENTION_FEATS_WIDTH,
+        "pair_feats_width": PAIR_FEATS_WIDTH,
+        "n_word_slots": N_WORD_SLOTS,
+        "n_tensor_slots": N_TENSOR_SLOTS,
     }

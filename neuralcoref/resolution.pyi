@@ -59,6 +59,7 @@ def best_antecedents(
     agreement: Optional[ClusterAgreement] = None,
 ) -> None: ...
 def simd(level: Optional[int] = None) -> int: ...
+
 class PairWeights:
     """A one-hidden-layer pair net as the C pair scorer reads it (`structs.PairWeightsC`)."""
 

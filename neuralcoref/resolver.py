@@ -3,6 +3,7 @@
 Scoring runs over blocks of mentions so memory stays linear in the document: only the
 per-mention projections are kept for the whole document, pair arrays live one block at a time.
 """
+
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, cast
 import warnings
@@ -14,8 +15,14 @@ from .config import DEFAULTS
 from .constraints import constraint_columns
 from .errors import Errors, Warnings
 from .featurize import Featurizer, turn_ends
-from .features import (N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable, candidate_pairs, count_pairs,
-                       mention_features, pair_features)
+from .features import (
+    N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS,
+    WordTable,
+    candidate_pairs,
+    count_pairs,
+    mention_features,
+    pair_features,
+)
 from .greedyness import CALIBRATION_KEY, greedyness_offset
 from .mentions import Mentions
 from .model_io import CorefModel
@@ -43,7 +50,6 @@ class Prediction:
     cluster_offsets: Optional[numpy.ndarray] = field(default=None, repr=False)
 
 
-
 class CorefResolver:
     """Featurizer + scorer + linking, with the component's settings.
 
@@ -56,11 +62,17 @@ class CorefResolver:
     infer_speakers (bool): infer speakers from transcript lines and quotations when a Doc has none.
     """
 
-    def __init__(self, model: CorefModel, greedyness: float = DEFAULTS["greedyness"],
-                 max_dist: int = DEFAULTS["max_dist"], max_dist_match: int = DEFAULTS["max_dist_match"],
-                 blacklist: bool = DEFAULTS["blacklist"], conv_dict: Optional[Dict[str, List[str]]] = None,
-                 require_agreement: Optional[bool] = DEFAULTS["require_agreement"],
-                 infer_speakers: bool = DEFAULTS["infer_speakers"]):
+    def __init__(
+        self,
+        model: CorefModel,
+        greedyness: float = DEFAULTS["greedyness"],
+        max_dist: int = DEFAULTS["max_dist"],
+        max_dist_match: int = DEFAULTS["max_dist_match"],
+        blacklist: bool = DEFAULTS["blacklist"],
+        conv_dict: Optional[Dict[str, List[str]]] = None,
+        require_agreement: Optional[bool] = DEFAULTS["require_agreement"],
+        infer_speakers: bool = DEFAULTS["infer_speakers"],
+    ):
         self.model = model
         rules = get_rules(model.lang)
         self.featurizer = Featurizer(rules, infer_speakers=infer_speakers)
@@ -96,8 +108,10 @@ class CorefResolver:
             return True
         tensor: Any = getattr(doc, "tensor", None)
         found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
-        warnings.warn(Warnings.W003.format(expected=width, found=found,
-                                           pipeline=self.model.meta.get("pipeline", {}).get("name")), stacklevel=2)
+        warnings.warn(
+            Warnings.W003.format(expected=width, found=found, pipeline=self.model.meta.get("pipeline", {}).get("name")),
+            stacklevel=2,
+        )
         return False
 
     def _model_tensor(self, doc: Doc):
@@ -116,8 +130,9 @@ class CorefResolver:
         """`mention_features` of mentions first..last, with zeros for the tensor features when the Doc has
         no tensor of the model's width (see `check_tensor`)."""
         width = self.model.tensor_width
-        word_hashes, tensor_feats, mention_feats = mention_features(doc, mentions, self._model_tensor(doc),
-                                                                    first, last, turn_ends=turn_ends(doc))
+        word_hashes, tensor_feats, mention_feats = mention_features(
+            doc, mentions, self._model_tensor(doc), first, last, turn_ends=turn_ends(doc)
+        )
         if tensor_feats.shape[1] != width * N_TENSOR_SLOTS:
             tensor_feats = numpy.zeros((len(tensor_feats), width * N_TENSOR_SLOTS), dtype="float32")
         return word_hashes, tensor_feats, mention_feats
@@ -128,6 +143,7 @@ class CorefResolver:
 
     def _predict_mentions(self, doc: Doc, mentions: Mentions, store_scores: bool) -> Prediction:
         """Encode the mentions block by block as they are resolved (their features are never all in memory)."""
+
         def encode_block(first, last):
             return self._encode(*self._features(doc, mentions, first, last))
 
@@ -152,8 +168,7 @@ class CorefResolver:
             if len(inputs) == 1:
                 single, (as_ant, as_ment) = self._encode(*inputs[0])
             else:
-                single, (as_ant, as_ment) = self._encode(*(numpy.concatenate([x[k] for x in inputs])
-                                                           for k in range(3)))
+                single, (as_ant, as_ment) = self._encode(*(numpy.concatenate([x[k] for x in inputs]) for k in range(3)))
             start = 0
             for (i, doc, mentions), x in zip(group, inputs):
                 rows = slice(start, start + len(x[0]))
@@ -195,8 +210,9 @@ class CorefResolver:
         n = len(mentions)
         columns = mentions.columns()
         if n == 0:
-            return Prediction(columns["start"], columns["end"], numpy.full(0, -1, dtype="int32"), [],
-                              numpy.zeros(0, dtype="int32"))
+            return Prediction(
+                columns["start"], columns["end"], numpy.full(0, -1, dtype="int32"), [], numpy.zeros(0, dtype="int32")
+            )
         settings = LinkSettings(self.threshold_offset(), self.max_dist, self.max_dist_match, self.blacklist)
         agreement = linking_constraints(constraint_columns(doc, columns, self.featurizer.rules), self.require_agreement)
         weights = fused_weights(self.scorer)
@@ -211,14 +227,17 @@ class CorefResolver:
             nonlocal position
             if weights is not None:
                 outputs = [a[position:] for a in stored[0]] if store_scores else [None, None, None]
-                position += linker.score_and_link(doc, mentions, rules, weights, first, last, base, as_ant, as_ment,
-                                                  *outputs)
+                position += linker.score_and_link(
+                    doc, mentions, rules, weights, first, last, base, as_ant, as_ment, *outputs
+                )
                 return
-            ant, ment = candidate_pairs(mentions, first, last, settings.max_dist, settings.max_dist_match,
-                                        settings.blacklist)
+            ant, ment = candidate_pairs(
+                mentions, first, last, settings.max_dist, settings.max_dist_match, settings.blacklist
+            )
             if len(ant):
-                scores = numpy_pair_scores(self.scorer, base, as_ant, first, as_ment, ant, ment,
-                                           pair_features(doc, mentions, ant, ment, rules))
+                scores = numpy_pair_scores(
+                    self.scorer, base, as_ant, first, as_ment, ant, ment, pair_features(doc, mentions, ant, ment, rules)
+                )
                 linker.link_scored(ant, ment, scores)
                 if store_scores:
                     stored.append((ant, ment, scores))
@@ -229,10 +248,25 @@ class CorefResolver:
         clusters = cluster_lists(members, offsets)
         pairs = None
         if store_scores:
+
             def joined(k, dtype):
-                return stored[0][k] if len(stored) == 1 else numpy.concatenate([s[k] for s in stored]) \
-                    if stored else numpy.zeros(0, dtype)
+                return (
+                    stored[0][k]
+                    if len(stored) == 1
+                    else numpy.concatenate([s[k] for s in stored])
+                    if stored
+                    else numpy.zeros(0, dtype)
+                )
 
             pairs = {"ant": joined(0, "int32"), "ment": joined(1, "int32"), "score": joined(2, "float32")}
-        return Prediction(columns["start"], columns["end"], antecedents, clusters, columns["mention_type"],
-                          single, pairs, members, offsets)
+        return Prediction(
+            columns["start"],
+            columns["end"],
+            antecedents,
+            clusters,
+            columns["mention_type"],
+            single,
+            pairs,
+            members,
+            offsets,
+        )

@@ -4,6 +4,7 @@ The Cython extractor is language-independent: it hashes the strings of a `RuleSe
 once (`MentionExtractor(rules)`) and then only compares hashes. A new language is a
 new module in `neuralcoref/lang/` that builds a `RuleSet` and registers it.
 """
+
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 

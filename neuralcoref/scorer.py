@@ -17,6 +17,7 @@ C loop; the similarity term (meta `similarity_width` > 0) is a richer one inside
 pair layer that only the numpy path scores (about 5x slower).
 Weight names are the contract with the trainer.
 """
+
 from typing import Dict, List
 
 import numpy
@@ -71,9 +72,13 @@ class Scorer:
         self._ment_W = numpy.ascontiguousarray(numpy.concatenate(ment_parts).T)
         self._fused = None
         if self.n_pair_layers == 1 and not self.similarity_width:
-            self._fused = (numpy.ascontiguousarray(self.weights["pair.feat.W"].T), self.weights["pair.0.b"],
-                           numpy.ascontiguousarray(self.weights["pair.out.W"][0]),
-                           float(self.weights["pair.out.b"][0]), self.bilinear_width)
+            self._fused = (
+                numpy.ascontiguousarray(self.weights["pair.feat.W"].T),
+                self.weights["pair.0.b"],
+                numpy.ascontiguousarray(self.weights["pair.out.W"][0]),
+                float(self.weights["pair.out.b"][0]),
+                self.bilinear_width,
+            )
 
     @property
     def input_width(self) -> int:
@@ -122,9 +127,17 @@ class Scorer:
         return scores
 
 
-def expected_shapes(input_width: int, pair_width: int, n_words: int, embed_dim: int,
-                    encoder_width: int, single_hidden: List[int], pair_hidden: List[int], similarity_width: int = 0,
-                    bilinear_width: int = 0):
+def expected_shapes(
+    input_width: int,
+    pair_width: int,
+    n_words: int,
+    embed_dim: int,
+    encoder_width: int,
+    single_hidden: List[int],
+    pair_hidden: List[int],
+    similarity_width: int = 0,
+    bilinear_width: int = 0,
+):
     """Every weight name and shape of a model with these sizes (checked when loading)."""
     shapes = {"embed": (n_words, embed_dim), "enc.W": (encoder_width, input_width), "enc.b": (encoder_width,)}
     sizes = [encoder_width] + list(single_hidden) + [1]
@@ -132,15 +145,26 @@ def expected_shapes(input_width: int, pair_width: int, n_words: int, embed_dim: 
         shapes[f"single.{k}.W"] = (sizes[k + 1], sizes[k])
         shapes[f"single.{k}.b"] = (sizes[k + 1],)
     first = pair_hidden[0]
-    shapes.update({"pair.ant.W": (first, encoder_width), "pair.ment.W": (first, encoder_width),
-                   "pair.feat.W": (first, pair_width), "pair.0.b": (first,)})
+    shapes.update(
+        {
+            "pair.ant.W": (first, encoder_width),
+            "pair.ment.W": (first, encoder_width),
+            "pair.feat.W": (first, pair_width),
+            "pair.0.b": (first,),
+        }
+    )
     if similarity_width:
-        shapes.update({"pair.sim_ant.W": (similarity_width, encoder_width),
-                       "pair.sim_ment.W": (similarity_width, encoder_width),
-                       "pair.sim.W": (first, similarity_width)})
+        shapes.update(
+            {
+                "pair.sim_ant.W": (similarity_width, encoder_width),
+                "pair.sim_ment.W": (similarity_width, encoder_width),
+                "pair.sim.W": (first, similarity_width),
+            }
+        )
     if bilinear_width:
-        shapes.update({"pair.bi_ant.W": (bilinear_width, encoder_width),
-                       "pair.bi_ment.W": (bilinear_width, encoder_width)})
+        shapes.update(
+            {"pair.bi_ant.W": (bilinear_width, encoder_width), "pair.bi_ment.W": (bilinear_width, encoder_width)}
+        )
     for k in range(1, len(pair_hidden)):
         shapes[f"pair.{k}.W"] = (pair_hidden[k], pair_hidden[k - 1])
         shapes[f"pair.{k}.b"] = (pair_hidden[k],)

@@ -16,6 +16,7 @@ Documents are processed in a bounded pool of threads (``--workers``); each docum
 alone, so answers do not depend on what else the server is doing. Starlette and uvicorn are
 imported here only: ``import neuralcoref`` does not need them.
 """
+
 from __future__ import annotations
 
 import collections
@@ -101,8 +102,15 @@ def validate_settings(config: Any, defaults: Dict[str, Any], field: str = "confi
 
 
 def _json_type(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[DocumentRequest], bool]:
@@ -126,8 +134,9 @@ def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[Document
             raise RequestError(400, f"{what}: must be an object with a text field, got {_json_type(obj)}", what)
         unknown = sorted(set(obj) - {"id", "text", "utterances", "config"})
         if unknown:
-            raise RequestError(400, f"{where}{unknown[0]}: unknown field (expected text or utterances, id, config)",
-                               where + unknown[0])
+            raise RequestError(
+                400, f"{where}{unknown[0]}: unknown field (expected text or utterances, id, config)", where + unknown[0]
+            )
         if "text" in obj and "utterances" in obj:
             raise RequestError(400, f"{where}utterances: give text or utterances, not both", where + "utterances")
         if "utterances" in obj:
@@ -143,8 +152,9 @@ def parse_request(payload: Any, defaults: Dict[str, Any]) -> Tuple[List[Document
             text = obj["text"]
         doc_id = obj.get("id")
         if doc_id is not None and not _batch.valid_id(doc_id):
-            raise RequestError(400, f"{where}id: must be a string or an integer, got {_json_type(doc_id)}",
-                               where + "id")
+            raise RequestError(
+                400, f"{where}id: must be a string or an integer, got {_json_type(doc_id)}", where + "id"
+            )
         settings = validate_settings(obj["config"], defaults, where + "config") if "config" in obj else ()
         out.append(DocumentRequest(doc_id, text, settings))
     return out, is_list
@@ -194,8 +204,11 @@ class CorefService:
     def process(self, request: DocumentRequest):
         """The processed Doc. Raises RequestError (422) for a text over the pipeline's max_length."""
         if len(request.text) > self.nlp.max_length:
-            raise RequestError(422, f"text: {len(request.text)} characters, more than the pipeline's "
-                               f"max_length ({self.nlp.max_length})", "text")
+            raise RequestError(
+                422,
+                f"text: {len(request.text)} characters, more than the pipeline's max_length ({self.nlp.max_length})",
+                "text",
+            )
         if isinstance(request.text, DialogueText):
             component = self.variant(request.settings) if request.settings else None
             return doc_from_utterances(self.nlp, request.text.utterances, component=component)
@@ -213,8 +226,11 @@ class CorefService:
             "neuralcoref": __version__,
             "spacy": spacy.__version__,
             "pipeline": {"name": f"{meta.get('lang', '')}_{meta.get('name', '')}", "version": meta.get("version")},
-            "model": {"path": self.component.cfg.get("model") or "shipped", "lang": model_meta.get("lang"),
-                      "trained_with": model_meta.get("pipeline")},
+            "model": {
+                "path": self.component.cfg.get("model") or "shipped",
+                "lang": model_meta.get("lang"),
+                "trained_with": model_meta.get("pipeline"),
+            },
         }
 
 
@@ -298,8 +314,9 @@ def create_app(nlp, *, workers: int = DEFAULT_WORKERS, max_bytes: int = DEFAULT_
                 raise
             except Exception as exc:  # the document fails, the server goes on
                 logger.exception("document %s failed (%d characters)", json.dumps(document.id), len(document.text))
-                raise RequestError(500, f"document {json.dumps(document.id)} could not be processed: "
-                                   f"{_batch.describe_exception(exc)}")
+                raise RequestError(
+                    500, f"document {json.dumps(document.id)} could not be processed: {_batch.describe_exception(exc)}"
+                )
         return docs, documents, is_list
 
     def errors_as_json(endpoint):
@@ -336,23 +353,35 @@ def create_app(nlp, *, workers: int = DEFAULT_WORKERS, max_bytes: int = DEFAULT_
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
     app = Starlette(
-        routes=[Route("/", index), Route("/resolve", resolve, methods=["POST"]),
-                Route("/render", render_fragment, methods=["POST"]),
-                Route("/health", health), Route("/version", version)],
+        routes=[
+            Route("/", index),
+            Route("/resolve", resolve, methods=["POST"]),
+            Route("/render", render_fragment, methods=["POST"]),
+            Route("/health", health),
+            Route("/version", version),
+        ],
         exception_handlers={HTTPException: http_error},
     )
     app.state.service = service
     return app
 
 
-def serve(nlp, *, host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORKERS,
-          max_bytes: int = DEFAULT_MAX_BYTES, log_level: str = "info") -> None:
+def serve(
+    nlp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = DEFAULT_WORKERS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    log_level: str = "info",
+) -> None:
     """Run the server until interrupted."""
     try:
         import starlette  # noqa: F401
         import uvicorn
     except ImportError as exc:
-        raise _batch.UsageError(f'neuralcoref serve needs uvicorn and starlette ({exc}): '
-                                'pip install "neuralcoref[serve]"')
+        raise _batch.UsageError(
+            f'neuralcoref serve needs uvicorn and starlette ({exc}): pip install "neuralcoref[serve]"'
+        )
     app = create_app(nlp, workers=workers, max_bytes=max_bytes)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -17,6 +17,7 @@ Off by default: the shipped English model was trained without inferred speakers,
 inference its scores move by noise on OntoGUM (dev +0.3, test -0.1) and lose on LitBank dev
 (-0.6), where quotations are everywhere (README, "Accuracy").
 """
+
 from typing import List, Optional, Tuple
 
 from spacy.tokens import Doc
@@ -87,7 +88,7 @@ def _quotations(doc: Doc) -> List[Tuple[int, int]]:
         if opened < 0 and text in OPENING_QUOTES:
             opened = token.i
         elif opened >= 0 and text in CLOSING_QUOTES:
-            if any(t.pos_ in ("VERB", "AUX") for t in doc[opened + 1:token.i]):  # speech, not "scare quotes"
+            if any(t.pos_ in ("VERB", "AUX") for t in doc[opened + 1 : token.i]):  # speech, not "scare quotes"
                 spans.append((opened + 1, token.i))
             opened = -1
     return spans

@@ -4,6 +4,7 @@ invariant of `require_agreement` that the tests and bin/fuzz check.
 A random model exercises every code path (features, scoring, linking, serialization)
 without depending on trained weights; tests about accuracy use the shipped model.
 """
+
 from pathlib import Path
 from typing import Sequence
 
@@ -15,15 +16,34 @@ from .resolution import AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK
 from .scorer import expected_shapes
 
 
-def random_model(lang: str = "en", words: Sequence[str] = ("dog", "sister", "she", "he"), tensor_width: int = 96,
-                 embed_dim: int = 16, encoder_width: int = 32, single_hidden=(16,), pair_hidden=(16,),
-                 similarity_width: int = 0, bilinear_width: int = 0, seed: int = 0) -> CorefModel:
-    meta = base_meta(lang, tensor_width, embed_dim, encoder_width, single_hidden, pair_hidden, similarity_width,
-                     bilinear_width)
+def random_model(
+    lang: str = "en",
+    words: Sequence[str] = ("dog", "sister", "she", "he"),
+    tensor_width: int = 96,
+    embed_dim: int = 16,
+    encoder_width: int = 32,
+    single_hidden=(16,),
+    pair_hidden=(16,),
+    similarity_width: int = 0,
+    bilinear_width: int = 0,
+    seed: int = 0,
+) -> CorefModel:
+    meta = base_meta(
+        lang, tensor_width, embed_dim, encoder_width, single_hidden, pair_hidden, similarity_width, bilinear_width
+    )
     meta["pipeline"] = {"name": None, "version": None}  # no pipeline: no mismatch warning
     model = CorefModel(meta, list(words), {})
-    shapes = expected_shapes(model.input_width(), PAIR_FEATS_WIDTH, len(words) + 2, embed_dim, encoder_width,
-                             single_hidden, pair_hidden, similarity_width, bilinear_width)
+    shapes = expected_shapes(
+        model.input_width(),
+        PAIR_FEATS_WIDTH,
+        len(words) + 2,
+        embed_dim,
+        encoder_width,
+        single_hidden,
+        pair_hidden,
+        similarity_width,
+        bilinear_width,
+    )
     rng = numpy.random.default_rng(seed)
     model.weights = {name: (rng.standard_normal(shape) * 0.3).astype("float32") for name, shape in shapes.items()}
     return model

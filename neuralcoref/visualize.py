@@ -11,6 +11,7 @@ its candidate antecedents and their scores when the component kept them (``store
 For displaCy, :func:`add_displacy_spans` puts every mention in one span group labelled with its
 cluster number: ``displacy.render(doc, style="span", options=add_displacy_spans(doc))``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -23,8 +24,20 @@ DISPLACY_KEY = "coref_mentions"
 MAX_CANDIDATES = 6  # candidate antecedents listed per mention (the best-scored ones)
 
 # 12 colours that stay apart for the common colour-vision deficiencies (Okabe-Ito + Tol's muted set)
-PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
-           "#882255", "#117733", "#aa4499", "#332288", "#999933", "#44aa99")
+PALETTE = (
+    "#0072b2",
+    "#d55e00",
+    "#009e73",
+    "#cc79a7",
+    "#e69f00",
+    "#56b4e9",
+    "#882255",
+    "#117733",
+    "#aa4499",
+    "#332288",
+    "#999933",
+    "#44aa99",
+)
 
 CSS = """
 .nc-doc { font: 16px/2.6 system-ui, sans-serif; white-space: pre-wrap; color: #222; margin: 0 0 1.5em; }
@@ -99,8 +112,13 @@ class HTML(str):
         return str(self)
 
 
-def render(docs: Union[Doc, Iterable[Doc]], *, page: bool = False, titles: Optional[Sequence[str]] = None,
-           title: str = "neuralcoref") -> HTML:
+def render(
+    docs: Union[Doc, Iterable[Doc]],
+    *,
+    page: bool = False,
+    titles: Optional[Sequence[str]] = None,
+    title: str = "neuralcoref",
+) -> HTML:
     """HTML showing the clusters of one Doc or several (processed by the neuralcoref component).
 
     page: a whole ``<!DOCTYPE html>`` document (for a file) instead of a fragment (for Jupyter or
@@ -151,8 +169,10 @@ def doc_markup(doc: Doc) -> Markup:
         for k in covering[keep:]:
             start, end, cluster, _ = mentions[k]
             colour = PALETTE[(cluster - 1) % len(PALETTE)]
-            out.append(f'<span class="nc-m" data-cluster="{cluster}" data-start="{start}" data-end="{end}" '
-                       f'style="--nc-c:{colour};--nc-bg:{colour}1a;--nc-h:{heights[k]}">')
+            out.append(
+                f'<span class="nc-m" data-cluster="{cluster}" data-start="{start}" data-end="{end}" '
+                f'style="--nc-c:{colour};--nc-bg:{colour}1a;--nc-h:{heights[k]}">'
+            )
             stack.append(k)
         out.append(str(escape(doc.text[a:b])))
     while stack:
@@ -189,8 +209,7 @@ def _tip(mention: Tuple[int, int, int, Span]) -> Markup:
         same_cluster = {(m.start, m.end) for m in (span._.coref_cluster or [])}
         single = [("no antecedent", score, False) for m, score in scores.items() if m == span]
         candidates = sorted(((m, score) for m, score in scores.items() if m != span), key=lambda x: -x[1])
-        rows = single + [(m.text, score, (m.start, m.end) in same_cluster)
-                         for m, score in candidates[:MAX_CANDIDATES]]
+        rows = single + [(m.text, score, (m.start, m.end) in same_cluster) for m, score in candidates[:MAX_CANDIDATES]]
     return Markup(_TIP.render(text=span.text, cluster=cluster, rows=rows))
 
 

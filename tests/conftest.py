@@ -1,4 +1,5 @@
 """Shared fixtures: the English and French pipelines (installed from PyPI by .ci/run) and a random model."""
+
 import pytest
 import spacy
 
@@ -57,6 +58,7 @@ def random_model_path(tmp_path_factory):
 @pytest.fixture(scope="session")
 def make_nlp(random_model_path):
     """A fresh English pipeline with neuralcoref on the random model and the given settings."""
+
     def make(**config):
         nlp = load_english()
         nlp.add_pipe("neuralcoref", config={"model": str(random_model_path), **config})

@@ -1,12 +1,19 @@
 """Cluster agreement at linking time (`require_agreement`): a mention only joins a cluster that agrees
 with it in gender (any mention of known gender) and, for pronouns, number."""
+
 import numpy
 import pytest
 
 from neuralcoref.featurize import Featurizer
 from neuralcoref.lang.en import RULES
-from neuralcoref.resolution import (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK, ClusterAgreement,
-                                    agreement_codes, best_antecedents, mention_agreement_codes)
+from neuralcoref.resolution import (
+    AGREEMENT_GENDER_MASK,
+    AGREEMENT_NUMBER_MASK,
+    ClusterAgreement,
+    agreement_codes,
+    best_antecedents,
+    mention_agreement_codes,
+)
 from neuralcoref.resolver import CorefResolver
 from neuralcoref.testing import clashing_clusters, random_model
 
@@ -29,8 +36,11 @@ def _link(ant, ment, scores, n, codes=None, blocks=None, offset=0.0):
 
 
 def test_codes_keep_gender_of_every_mention_and_number_of_pronouns():
-    codes = agreement_codes([MASC, FEM, NO_GENDER, NO_GENDER, NEUT], [SING, SING, PLUR, PLUR, NO_NUMBER],
-                            [PRONOUN, PROPER, PRONOUN, NOMINAL, PRONOUN])
+    codes = agreement_codes(
+        [MASC, FEM, NO_GENDER, NO_GENDER, NEUT],
+        [SING, SING, PLUR, PLUR, NO_NUMBER],
+        [PRONOUN, PROPER, PRONOUN, NOMINAL, PRONOUN],
+    )
     assert codes.dtype == numpy.uint8
     # he: masc + singular; Mary: fem only (a name's number does not constrain); they: plural;
     # "the teams": nothing ("the team ... they" is common); "it" without number: neuter
@@ -40,8 +50,7 @@ def test_codes_keep_gender_of_every_mention_and_number_of_pronouns():
 def test_the_doctor_he_she():
     """[the doctor] ... he ... she: both pronouns score best with "the doctor"; "she" may not join the
     cluster that "he" made, so it takes its best agreeing candidate (mention 1, "Mary") instead."""
-    codes = agreement_codes([NO_GENDER, FEM, MASC, FEM], [SING, SING, SING, SING],
-                            [NOMINAL, PROPER, PRONOUN, PRONOUN])
+    codes = agreement_codes([NO_GENDER, FEM, MASC, FEM], [SING, SING, SING, SING], [NOMINAL, PROPER, PRONOUN, PRONOUN])
     ant = [0, 0, 1, 0, 1, 2]
     ment = [1, 2, 2, 3, 3, 3]
     scores = [-1.0, 5.0, 1.0, 6.0, 2.0, 4.0]
@@ -71,7 +80,9 @@ def _reference(ant, ment, scores, codes, n, offset):
             for k in members[cluster[i]]:
                 theirs |= int(codes[k])
             mine = int(codes[j])
-            clash = any(mine & mask and theirs & mask & ~mine for mask in (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK))
+            clash = any(
+                mine & mask and theirs & mask & ~mine for mask in (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK)
+            )
             if not clash and s > offset and (best[j] < 0 or s > best_score[j]):
                 best[j], best_score[j] = i, s
         if best[j] >= 0:
@@ -98,24 +109,57 @@ def test_blocks_out_of_order_and_wrong_lengths_are_errors():
     codes = agreement_codes([MASC, FEM, MASC], [SING] * 3, [PRONOUN] * 3)
     agreement = ClusterAgreement(codes)
     best, best_scores, single = numpy.full(3, -1, "int32"), numpy.zeros(3, "float32"), numpy.zeros(3, "float32")
-    best_antecedents(numpy.array([0, 1], "int32"), numpy.array([2, 2], "int32"), numpy.ones(2, "float32"), single,
-                     best, best_scores, 0.0, agreement)
+    best_antecedents(
+        numpy.array([0, 1], "int32"),
+        numpy.array([2, 2], "int32"),
+        numpy.ones(2, "float32"),
+        single,
+        best,
+        best_scores,
+        0.0,
+        agreement,
+    )
     with pytest.raises(ValueError, match="already linked"):
-        best_antecedents(numpy.array([0], "int32"), numpy.array([1], "int32"), numpy.ones(1, "float32"), single,
-                         best, best_scores, 0.0, agreement)
+        best_antecedents(
+            numpy.array([0], "int32"),
+            numpy.array([1], "int32"),
+            numpy.ones(1, "float32"),
+            single,
+            best,
+            best_scores,
+            0.0,
+            agreement,
+        )
     with pytest.raises(ValueError, match="cover"):
-        best_antecedents(numpy.array([0], "int32"), numpy.array([1], "int32"), numpy.ones(1, "float32"),
-                         numpy.zeros(4, "float32"), numpy.full(4, -1, "int32"), numpy.zeros(4, "float32"), 0.0,
-                         ClusterAgreement(codes))
+        best_antecedents(
+            numpy.array([0], "int32"),
+            numpy.array([1], "int32"),
+            numpy.ones(1, "float32"),
+            numpy.zeros(4, "float32"),
+            numpy.full(4, -1, "int32"),
+            numpy.zeros(4, "float32"),
+            0.0,
+            ClusterAgreement(codes),
+        )
     with pytest.raises(ValueError, match="ascending"):
-        best_antecedents(numpy.array([1, 0], "int32"), numpy.array([2, 1], "int32"), numpy.ones(2, "float32"), single,
-                         numpy.full(3, -1, "int32"), numpy.zeros(3, "float32"), 0.0, ClusterAgreement(codes))
+        best_antecedents(
+            numpy.array([1, 0], "int32"),
+            numpy.array([2, 1], "int32"),
+            numpy.ones(2, "float32"),
+            single,
+            numpy.full(3, -1, "int32"),
+            numpy.zeros(3, "float32"),
+            0.0,
+            ClusterAgreement(codes),
+        )
     with pytest.raises(ValueError, match="differ in length"):
         agreement_codes([MASC], [SING, SING], [PRONOUN])
 
 
-TEXT = ("John met Mary and her brothers in Paris. He told her that they liked the city. She said he was right, "
-        "and her brothers agreed with him. The doctor arrived later; she greeted them, and he thanked her. ") * 4
+TEXT = (
+    "John met Mary and her brothers in Paris. He told her that they liked the city. She said he was right, "
+    "and her brothers agreed with him. The doctor arrived later; she greeted them, and he thanked her. "
+) * 4
 
 
 def _clashes(doc, prediction, resolver):
@@ -128,8 +172,15 @@ def test_resolver_clusters_never_clash(en_nlp_base, fused):
     """A random model that links readily makes clashing clusters; with agreement (the default) none is
     left, on the fused C path and on the numpy path alike."""
     doc = en_nlp_base(TEXT)
-    model = random_model(words=["john", "mary", "he", "she", "her", "they", "doctor"], seed=5, embed_dim=8,
-                         encoder_width=32, single_hidden=(16,), pair_hidden=(16,), bilinear_width=4)
+    model = random_model(
+        words=["john", "mary", "he", "she", "her", "they", "doctor"],
+        seed=5,
+        embed_dim=8,
+        encoder_width=32,
+        single_hidden=(16,),
+        pair_hidden=(16,),
+        bilinear_width=4,
+    )
     loose = CorefResolver(model, greedyness=0.7, blacklist=False, require_agreement=False)
     strict = CorefResolver(model, greedyness=0.7, blacklist=False)
     assert strict.require_agreement

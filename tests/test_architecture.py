@@ -5,6 +5,7 @@ A module is a `.py`, `.pyx`, `.pxd` or `.hh` file under `neuralcoref/` or `train
 covered by the row of its module. When this test fails after adding, moving or deleting a module, add,
 move or delete its row.
 """
+
 import re
 from pathlib import Path
 
@@ -19,8 +20,11 @@ def modules_in_tree() -> set:
         for path in (ROOT / package).rglob("*"):
             if path.suffix in MODULE_SUFFIXES and path.is_file() and "__pycache__" not in path.parts:
                 found.add(path.relative_to(ROOT).as_posix())
-    found |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "bin").iterdir()
-              if p.is_file() and p.suffix != ".pyc" and not p.name.startswith(".")}
+    found |= {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "bin").iterdir()
+        if p.is_file() and p.suffix != ".pyc" and not p.name.startswith(".")
+    }
     return found
 
 
@@ -31,14 +35,13 @@ def table_cells(line: str) -> list:
 
 def modules_in_doc() -> set:
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("\n## Modules\n"):]
+    section = text[text.index("\n## Modules\n") :]
     end = section.find("\n## ", 5)
     section = section if end < 0 else section[:end]
     named = set()
     for line in section.splitlines():
         if line.startswith("|") and not set(line) <= set("|-: "):
-            named |= {name for name in re.findall(r"`([^`]+)`", table_cells(line)[0])
-                      if "/" in name}
+            named |= {name for name in re.findall(r"`([^`]+)`", table_cells(line)[0]) if "/" in name}
     return named
 
 

@@ -1,4 +1,5 @@
 """The parts of ``neuralcoref.batch`` that need no pipeline: JSONL records, output lines, progress."""
+
 import io
 import json
 import logging
@@ -13,7 +14,7 @@ def test_jsonl_records_keep_what_the_json_module_reads(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_bytes(b'{"id": 18446744073709551616, "text": "A.", "score": NaN}\n{"id": 2, "text" "B."}\n')
     big, broken = iter_records([str(src)])
-    assert (big.id, big.text, big.error) == (2 ** 64, "A.", None)
+    assert (big.id, big.text, big.error) == (2**64, "A.", None)
     assert (broken.line, broken.text) == (2, None)
     assert broken.error.startswith("invalid JSON: ") and broken.error.endswith("line 1 column 18 (char 17)")
 

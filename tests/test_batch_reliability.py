@@ -1,5 +1,6 @@
 """`neuralcoref batch` (issue 19): names UTF-8 cannot encode, duplicate ids, SIGTERM and SIGKILL of
 the main process, --max-chars, exit codes."""
+
 import json
 import os
 import signal
@@ -39,11 +40,14 @@ def test_file_name_not_utf8_and_lone_surrogate_ids(tmp_path):
     with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "w") as f:  # Latin-1 byte in the name
         f.write("The dog barked. It was loud.")
     (folder / "z.txt").write_text("Bob lost his keys.")
-    src = write_jsonl(tmp_path / "in.jsonl", [
-        {"id": "\ud800", "text": TEXT},  # lone surrogate: valid JSON, not encodable as UTF-8
-        {"id": "\udc00", "text": 7},  # ... and a record that fails
-        {"id": "after", "text": TEXT},
-    ])
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "\ud800", "text": TEXT},  # lone surrogate: valid JSON, not encodable as UTF-8
+            {"id": "\udc00", "text": 7},  # ... and a record that fails
+            {"id": "after", "text": TEXT},
+        ],
+    )
     out = tmp_path / "out.jsonl"
     assert run("batch", folder, src, "-o", out, "--pipeline", PIPELINE, "--no-progress") == 1
     raw = out.read_bytes()
@@ -81,8 +85,11 @@ def test_duplicate_ids_first_wins(duplicates_reference):
     src, out = duplicates_reference
     records = read_jsonl(out)
     assert [(r["id"], r["resolved"]) for r in records] == [
-        ("d1", "My sister has a dog. My sister loves a dog."), ("d2", "The car is red. The car is fast."),
-        ("x", "John ran. John won."), ("d3", "Anna likes Anna's job.")]
+        ("d1", "My sister has a dog. My sister loves a dog."),
+        ("d2", "The car is red. The car is fast."),
+        ("x", "John ran. John won."),
+        ("d3", "Anna likes Anna's job."),
+    ]
     errors = read_jsonl(f"{out}.errors.jsonl")
     assert [(e["id"], e["line"]) for e in errors] == [("d1", 3), ("x", 4), ("d2", 6)]
     assert errors[0]["reason"] == f"duplicate id: the record with this id at {src}:1 is kept"
@@ -93,8 +100,22 @@ def test_duplicate_ids_first_wins(duplicates_reference):
 def test_duplicate_ids_same_for_every_n_process(tmp_path, duplicates_reference, n_process):
     src, reference = duplicates_reference
     out = tmp_path / "out.jsonl"
-    assert run("batch", src, "-o", out, "--pipeline", PIPELINE, "--batch-size", 1, "--n-process", n_process,
-               "--no-progress") == 1
+    assert (
+        run(
+            "batch",
+            src,
+            "-o",
+            out,
+            "--pipeline",
+            PIPELINE,
+            "--batch-size",
+            1,
+            "--n-process",
+            n_process,
+            "--no-progress",
+        )
+        == 1
+    )
     assert out.read_bytes() == reference.read_bytes()
     assert Path(f"{out}.errors.jsonl").read_bytes() == Path(f"{reference}.errors.jsonl").read_bytes()
 
@@ -119,16 +140,16 @@ def test_duplicate_ids_resume_loses_no_valid_record(tmp_path, duplicates_referen
 
 
 def test_max_chars(tmp_path):
-    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "short", "text": "Tom ran."},
-                                              {"id": "long", "text": TEXT}])
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "short", "text": "Tom ran."}, {"id": "long", "text": TEXT}])
     out = tmp_path / "out.jsonl"
     assert run("batch", src, "-o", out, "--pipeline", PIPELINE, "--max-chars", 20, "--no-progress") == 1
     assert [r["id"] for r in read_jsonl(out)] == ["short"]
     (error,) = read_jsonl(f"{out}.errors.jsonl")
     assert "E088" in error["reason"] and "--max-chars" in error["reason"]
     # with a larger limit the same record is processed
-    assert run("batch", src, "-o", out, "--pipeline", PIPELINE, "--max-chars", 100, "--retry-errors",
-               "--no-progress") == 0
+    assert (
+        run("batch", src, "-o", out, "--pipeline", PIPELINE, "--max-chars", 100, "--retry-errors", "--no-progress") == 0
+    )
     assert [r["id"] for r in read_jsonl(out)] == ["short", "long"]
 
 
@@ -166,10 +187,26 @@ def _still_alive(pids, within):
 def _start_batch(tmp_path, n_docs=120):
     src = write_jsonl(tmp_path / "many.jsonl", [{"id": f"r{n}", "text": TEXT * 4} for n in range(n_docs)])
     out = tmp_path / "out.jsonl"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]))
-    args = [sys.executable, "-m", "neuralcoref", "batch", str(src), "-o", str(out), "--pipeline", PIPELINE,
-            "--n-process", "2", "--batch-size", "1", "--no-progress"]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]),
+    )
+    args = [
+        sys.executable,
+        "-m",
+        "neuralcoref",
+        "batch",
+        str(src),
+        "-o",
+        str(out),
+        "--pipeline",
+        PIPELINE,
+        "--n-process",
+        "2",
+        "--batch-size",
+        "1",
+        "--no-progress",
+    ]
     err = tmp_path / "stderr.txt"
     with open(err, "wb") as stderr:
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -198,8 +235,7 @@ def test_sigterm_stops_workers_and_resumes(tmp_path):
         if proc.poll() is None:
             proc.kill()
     # rerun: completed, every document exactly once
-    done = subprocess.run(args, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          timeout=600)
+    done = subprocess.run(args, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
     assert done.returncode == 0, done.stderr.decode()
     assert [r["id"] for r in read_jsonl(out)] == [f"r{n}" for n in range(120)]
 
@@ -222,11 +258,29 @@ def test_sigkill_of_main_process_workers_exit(tmp_path):
 @pytest.mark.parametrize("n_process", [1, 2])
 def test_duplicate_after_a_processing_failure_is_written(tmp_path, n_process):
     """The first record with an id fails in the pipeline (here: over --max-chars): the next one is written."""
-    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "y", "text": TEXT * 3}, {"id": "y", "text": "Tom ran."},
-                                              {"id": "y", "text": "A third."}])
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"id": "y", "text": TEXT * 3}, {"id": "y", "text": "Tom ran."}, {"id": "y", "text": "A third."}],
+    )
     out = tmp_path / "out.jsonl"
-    assert run("batch", src, "-o", out, "--pipeline", PIPELINE, "--max-chars", 40, "--batch-size", 1,
-               "--n-process", n_process, "--no-progress") == 1
+    assert (
+        run(
+            "batch",
+            src,
+            "-o",
+            out,
+            "--pipeline",
+            PIPELINE,
+            "--max-chars",
+            40,
+            "--batch-size",
+            1,
+            "--n-process",
+            n_process,
+            "--no-progress",
+        )
+        == 1
+    )
     assert [(r["id"], r["resolved"]) for r in read_jsonl(out)] == [("y", "Tom ran.")]
     errors = read_jsonl(f"{out}.errors.jsonl")
     assert [e["line"] for e in errors] == [1, 3]

@@ -5,6 +5,7 @@ English model ships with the package yet, a random model of the shipped sizes
 stands in (`--model`): these tests are about reading, writing, resuming and
 failing, not about accuracy.
 """
+
 import io
 import re
 import json
@@ -86,8 +87,12 @@ def check_record(rec, text):
 
 def write_long_jsonl(path):
     """A text the pipeline fails on (over spaCy's nlp.max_length), then a good one."""
-    path.write_text(json.dumps({"id": "long", "text": "word " * 200_001}) + "\n"
-                    + json.dumps({"id": "after-long", "text": "The car is red. It is fast."}) + "\n")
+    path.write_text(
+        json.dumps({"id": "long", "text": "word " * 200_001})
+        + "\n"
+        + json.dumps({"id": "after-long", "text": "The car is red. It is fast."})
+        + "\n"
+    )
     return path
 
 
@@ -173,8 +178,13 @@ def test_batch_bad_records(tmp_path, pipe_args, inputs, reference):
     errors = read_jsonl(f"{reference}.errors.jsonl")
     bad = str(CORPUS / "bad.jsonl")
     assert [(e["id"], e["source"], e["line"]) for e in errors] == [
-        (None, bad, 2), ("notext", bad, 3), (None, bad, 4), (None, bad, 6), ("badtype", bad, 7),
-        ("long", str(inputs[-1]), 1)]
+        (None, bad, 2),
+        ("notext", bad, 3),
+        (None, bad, 4),
+        (None, bad, 6),
+        ("badtype", bad, 7),
+        ("long", str(inputs[-1]), 1),
+    ]
     assert "E088" in errors[-1]["reason"]  # spaCy: text longer than nlp.max_length
     reasons = [e["reason"] for e in errors]
     assert reasons[0].startswith("invalid JSON")
@@ -186,8 +196,10 @@ def test_batch_bad_records(tmp_path, pipe_args, inputs, reference):
 
 def test_batch_custom_fields(tmp_path, pipe_args):
     out = tmp_path / "out.jsonl"
-    assert run("batch", CORPUS / "fields.jsonl", "-o", out, "--id-field", "doc_id", "--text-field", "body",
-               *pipe_args) == 0
+    assert (
+        run("batch", CORPUS / "fields.jsonl", "-o", out, "--id-field", "doc_id", "--text-field", "body", *pipe_args)
+        == 0
+    )
     texts = {r["doc_id"]: r["body"] for r in read_jsonl(CORPUS / "fields.jsonl")}
     records = read_jsonl(out)
     assert [r["id"] for r in records] == ["f1", "f2"]
@@ -204,11 +216,17 @@ def test_batch_failing_text_and_unreadable_file(tmp_path, pipe_args):
     """A text the pipeline fails on and a file that cannot be decoded are reported; the others are written."""
     too_long = "word " * 200_001  # over spaCy's nlp.max_length (1,000,000 characters)
     src = tmp_path / "in.jsonl"
-    src.write_text("\n".join(json.dumps(r) for r in [
-        {"id": "a", "text": "Anna likes her job."},
-        {"id": "long", "text": too_long},
-        {"id": "b", "text": "The car is red. It is fast."},
-    ]) + "\n")
+    src.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"id": "a", "text": "Anna likes her job."},
+                {"id": "long", "text": too_long},
+                {"id": "b", "text": "The car is red. It is fast."},
+            ]
+        )
+        + "\n"
+    )
     folder = tmp_path / "txt"
     folder.mkdir()
     (folder / "good.txt").write_text("Tom lost his keys.")
@@ -259,14 +277,16 @@ def test_resume_after_kill(tmp_path, pipe_args):
     """SIGKILL a real run in the middle, rerun the same command: every document exactly once, as a full run."""
     src = tmp_path / "many.jsonl"
     base = read_jsonl(CORPUS / "docs.jsonl")
-    src.write_text("".join(json.dumps({"id": f"r{n}", "text": base[n % len(base)]["text"]}) + "\n"
-                           for n in range(80)))
+    src.write_text("".join(json.dumps({"id": f"r{n}", "text": base[n % len(base)]["text"]}) + "\n" for n in range(80)))
     out = tmp_path / "out.jsonl"
     args = ["batch", str(src), "-o", str(out), "--batch-size", "1", "--no-progress", *pipe_args]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-m", "neuralcoref", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "neuralcoref", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
@@ -354,7 +374,8 @@ def test_usage_errors(tmp_path, pipe_args, capsys):
     assert "resolve" in capsys.readouterr().out
     assert run("batch", "--help") == 0
     assert f"default: {batch.DEFAULT_PIPELINE}, or {batch.FALLBACK_PIPELINE}" in " ".join(
-        capsys.readouterr().out.split())
+        capsys.readouterr().out.split()
+    )
 
 
 def test_default_pipeline():
@@ -367,8 +388,7 @@ def test_default_pipeline():
 def test_progress_log_lines(tmp_path, pipe_args, capsys):
     """Not a terminal: plain progress lines (docs, words/s, ETA) instead of a bar."""
     out = tmp_path / "out.jsonl"
-    assert run("batch", CORPUS / "docs.jsonl", "-o", out, "--log-interval", 0, "--batch-size", 1,
-               *pipe_args) == 0
+    assert run("batch", CORPUS / "docs.jsonl", "-o", out, "--log-interval", 0, "--batch-size", 1, *pipe_args) == 0
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("neuralcoref: progress:")]
     assert lines, err
@@ -377,10 +397,18 @@ def test_progress_log_lines(tmp_path, pipe_args, capsys):
 
 
 def test_python_m_neuralcoref(tmp_path, pipe_args):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "neuralcoref", "resolve", "--json", *pipe_args],
-                          input=TEXT, capture_output=True, text=True, env=env, timeout=300)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "neuralcoref", "resolve", "--json", *pipe_args],
+        input=TEXT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     check_record({"id": None, **json.loads(proc.stdout)}, TEXT)
 
@@ -401,7 +429,7 @@ def test_docs_processing_examples_run(tmp_path, model_args):
         doc = (root / "docs" / "processing.md").read_text(encoding="utf-8")
     else:  # the section pasted into the README
         readme = (root / "README.md").read_text(encoding="utf-8")
-        doc = readme[readme.index("## Processing a corpus"):]
+        doc = readme[readme.index("## Processing a corpus") :]
         doc = doc[: doc.find("\n## ", 5)] if "\n## " in doc[5:] else doc
     blocks = re.findall(r"(<!-- test: skip[^>]*-->\n)?```(sh|python)\n(.*?)```", doc, re.S)
     assert len([b for b in blocks if not b[0]]) >= 5
@@ -423,10 +451,13 @@ def test_docs_processing_examples_run(tmp_path, model_args):
                 code = code.replace(f'pipeline="{pipeline}"', f'pipeline="{pipeline}", model={model_args[1]!r}')
             (tmp_path / f"example{n}.py").write_text(code, encoding="utf-8")
             script.append(f"python example{n}.py")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run(["bash", "-c", "\n".join(script)], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=600)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(Path(neuralcoref.__file__).parent.parent), os.environ.get("PYTHONPATH", "")]),
+    )
+    proc = subprocess.run(
+        ["bash", "-c", "\n".join(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Resolved:" in proc.stdout
     records = read_jsonl(tmp_path / "out.jsonl")
@@ -446,15 +477,15 @@ def test_saved_pipeline_with_component(tmp_path, model_args, capsys):
     nlp.add_pipe("neuralcoref", config={"max_dist": 30, **({"model": model_args[1]} if model_args else {})})
     nlp.to_disk(tmp_path / "pipeline")
     assert run("resolve", "--json", TEXT, "--pipeline", tmp_path / "pipeline") == 0
-    assert json.loads(capsys.readouterr().out) == {k: v for k, v in batch.doc_to_record(nlp(TEXT)).items()
-                                                   if k != "id"}
+    assert json.loads(capsys.readouterr().out) == {k: v for k, v in batch.doc_to_record(nlp(TEXT)).items() if k != "id"}
     assert run("resolve", "--json", TEXT, "--pipeline", tmp_path / "pipeline", "--max-dist", 7) == 0
-    (nlp,) = [nlp for s, nlp in batch.loaded_pipelines().items()
-              if s.pipeline == str(tmp_path / "pipeline") and s.config]
+    (nlp,) = [
+        nlp for s, nlp in batch.loaded_pipelines().items() if s.pipeline == str(tmp_path / "pipeline") and s.config
+    ]
     assert nlp.get_pipe("neuralcoref").cfg["max_dist"] == 7
 
 
-CRASH_CODE = '''
+CRASH_CODE = """
 import os
 from neuralcoref.batch import CONVERTERS
 
@@ -468,7 +499,7 @@ def doc_to_record(doc, doc_id):
 
 
 CONVERTERS["jsonl"] = doc_to_record
-'''
+"""
 
 
 @pytest.mark.slow
@@ -477,8 +508,12 @@ def test_n_process_worker_crash(tmp_path, pipe_args):
     code = tmp_path / "crash.py"
     code.write_text(CRASH_CODE)
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"id": n, "text": "She is here. __CRASH__" if n == 5 else f"Doc {n}. It is."})
-                           + "\n" for n in range(10)))
+    src.write_text(
+        "".join(
+            json.dumps({"id": n, "text": "She is here. __CRASH__" if n == 5 else f"Doc {n}. It is."}) + "\n"
+            for n in range(10)
+        )
+    )
     out = tmp_path / "out.jsonl"
     assert run("batch", src, "-o", out, "--code", code, "--n-process", 2, "--batch-size", 2, *pipe_args) == 1
     assert [r["id"] for r in read_jsonl(out)] == [0, 1, 2, 3, 4, 6, 7, 8, 9]
@@ -515,8 +550,10 @@ def test_scorer_writers_nested_and_cross_sentence(monkeypatch, tmp_path):
     (gold,) = readers.read_corefud(conllu)
     assert gold.doc_id == "doc_1/a"
     # the newline token is left out; the word before it keeps its space
-    assert "".join(w + (" " if s else "") for w, s in zip(gold.words, gold.spaces)) == \
-        "Peter and his brother play. They win. "
+    assert (
+        "".join(w + (" " if s else "") for w, s in zip(gold.words, gold.spaces))
+        == "Peter and his brother play. They win. "
+    )
     spans = sorted(sorted(c) for c in gold.clusters)
     assert spans == [[(0, 1), (2, 3)], [(0, 4), (6, 7)], [(3, 6), (7, 8)]]  # cut at the sentence end
     text = conllu.read_text()

@@ -1,5 +1,6 @@
 """The command line's options (neuralcoref/cli/, on typer): one flag per component setting, generated from
 neuralcoref.config, and typer's own usage errors. The end-to-end runs are in test_cli.py."""
+
 import dataclasses
 import json
 import re
@@ -65,12 +66,31 @@ def test_require_agreement_is_tri_state(settings_given):
 def test_every_kind_of_setting_flag(settings_given, tmp_path):
     conv = tmp_path / "conv.json"
     conv.write_text('{"Angela": ["woman", "girl"]}')
-    given = settings_given("--greedyness", "0.4", "--max-dist", "20", "--max-dist-match", "40", "--blacklist",
-                           "--infer-speakers", "--no-store-scores", "--span-cluster-prefix", "chains",
-                           "--conv-dict", f"@{conv}")
-    assert given == {"greedyness": 0.4, "max_dist": 20, "max_dist_match": 40, "blacklist": True,
-                     "infer_speakers": True, "store_scores": False, "span_cluster_prefix": "chains",
-                     "conv_dict": {"Angela": ["woman", "girl"]}}
+    given = settings_given(
+        "--greedyness",
+        "0.4",
+        "--max-dist",
+        "20",
+        "--max-dist-match",
+        "40",
+        "--blacklist",
+        "--infer-speakers",
+        "--no-store-scores",
+        "--span-cluster-prefix",
+        "chains",
+        "--conv-dict",
+        f"@{conv}",
+    )
+    assert given == {
+        "greedyness": 0.4,
+        "max_dist": 20,
+        "max_dist_match": 40,
+        "blacklist": True,
+        "infer_speakers": True,
+        "store_scores": False,
+        "span_cluster_prefix": "chains",
+        "conv_dict": {"Angela": ["woman", "girl"]},
+    }
     assert set(given) | {"require_agreement", "model"} == set(DEFAULTS)
 
 
@@ -85,8 +105,14 @@ def test_no_require_agreement_reaches_the_component(capsys, monkeypatch):
     assert [nlp.get_pipe("neuralcoref").resolver.require_agreement for nlp in loaded] == [True, False]
 
 
-@pytest.mark.parametrize("value, reason", [("[1]", "must be a JSON object"), ("{no", "not valid JSON"),
-                                           ("@/no/such/file.json", "cannot read /no/such/file.json")])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("[1]", "must be a JSON object"),
+        ("{no", "not valid JSON"),
+        ("@/no/such/file.json", "cannot read /no/such/file.json"),
+    ],
+)
 def test_bad_conv_dict_is_a_usage_error(value, reason, capsys):
     assert main(["resolve", TEXT, "--conv-dict", value]) == 2
     err = capsys.readouterr().err

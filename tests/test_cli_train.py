@@ -39,7 +39,9 @@ def test_train_usage_error_exits_2(capsys):
 
 def test_train_without_torch_names_the_extra(monkeypatch, capsys):
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real_find_spec(name, *a)
+    )
     assert main(["train", "--train", "a", "--dev", "b", "--out", "c"]) == 2
     err = capsys.readouterr().err
     assert TRAIN_EXTRA_HINT in err and 'pip install "neuralcoref[train]"' in err

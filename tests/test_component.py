@@ -3,6 +3,7 @@
 Behaviour tests use a model with random weights (what they check does not depend on
 training); tests/test_english.py checks the shipped model's predictions.
 """
+
 import pickle
 
 import numpy
@@ -91,8 +92,14 @@ def test_conv_dict_gives_rare_words_a_stand_in(tmp_path):
         nlp = load_english()
         nlp.add_pipe("neuralcoref", config={"model": str(path), "conv_dict": conv_dict})
         words = ["The", word, "barked", "."]
-        doc = Doc(nlp.vocab, words=words, heads=[1, 2, 2, 2], deps=["det", "nsubj", "ROOT", "punct"],
-                  pos=["DET", "NOUN", "VERB", "PUNCT"], tags=["DT", "NN", "VBD", "."])
+        doc = Doc(
+            nlp.vocab,
+            words=words,
+            heads=[1, 2, 2, 2],
+            deps=["det", "nsubj", "ROOT", "punct"],
+            pos=["DET", "NOUN", "VERB", "PUNCT"],
+            tags=["DT", "NN", "VBD", "."],
+        )
         doc = nlp.get_pipe("neuralcoref")(doc)
         return doc._.coref_scores[doc[0:2]][doc[0:2]]
 
@@ -237,8 +244,11 @@ def test_resolved_text_with_possessive_mentions():
     doc[her].tag_ = "PRP$"  # what a tagger says of a possessive "her" (the blank pipeline has none)
     # cluster 1: [Melanie 's] ... [Melanie 's] ... her (main: the first, possessive-marked)
     # cluster 2: [Melanie 's mom] ... She
-    doc.user_data[DATA_KEY] = {"lang": "en", "clusters": [[(0, 2), (7, 9), (her, her + 1)], [(0, 3), (she, she + 1)]],
-                               "mains": [0, 0]}
+    doc.user_data[DATA_KEY] = {
+        "lang": "en",
+        "clusters": [[(0, 2), (7, 9), (her, her + 1)], [(0, 3), (she, she + 1)]],
+        "mains": [0, 0],
+    }
     assert doc._.coref_resolved == "Melanie's mom called. Melanie's mom said Melanie's dog and Melanie's cat were sick."
 
 

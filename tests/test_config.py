@@ -1,6 +1,7 @@
 """One statement of the component's settings (issue 17): `neuralcoref/config.py` holds every default,
 no other module under neuralcoref/, training/ or bin/ states one, and the factory, its config and its
 registered scorer are built from it."""
+
 import ast
 import dataclasses
 import re
@@ -26,6 +27,7 @@ TEXT = "My sister has a dog. She loves him. The dog is happy."
 
 
 # -- the checker ----------------------------------------------------------------------------------
+
 
 def _literal(node):
     """(True, value) for a literal a default could be written as (None and ... are not defaults)."""
@@ -99,16 +101,19 @@ def own_defaults(source: str, filename: str = "<source>") -> list:
             is_literal, value = _literal(default)
             if is_literal:
                 report(call, f"option {sorted(names)} default={value!r}")
-        elif any(kw.arg == "action" and isinstance(kw.value, ast.Constant) and kw.value.value in
-                 ("store_true", "store_false") for kw in call.keywords) \
-                and not any(kw.arg == "dest" for kw in call.keywords):
+        elif any(
+            kw.arg == "action"
+            and isinstance(kw.value, ast.Constant)
+            and kw.value.value in ("store_true", "store_false")
+            for kw in call.keywords
+        ) and not any(kw.arg == "dest" for kw in call.keywords):
             report(call, f"option {sorted(names)} store_true/store_false: its default is the other boolean")
 
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             args = node.args
             positional = args.posonlyargs + args.args
-            pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
             pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
             for arg, default in pairs:
                 if _call_name(default) in OPTION_CALLS:
@@ -136,10 +141,13 @@ def own_defaults(source: str, filename: str = "<source>") -> list:
                         report(statement, f"class attribute {target.id} = {value!r}")
         elif isinstance(node, ast.Module):
             for statement in node.body:
-                if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
-                        and isinstance(statement.targets[0], ast.Name):
+                if (
+                    isinstance(statement, ast.Assign)
+                    and len(statement.targets) == 1
+                    and isinstance(statement.targets[0], ast.Name)
+                ):
                     name = statement.targets[0].id.lower()
-                    setting = name[len("default_"):] if name.startswith("default_") else name
+                    setting = name[len("default_") :] if name.startswith("default_") else name
                     if setting in SETTINGS and _literal(statement.value)[0]:
                         report(statement, f"constant {statement.targets[0].id}")
     return found
@@ -166,69 +174,82 @@ def checked_files():
             if path.suffix in (".py", ".pyx", ".pxd") and path != ROOT / "neuralcoref" / "config.py":
                 yield path
     for path in sorted((ROOT / "bin").iterdir()):
-        if path.is_file() and (path.suffix == ".py" or path.read_bytes()[:64].split(b"\n")[0].startswith(b"#!")
-                               and b"python" in path.read_bytes()[:64].split(b"\n")[0]):
+        if path.is_file() and (
+            path.suffix == ".py"
+            or path.read_bytes()[:64].split(b"\n")[0].startswith(b"#!")
+            and b"python" in path.read_bytes()[:64].split(b"\n")[0]
+        ):
             yield path
 
 
 # -- the checker catches what it is for, and lets the config's own names pass ----------------------
 
-@pytest.mark.parametrize("source", [
-    "def f(max_dist=50): pass",
-    "def f(*, greedyness: float = 0.5): pass",
-    "class Resolver:\n    def __init__(self, model, blacklist=False): pass",
-    "p.add_argument('--max-dist', type=int, default=50)",
-    "p.add_argument('--blacklist', action='store_true')",
-    "parser.add_argument('--gr', dest='greedyness', default=0.5)",
-    "def main(max_dist: int = typer.Option(50, '--max-dist', help='x')): pass",
-    "def main(dist: int = typer.Option(50, '--max-dist')): pass",
-    "def main(max_dist: Annotated[int, typer.Option(help='x')] = 50): pass",
-    "def main(prefix: str = typer.Option('coref_clusters', '--span-cluster-prefix')): pass",
-    "@click.option('--greedyness', default=0.5)\ndef main(greedyness): pass",
-    "config = {'model': path, 'greedyness': 0.5}",
-    "@dataclass\nclass Spec:\n    max_dist_match: int = 500",
-    "DEFAULT_GREEDYNESS = 0.5",
-    "f = lambda store_scores=True: store_scores",
-    "class Settings:\n    for_loop = 1\n    blacklist: bool = False",
-])
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(max_dist=50): pass",
+        "def f(*, greedyness: float = 0.5): pass",
+        "class Resolver:\n    def __init__(self, model, blacklist=False): pass",
+        "p.add_argument('--max-dist', type=int, default=50)",
+        "p.add_argument('--blacklist', action='store_true')",
+        "parser.add_argument('--gr', dest='greedyness', default=0.5)",
+        "def main(max_dist: int = typer.Option(50, '--max-dist', help='x')): pass",
+        "def main(dist: int = typer.Option(50, '--max-dist')): pass",
+        "def main(max_dist: Annotated[int, typer.Option(help='x')] = 50): pass",
+        "def main(prefix: str = typer.Option('coref_clusters', '--span-cluster-prefix')): pass",
+        "@click.option('--greedyness', default=0.5)\ndef main(greedyness): pass",
+        "config = {'model': path, 'greedyness': 0.5}",
+        "@dataclass\nclass Spec:\n    max_dist_match: int = 500",
+        "DEFAULT_GREEDYNESS = 0.5",
+        "f = lambda store_scores=True: store_scores",
+        "class Settings:\n    for_loop = 1\n    blacklist: bool = False",
+    ],
+)
 def test_checker_finds_a_stated_default(source):
     assert len(own_defaults(source)) == 1, own_defaults(source)
 
 
-@pytest.mark.parametrize("source", [
-    "def f(max_dist=DEFAULTS['max_dist']): pass",
-    "def f(*, greedyness: float): pass",
-    "def f(conv_dict=None, require_agreement=None): pass",
-    "p.add_argument('--max-dist', type=int, default=DEFAULTS['max_dist'])",
-    "p.add_argument('--blacklist', action=argparse.BooleanOptionalAction, default=None)",
-    "p.add_argument('--no-blacklist', dest='blacklist', action='store_false')",
-    "p.add_argument('--no-store-scores', action='store_true')",
-    "def main(max_dist: int = typer.Option(DEFAULTS['max_dist'], '--max-dist', help='x')): pass",
-    "def main(max_dist: Annotated[int, typer.Option('--max-dist')] = DEFAULTS['max_dist']): pass",
-    "def main(model: str = typer.Option(..., '--model')): pass",
-    "config = {'model': path, 'greedyness': 0.7}",
-    "NeuralCoref(nlp, greedyness=0.5)",
-    "def predict(doc, store_scores=False): pass  # own default: scores only when asked",
-    "def f(max_dist_words=50): pass",
-    "class A:\n    for blacklist in range(2):\n        pass",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(max_dist=DEFAULTS['max_dist']): pass",
+        "def f(*, greedyness: float): pass",
+        "def f(conv_dict=None, require_agreement=None): pass",
+        "p.add_argument('--max-dist', type=int, default=DEFAULTS['max_dist'])",
+        "p.add_argument('--blacklist', action=argparse.BooleanOptionalAction, default=None)",
+        "p.add_argument('--no-blacklist', dest='blacklist', action='store_false')",
+        "p.add_argument('--no-store-scores', action='store_true')",
+        "def main(max_dist: int = typer.Option(DEFAULTS['max_dist'], '--max-dist', help='x')): pass",
+        "def main(max_dist: Annotated[int, typer.Option('--max-dist')] = DEFAULTS['max_dist']): pass",
+        "def main(model: str = typer.Option(..., '--model')): pass",
+        "config = {'model': path, 'greedyness': 0.7}",
+        "NeuralCoref(nlp, greedyness=0.5)",
+        "def predict(doc, store_scores=False): pass  # own default: scores only when asked",
+        "def f(max_dist_words=50): pass",
+        "class A:\n    for blacklist in range(2):\n        pass",
+    ],
+)
 def test_checker_lets_the_configs_defaults_pass(source):
     assert own_defaults(source) == []
 
 
 def test_cython_checker():
     stated = "cdef class A:\n    cpdef int f(self, int max_dist=50,\n                bint blacklist=False) except -1:\n        pass"
-    assert sorted(cython_own_defaults(stated, "x.pyx")) == ["x.pyx:2: parameter blacklist", "x.pyx:2: parameter max_dist"]
+    assert sorted(cython_own_defaults(stated, "x.pyx")) == [
+        "x.pyx:2: parameter blacklist",
+        "x.pyx:2: parameter max_dist",
+    ]
     assert cython_own_defaults("def f(int max_dist, bint blacklist, int n=50):\n    pass", "x.pyx") == []
 
 
 # -- the code -------------------------------------------------------------------------------------
 
+
 def test_no_module_states_a_default_of_its_own():
     files = list(checked_files())
     names = {path.relative_to(ROOT).as_posix() for path in files}
-    assert {"neuralcoref/component.py", "neuralcoref/resolver.py", "training/train.py",
-            "bin/compare-runtime"} <= names
+    assert {"neuralcoref/component.py", "neuralcoref/resolver.py", "training/train.py", "bin/compare-runtime"} <= names
     found = []
     for path in files:
         source = path.read_text(encoding="utf-8")
@@ -288,15 +309,18 @@ def test_training_config_takes_the_components_defaults():
 
     for path in (DEFAULT_CONFIG, DEFAULT_CONFIG.with_name("fr.cfg")):
         cfg = load_config(path)
-        assert {k: cfg["data"][k] for k in ("max_dist", "max_dist_match")} == \
-            {k: DEFAULTS[k] for k in ("max_dist", "max_dist_match")}
-        assert {k: cfg["training"][k] for k in ("greedyness", "require_agreement")} == \
-            {k: DEFAULTS[k] for k in ("greedyness", "require_agreement")}
+        assert {k: cfg["data"][k] for k in ("max_dist", "max_dist_match")} == {
+            k: DEFAULTS[k] for k in ("max_dist", "max_dist_match")
+        }
+        assert {k: cfg["training"][k] for k in ("greedyness", "require_agreement")} == {
+            k: DEFAULTS[k] for k in ("greedyness", "require_agreement")
+        }
     cfg = load_config(overrides={"data.max_dist": 7, "training.greedyness": 0.6})
     assert cfg["data"]["max_dist"] == 7 and cfg["training"]["greedyness"] == 0.6
 
 
 # -- the registered scorer ------------------------------------------------------------------------
+
 
 @registry.scorers("neuralcoref_test.counting_scorer.v1")
 def make_counting_scorer():
@@ -334,8 +358,10 @@ def test_scorer_through_a_config_file(make_nlp, tmp_path):
 
     text, n = re.subn(r"\[components\.neuralcoref\.scorer\]\n@scorers = \S+\n", "", config_file.read_text())
     assert n == 1
-    text = text.replace("[components.neuralcoref]\n", "[components.neuralcoref]\n"
-                        'scorer = {"@scorers": "neuralcoref_test.counting_scorer.v1"}\n')
+    text = text.replace(
+        "[components.neuralcoref]\n",
+        '[components.neuralcoref]\nscorer = {"@scorers": "neuralcoref_test.counting_scorer.v1"}\n',
+    )
     config_file.write_text(text)
     config = spacy.util.load_config(config_file)
     assert config["components"]["neuralcoref"]["scorer"] == {"@scorers": "neuralcoref_test.counting_scorer.v1"}

@@ -1,5 +1,6 @@
 """The binding constraint at linking: a subject and an object of one predicate are two entities
 unless one is reflexive (`neuralcoref.constraints`, `resolution.ClusterAgreement`)."""
+
 import pytest
 
 from neuralcoref.constraints import ROLE_NONE, ROLE_OBJECT, ROLE_SUBJECT, binding_columns
@@ -19,17 +20,20 @@ def test_binding_columns(en_nlp_base):
 def test_clause_mates_never_share_a_cluster(make_nlp, en_nlp, config):
     """With an eager random model and with the shipped one, under any setting."""
     for nlp in (make_nlp(**config), en_nlp):
-        for text, subject, obj in [("John saw him in the mirror.", "John", "him"),
-                                   ("He met John at the station.", "He", "John"),
-                                   ("The red car hit the blue car.", "The red car", "the blue car")]:
+        for text, subject, obj in [
+            ("John saw him in the mirror.", "John", "him"),
+            ("He met John at the station.", "He", "John"),
+            ("The red car hit the blue car.", "The red car", "the blue car"),
+        ]:
             for cluster in nlp(text)._.coref_clusters:
                 texts = [m.text for m in cluster]
                 assert not (subject in texts and obj in texts), (text, texts)
 
 
 def test_reflexives_still_link(en_nlp):
-    assert [[m.text for m in c] for c in en_nlp("John saw himself in the mirror.")._.coref_clusters] == \
-        [["John", "himself"]]
+    assert [[m.text for m in c] for c in en_nlp("John saw himself in the mirror.")._.coref_clusters] == [
+        ["John", "himself"]
+    ]
 
 
 def test_modifier_columns(en_nlp_base):
@@ -47,8 +51,10 @@ def test_modifier_columns(en_nlp_base):
 @pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
 def test_same_head_with_clashing_modifiers_is_not_linked(make_nlp, en_nlp, config):
     for nlp in (make_nlp(**config), en_nlp):
-        for text in ["The land surface warmed quickly, but the warm sea surface stayed cool.",
-                     "The 1990 election was close. The 1994 election was not."]:
+        for text in [
+            "The land surface warmed quickly, but the warm sea surface stayed cool.",
+            "The 1990 election was close. The 1994 election was not.",
+        ]:
             doc = nlp(text)
             for cluster in doc._.coref_clusters:
                 heads = [m.root.lemma_ for m in cluster]

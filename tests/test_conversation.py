@@ -1,4 +1,5 @@
 """neuralcoref.Conversation: dialogue resolved turn by turn (issue 16)."""
+
 import json
 import pickle
 
@@ -57,9 +58,11 @@ def test_issue_example(en_nlp):
     first = conv.add("My sister has a dog called Rex.", speaker="user")
     t = conv.add("Does she walk him every day?", speaker="bot")
     # the casing of a replaced main mention is resolved_text's rule (doc._.coref_resolved's)
-    assert t.resolved.lower() in ("does my sister walk rex every day?",
-                                  "does my sister walk a dog called rex every day?")
-    t = conv.add("Yes, and Anna walks him too.", speaker="bot")   # "Anna" = the user: links to the user's "My"
+    assert t.resolved.lower() in (
+        "does my sister walk rex every day?",
+        "does my sister walk a dog called rex every day?",
+    )
+    t = conv.add("Yes, and Anna walks him too.", speaker="bot")  # "Anna" = the user: links to the user's "My"
     by_text = {m.text: c for c in t.clusters for m in c.mentions}
     anna = by_text["Anna"]
     assert [(m.doc is first.doc, m.text) for m in anna.mentions] == [(True, "My"), (False, "Anna")]
@@ -75,14 +78,22 @@ def test_turn_by_turn_equals_whole_document_linking(tmp_path, pair_hidden, max_d
     dropping `ClusterAgreement.carry` changes the clusters): exactly those of the whole-document linking."""
     model = write_random_model(tmp_path / "model", pair_hidden=pair_hidden, bilinear_width=4, seed=5)
     nlp = load_english()
-    nlp.add_pipe("neuralcoref", config={"model": str(model), "greedyness": 0.9, "blacklist": False,
-                                        "max_dist": max_dist, "max_dist_match": max_dist_match})
+    nlp.add_pipe(
+        "neuralcoref",
+        config={
+            "model": str(model),
+            "greedyness": 0.9,
+            "blacklist": False,
+            "max_dist": max_dist,
+            "max_dist_match": max_dist_match,
+        },
+    )
     conv = Conversation(nlp)
     for kind, speaker, text in DIALOGUE + DIALOGUE[1:] + DIALOGUE[1:]:
         window = conv._window()  # every candidate of the next turn's mentions: max_dist_match mentions back
         first_turn = window[0].index if window else 0
         assert sum(t.n_mentions for t in window) >= min(max_dist_match, len(conv._starts))
-        assert sum(t.n_mentions for t in conv.turns[first_turn + 1:]) < max_dist_match
+        assert sum(t.n_mentions for t in conv.turns[first_turn + 1 :]) < max_dist_match
         conv.add_context(text, speaker) if kind == "context" else conv.add(text, speaker=speaker)
     clusters = clusters_of(conv.doc)
     assert sum(len(c) for c in clusters) > 20
@@ -115,14 +126,15 @@ def test_turns_stop_what_features_read(en_nlp):
     """A mention at the end of a turn reads no word or tensor row of the next turn, and its position is over
     the mentions so far: its features are those of the turns up to its own, parsed as one Doc."""
     from neuralcoref.features import mention_features
+
     conv = Conversation(en_nlp)
     turns = add_all(conv)
     doc = conv.doc
     resolver = conv.component.resolver
     whole = resolver._features(doc, resolver.featurizer.mentions(doc))
     for t in (2, 5, 9):
-        prefix = Doc.from_docs([u.doc for u in turns[:t + 1]], exclude=["user_data", "spans"])
-        set_speakers(prefix, utterances=[(u.start, u.end, u.speaker) for u in turns[:t + 1]])
+        prefix = Doc.from_docs([u.doc for u in turns[: t + 1]], exclude=["user_data", "spans"])
+        set_speakers(prefix, utterances=[(u.start, u.end, u.speaker) for u in turns[: t + 1]])
         alone = resolver._features(prefix, resolver.featurizer.mentions(prefix))
         n = len(alone[0])
         first = turns[t].first_mention
@@ -157,8 +169,11 @@ def test_turn_outputs(en_nlp):
 
 def test_speakers_alternate_and_context_does_not_count(en_nlp):
     conv = Conversation(en_nlp)
-    assert [conv.add("Hi there.").speaker, conv.add("Hello.").speaker, conv.add("How are you?").speaker] == \
-        ["A", "B", "A"]
+    assert [conv.add("Hi there.").speaker, conv.add("Hello.").speaker, conv.add("How are you?").speaker] == [
+        "A",
+        "B",
+        "A",
+    ]
     assert conv.add_context("A note.").speaker is None
     assert conv.add("Fine.").speaker == "B"
     conv.reset()
@@ -220,7 +235,7 @@ def test_history_window_is_bounded(en_nlp):
     assert 5 <= sum(len(t.doc) for t in window) <= 40
     # the arrays of turns older than the last turn's window are dropped...
     kept = [t for t in conv.turns if t._parts is not None]
-    assert kept == conv.turns[conv._window_start:] and conv._window_start <= window[0].index
+    assert kept == conv.turns[conv._window_start :] and conv._window_start <= window[0].index
     assert sum(len(t.doc) for t in kept[:-1]) <= 40
     assert len(conv._projections) == len(conv._starts) - kept[0].first_mention
     assert len(conv.doc) == sum(len(t.doc) for t in conv.turns)  # ...but the turns stay in conv.doc
@@ -254,8 +269,11 @@ def test_doc_from_utterances_is_the_whole_document_run(en_nlp):
 
 
 def test_read_dialogue():
-    assert read_dialogue(["Anna: Hi: there", "", "no speaker line", " : x"]) == \
-        [("Anna", "Hi: there"), (None, "no speaker line"), (None, ": x")]
+    assert read_dialogue(["Anna: Hi: there", "", "no speaker line", " : x"]) == [
+        ("Anna", "Hi: there"),
+        (None, "no speaker line"),
+        (None, ": x"),
+    ]
 
 
 def test_cli_dialogue(tmp_path, capsys):
@@ -273,10 +291,17 @@ def test_batch_utterances_record(tmp_path):
     from neuralcoref.batch import PipelineSpec, run_batch
 
     inputs = tmp_path / "in.jsonl"
-    records = [{"id": "c", "utterances": [{"speaker": "user", "text": "My sister has a dog called Rex."},
-                                          {"speaker": "bot", "text": "Does she walk him every day?"}]},
-               {"id": "t", "text": "My sister has a dog. She loves him."},
-               {"id": "bad", "utterances": [{"speaker": "user", "text": ""}]}]
+    records = [
+        {
+            "id": "c",
+            "utterances": [
+                {"speaker": "user", "text": "My sister has a dog called Rex."},
+                {"speaker": "bot", "text": "Does she walk him every day?"},
+            ],
+        },
+        {"id": "t", "text": "My sister has a dog. She loves him."},
+        {"id": "bad", "utterances": [{"speaker": "user", "text": ""}]},
+    ]
     inputs.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     run_batch([str(inputs)], str(out), spec=PipelineSpec.create(None, {}, []), progress=False)

@@ -1,4 +1,5 @@
 """Dask: a LocalCluster of 2 worker processes on the loopback address must give the single-process output."""
+
 import json
 from pathlib import Path
 
@@ -42,8 +43,9 @@ def pipe_args(model_path):
 @pytest.fixture(scope="module")
 def cluster():
     # ":0": the scheduler's HTTP port is free, not 8787 (taken by any other dask process on the machine)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
-                                  dashboard_address=":0") as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True, dashboard_address=":0"
+    ) as cluster:
         with distributed.Client(cluster) as client:
             yield cluster, client
 
@@ -57,8 +59,12 @@ def read_jsonl(path):
 def inputs(tmp_path_factory):
     """docs.jsonl, bad.jsonl (malformed lines, missing fields), texts/ and a text the pipeline fails on."""
     long = tmp_path_factory.mktemp("long") / "long.jsonl"
-    long.write_text(json.dumps({"id": "long", "text": "word " * 200_001}) + "\n"
-                    + json.dumps({"id": "after-long", "text": "The car is red. It is fast."}) + "\n")
+    long.write_text(
+        json.dumps({"id": "long", "text": "word " * 200_001})
+        + "\n"
+        + json.dumps({"id": "after-long", "text": "The car is red. It is fast."})
+        + "\n"
+    )
     return [str(p) for p in (CORPUS / "docs.jsonl", CORPUS / "bad.jsonl", CORPUS / "texts", long)]
 
 
@@ -73,8 +79,9 @@ def single_process(tmp_path_factory, pipe_args, inputs):
 def test_cli_dask_identical(tmp_path, cluster, pipe_args, inputs, single_process):
     local_cluster, client = cluster
     out = tmp_path / "out.jsonl"
-    code = main(["batch", *inputs, "-o", str(out), "--batch-size", "2", "--dask", local_cluster.scheduler_address,
-                 *pipe_args])
+    code = main(
+        ["batch", *inputs, "-o", str(out), "--batch-size", "2", "--dask", local_cluster.scheduler_address, *pipe_args]
+    )
     assert code == 1
     assert "long" in {e["id"] for e in read_jsonl(f"{out}.errors.jsonl")}
     assert out.read_bytes() == single_process.read_bytes()
@@ -89,8 +96,9 @@ def test_cli_dask_resume(tmp_path, cluster, pipe_args, inputs, single_process):
     out = tmp_path / "out.jsonl"
     lines = single_process.read_bytes().splitlines(keepends=True)
     out.write_bytes(b"".join(lines[:4]) + lines[4][:10])  # an interrupted run
-    code = main(["batch", *inputs, "-o", str(out), "--batch-size", "3", "--dask", local_cluster.scheduler_address,
-                 *pipe_args])
+    code = main(
+        ["batch", *inputs, "-o", str(out), "--batch-size", "3", "--dask", local_cluster.scheduler_address, *pipe_args]
+    )
     assert code == 1
     assert out.read_bytes() == single_process.read_bytes()
 
@@ -105,13 +113,15 @@ def test_resolve_bag_identical(cluster, model_path, single_process):
     pairs = dask_bag.from_sequence([(r["id"], r["text"]) for r in records], npartitions=2)
     assert resolve_bag(pairs, pipeline=PIPELINE, model=model_path).compute() == expected
     texts = dask_bag.from_sequence([r["text"] for r in records], npartitions=2)
-    assert resolve_bag(texts, pipeline=PIPELINE, model=model_path).compute() == [
-        {**r, "id": None} for r in expected]
+    assert resolve_bag(texts, pipeline=PIPELINE, model=model_path).compute() == [{**r, "id": None} for r in expected]
 
 
 def test_resolve_bag_errors(cluster, model_path):
-    items = [{"id": "a", "text": "Anna likes her job."}, {"id": "b", "body": "no text field"},
-             {"id": "c", "text": "word " * 200_001}]
+    items = [
+        {"id": "a", "text": "Anna likes her job."},
+        {"id": "b", "body": "no text field"},
+        {"id": "c", "text": "word " * 200_001},
+    ]
     bag = dask_bag.from_sequence(items, npartitions=1)
     recorded = resolve_bag(bag, pipeline=PIPELINE, model=model_path, errors="record").compute()
     assert [r["id"] for r in recorded] == ["a", "b", "c"]
@@ -138,8 +148,20 @@ def test_cli_dask_bad_model_is_setup_error(tmp_path, cluster, capsys):
     """A pipeline that cannot load on the workers stops the run with exit code 2, nothing written."""
     local_cluster, _ = cluster
     out = tmp_path / "out.jsonl"
-    code = main(["batch", str(CORPUS / "docs.jsonl"), "-o", str(out), "--pipeline", PIPELINE,
-                 "--model", str(tmp_path / "no_such_model"), "--dask", local_cluster.scheduler_address])
+    code = main(
+        [
+            "batch",
+            str(CORPUS / "docs.jsonl"),
+            "-o",
+            str(out),
+            "--pipeline",
+            PIPELINE,
+            "--model",
+            str(tmp_path / "no_such_model"),
+            "--dask",
+            local_cluster.scheduler_address,
+        ]
+    )
     assert code == 2
     assert "model" in capsys.readouterr().err
     assert not out.exists() or out.read_bytes() == b""

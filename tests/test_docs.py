@@ -1,4 +1,5 @@
 """The docs state what the code does: the README's settings table, the guide's config differences, links."""
+
 import json
 import re
 from pathlib import Path
@@ -16,8 +17,8 @@ def section(path: Path, title: str) -> str:
     text = path.read_text(encoding="utf-8")
     start = text.index(f"\n{title}\n")
     level = title.split(" ", 1)[0]
-    end = re.search(rf"\n#{{1,{len(level)}}} ", text[start + len(title) + 2:])
-    return text[start:] if end is None else text[start:start + len(title) + 2 + end.start()]
+    end = re.search(rf"\n#{{1,{len(level)}}} ", text[start + len(title) + 2 :])
+    return text[start:] if end is None else text[start : start + len(title) + 2 + end.start()]
 
 
 def table_rows(text: str) -> list:
@@ -71,9 +72,14 @@ def test_guide_lists_every_difference_of_the_shipped_configs():
 
     en = flat(load_config(ROOT / "training" / "configs" / "en.cfg"))
     fr = flat(load_config(ROOT / "training" / "configs" / "fr.cfg"))
-    differ = {k for k in set(en) | set(fr) if en.get(k, "absent") != fr.get(k, "absent")} - {"data.pipeline", "data.lang"}
-    rows = {code(row[0]): row for row in table_rows(section(ROOT / "docs" / "adding-a-language.md",
-                                                            "### 5. Write the config and train"))}
+    differ = {k for k in set(en) | set(fr) if en.get(k, "absent") != fr.get(k, "absent")} - {
+        "data.pipeline",
+        "data.lang",
+    }
+    rows = {
+        code(row[0]): row
+        for row in table_rows(section(ROOT / "docs" / "adding-a-language.md", "### 5. Write the config and train"))
+    }
     assert set(rows) == differ
     for key, row in rows.items():
         for config, cell in ((en, row[1]), (fr, row[2])):
@@ -117,4 +123,5 @@ def test_relative_links_resolve(doc):
 
 def test_anchor_slugs_follow_github():
     assert {"copies-of-a-doc-spanas_doc", "same-answers-as-the-whole-document"} <= (
-        github_anchors(ROOT / "docs" / "robustness.md") | github_anchors(ROOT / "docs" / "dialogue.md"))
+        github_anchors(ROOT / "docs" / "robustness.md") | github_anchors(ROOT / "docs" / "dialogue.md")
+    )

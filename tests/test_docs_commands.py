@@ -20,6 +20,7 @@ What the test changes, and nothing else:
   ``<!-- test: replace `OLD` => `NEW` (why) -->``, ``<!-- test: append `ARGS` (why) -->`` (to every
   command line of the block that starts with a `bin/` script or `python -m training`).
 """
+
 import os
 import re
 import shutil
@@ -69,11 +70,11 @@ class Block:
 
 def apply_directive(block: Block, directive: str, doc_wide: bool = False) -> None:
     if directive.startswith("skip"):
-        block.skip = directive[len("skip"):].strip().strip("()").strip()
+        block.skip = directive[len("skip") :].strip().strip("()").strip()
     elif directive.startswith("slow"):
-        block.slow = directive[len("slow"):].strip().strip("()").strip()
+        block.slow = directive[len("slow") :].strip().strip("()").strip()
     elif directive.startswith("run by "):
-        block.run_by = directive[len("run by "):].strip()
+        block.run_by = directive[len("run by ") :].strip()
     elif directive.startswith("replace "):
         old, new = re.match(r"replace `([^`]*)` => `([^`]*)`", directive).groups()
         block.replace.append((old, new, not doc_wide))  # a document-wide one need not match every block
@@ -88,7 +89,7 @@ def blocks_of(doc: Path) -> list:
     doc_wide = [d for scope, d in DIRECTIVE.findall(text) if scope]
     blocks = []
     for match in FENCE.finditer(text):
-        block = Block(doc, text[:match.start(2)].count("\n"), match.group(2))
+        block = Block(doc, text[: match.start(2)].count("\n"), match.group(2))
         for directive in doc_wide:
             apply_directive(block, directive, doc_wide=True)
         for directive in [d for scope, d in DIRECTIVE.findall(match.group(1)) if not scope]:
@@ -143,8 +144,7 @@ def make_sandbox(tmp_path: Path) -> Path:
             (checkout / entry.name).mkdir()
             for sub in entry.iterdir():
                 if sub.name in copied[entry.name]:
-                    shutil.copytree(sub, checkout / entry.name / sub.name,
-                                    ignore=shutil.ignore_patterns("__pycache__"))
+                    shutil.copytree(sub, checkout / entry.name / sub.name, ignore=shutil.ignore_patterns("__pycache__"))
                 else:
                     (checkout / entry.name / sub.name).symlink_to(sub)
         else:
@@ -167,10 +167,12 @@ def run_block(block: Block, cwd: Path) -> None:
         return
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(cwd), os.environ.get("PYTHONPATH", "")]))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"{block} failed:\n{script}\n--- stdout\n{proc.stdout[-3000:]}\n" \
-                                 f"--- stderr\n{proc.stderr[-3000:]}"
+    proc = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, (
+        f"{block} failed:\n{script}\n--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-3000:]}"
+    )
 
 
 def doc_params() -> list:
@@ -212,7 +214,13 @@ def test_every_block_is_run_or_says_why_not():
 
 
 def test_the_test_changes_only_what_its_docstring_says():
-    block = Block(ROOT / "README.md", 1, "pip install . x==1 && neuralcoref resolve 'a'\n"
-                  "python -m training train --config c \\\n    --out runs/x\npip install -e .\n")
-    assert script_of(block) == f"neuralcoref resolve 'a'\npython -m training train --config c      --out runs/x " \
-                               f"{TINY_TRAINING}"
+    block = Block(
+        ROOT / "README.md",
+        1,
+        "pip install . x==1 && neuralcoref resolve 'a'\n"
+        "python -m training train --config c \\\n    --out runs/x\npip install -e .\n",
+    )
+    assert (
+        script_of(block) == f"neuralcoref resolve 'a'\npython -m training train --config c      --out runs/x "
+        f"{TINY_TRAINING}"
+    )

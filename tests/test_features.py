@@ -1,4 +1,5 @@
 """Mention and pair features on hand-built Docs: layout widths and the value of each group."""
+
 import numpy
 import pytest
 from spacy.tokens import Doc
@@ -6,7 +7,12 @@ from spacy.tokens import Doc
 from neuralcoref import set_speakers
 from neuralcoref.featurize import Featurizer
 from neuralcoref.features import (
-    MENTION_FEATS_WIDTH_PY, MENTION_LAYOUT, N_WORD_SLOTS_PY, PAIR_FEATS_WIDTH_PY, PAIR_LAYOUT, WordTable,
+    MENTION_FEATS_WIDTH_PY,
+    MENTION_LAYOUT,
+    N_WORD_SLOTS_PY,
+    PAIR_FEATS_WIDTH_PY,
+    PAIR_LAYOUT,
+    WordTable,
 )
 from neuralcoref.lang.en import RULES
 
@@ -44,7 +50,15 @@ def test_mention_features(featurizer):
     # "a dog" (mention 2): head "dog", first "a", previous word "has", governor "has"
     strings = doc.vocab.strings
     assert [strings[h] if h else None for h in feats.word_hashes[2]] == [
-        "dog", "a", "dog", "has", "sister", ".", "she", "has"]
+        "dog",
+        "a",
+        "dog",
+        "has",
+        "sister",
+        ".",
+        "she",
+        "has",
+    ]
     # span average of tokens 3-4, head row 4, 5 tokens before: 0-2 (average of rows 0..2)
     assert feats.tensor_feats[2, 0:4].tolist() == doc.tensor[3:5].mean(axis=0).tolist()
     assert feats.tensor_feats[2, 4:8].tolist() == doc.tensor[4].tolist()
@@ -53,7 +67,7 @@ def test_mention_features(featurizer):
     for name in ("type", "length", "gender", "number", "person", "role"):
         start = column(MENTION_LAYOUT, name)
         width = dict((g, w) for g, _, w in MENTION_LAYOUT)[name]
-        assert (feats.mention_feats[:, start:start + width].sum(axis=1) == 1).all(), name
+        assert (feats.mention_feats[:, start : start + width].sum(axis=1) == 1).all(), name
     # "My" is nested in "My sister"; "She" has feminine gender; "him" is an object
     assert feats.mention_feats[0, column(MENTION_LAYOUT, "nested")] == 1
     assert feats.mention_feats[3, column(MENTION_LAYOUT, "gender", 1)] == 1
@@ -87,9 +101,14 @@ def test_pair_features(featurizer):
 
 def test_string_match_features(featurizer):
     # The dog barked . The dog slept .
-    doc = Doc(VOCAB, words=["The", "dog", "barked", ".", "the", "dog", "slept", "."],
-              heads=[1, 2, 2, 2, 5, 6, 6, 6], deps=["det", "nsubj", "ROOT", "punct"] * 2,
-              pos=["DET", "NOUN", "VERB", "PUNCT"] * 2, sent_starts=[True, False, False, False] * 2)
+    doc = Doc(
+        VOCAB,
+        words=["The", "dog", "barked", ".", "the", "dog", "slept", "."],
+        heads=[1, 2, 2, 2, 5, 6, 6, 6],
+        deps=["det", "nsubj", "ROOT", "punct"] * 2,
+        pos=["DET", "NOUN", "VERB", "PUNCT"] * 2,
+        sent_starts=[True, False, False, False] * 2,
+    )
     row = pair_table(featurizer, doc)[(0, 1)]
     for name in ("exact_match", "relaxed_match", "head_match"):
         assert row[column(PAIR_LAYOUT, name)] == 1, name
@@ -97,11 +116,16 @@ def test_string_match_features(featurizer):
 
 def test_speaker_features(featurizer):
     # A: I like you . B: You like me .
-    doc = Doc(VOCAB, words=["I", "like", "you", ".", "You", "like", "me", "."],
-              heads=[1, 1, 1, 1, 5, 5, 5, 5], deps=["nsubj", "ROOT", "dobj", "punct"] * 2,
-              pos=["PRON", "VERB", "PRON", "PUNCT"] * 2, tags=["PRP", "VBP", "PRP", "."] * 2,
-              morphs=["Person=1", "", "Person=2", "", "Person=2", "", "Person=1", ""],
-              sent_starts=[True, False, False, False] * 2)
+    doc = Doc(
+        VOCAB,
+        words=["I", "like", "you", ".", "You", "like", "me", "."],
+        heads=[1, 1, 1, 1, 5, 5, 5, 5],
+        deps=["nsubj", "ROOT", "dobj", "punct"] * 2,
+        pos=["PRON", "VERB", "PRON", "PUNCT"] * 2,
+        tags=["PRP", "VBP", "PRP", "."] * 2,
+        morphs=["Person=1", "", "Person=2", "", "Person=2", "", "Person=1", ""],
+        sent_starts=[True, False, False, False] * 2,
+    )
     set_speakers(doc, utterances=[(0, 4, "A"), (4, 8, "B")])
     table = pair_table(featurizer, doc)
     i_a, you_a, you_b, me_b = 0, 1, 2, 3
@@ -116,9 +140,14 @@ def test_candidates_bounded_by_max_dist(featurizer):
     for k in range(30):
         words += ["dog" if k % 10 == 0 else f"cat{k}", "ran", "."]
     n = len(words)
-    doc = Doc(VOCAB, words=words, heads=[i + 1 if i % 3 == 0 else i - (i % 3 == 2) for i in range(n)],
-              deps=["nsubj", "ROOT", "punct"] * 30, pos=["NOUN", "VERB", "PUNCT"] * 30,
-              sent_starts=[i % 3 == 0 for i in range(n)])
+    doc = Doc(
+        VOCAB,
+        words=words,
+        heads=[i + 1 if i % 3 == 0 else i - (i % 3 == 2) for i in range(n)],
+        deps=["nsubj", "ROOT", "punct"] * 30,
+        pos=["NOUN", "VERB", "PUNCT"] * 30,
+        sent_starts=[i % 3 == 0 for i in range(n)],
+    )
     feats = featurizer.featurize(doc)
     assert len(feats) == 30
     ant, ment = featurizer.pairs(feats, 0, 30, 5, 25, False)
@@ -144,14 +173,21 @@ def test_far_candidates_for_first_and_second_person_of_one_speaker(featurizer):
     subjects = ["I"] + [f"cat{k}" for k in range(1, 8)] + ["I", "I", "we", "he", "he"]
     words = [w for s in subjects for w in (s, "ran", ".")]
     n = len(words)
-    pronoun = {"I": ("PRP", "Person=1|Number=Sing"), "we": ("PRP", "Person=1|Number=Plur"),
-               "he": ("PRP", "Person=3|Number=Sing")}
-    doc = Doc(VOCAB, words=words, heads=[i + 1 if i % 3 == 0 else i - (i % 3 == 2) for i in range(n)],
-              deps=["nsubj", "ROOT", "punct"] * len(subjects),
-              pos=[p for s in subjects for p in ("PRON" if s in pronoun else "NOUN", "VERB", "PUNCT")],
-              tags=[t for s in subjects for t in (pronoun.get(s, ("NN",))[0], "VBD", ".")],
-              morphs=[m for s in subjects for m in (pronoun.get(s, ("", ""))[1], "", "")],
-              sent_starts=[i % 3 == 0 for i in range(n)])
+    pronoun = {
+        "I": ("PRP", "Person=1|Number=Sing"),
+        "we": ("PRP", "Person=1|Number=Plur"),
+        "he": ("PRP", "Person=3|Number=Sing"),
+    }
+    doc = Doc(
+        VOCAB,
+        words=words,
+        heads=[i + 1 if i % 3 == 0 else i - (i % 3 == 2) for i in range(n)],
+        deps=["nsubj", "ROOT", "punct"] * len(subjects),
+        pos=[p for s in subjects for p in ("PRON" if s in pronoun else "NOUN", "VERB", "PUNCT")],
+        tags=[t for s in subjects for t in (pronoun.get(s, ("NN",))[0], "VBD", ".")],
+        morphs=[m for s in subjects for m in (pronoun.get(s, ("", ""))[1], "", "")],
+        sent_starts=[i % 3 == 0 for i in range(n)],
+    )
     set_speakers(doc, utterances=[(0, 27, "A"), (27, n, "B")])
     feats = featurizer.featurize(doc)
     ant, ment = featurizer.pairs(feats, 0, len(feats), 2, 500, False)

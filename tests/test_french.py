@@ -1,4 +1,5 @@
 """French: mention extraction on hand-built Docs (UD labels, as fr_core_news_* parse) and end to end."""
+
 import pytest
 import spacy
 from spacy.tokens import Doc
@@ -25,7 +26,7 @@ def texts(doc, mentions):
 
 
 def by_text(doc, mentions):
-    return {doc[m["start"]:m["end"]].text: m for m in mentions.as_dicts()}
+    return {doc[m["start"] : m["end"]].text: m for m in mentions.as_dicts()}
 
 
 def test_registered():
@@ -39,15 +40,23 @@ def test_clitic_pronouns(featurizer):
         heads=[3, 3, 3, 3, 3],
         deps=["nsubj", "obj", "iobj", "ROOT", "punct"],
         pos=["PRON", "PRON", "PRON", "VERB", "PUNCT"],
-        morphs=["Gender=Fem|Number=Sing|Person=3", "Gender=Masc|Number=Sing|Person=3", "Number=Sing|Person=3",
-                "Mood=Ind|Number=Sing|Person=3|Tense=Pres|VerbForm=Fin", ""],
+        morphs=[
+            "Gender=Fem|Number=Sing|Person=3",
+            "Gender=Masc|Number=Sing|Person=3",
+            "Number=Sing|Person=3",
+            "Mood=Ind|Number=Sing|Person=3|Tense=Pres|VerbForm=Fin",
+            "",
+        ],
     )
     mentions = featurizer.mentions(doc)
     assert mentions.spans() == [(0, 1), (1, 2), (2, 3)]
     assert all(m["mention_type"] == MT_PRONOUN for m in mentions.as_dicts())
     elle = by_text(doc, mentions)["Elle"]
-    assert (elle["gender"], elle["number"], elle["person"]) == (GENDER_CODES["Fem"], NUMBER_CODES["Sing"],
-                                                               PERSON_CODES["3"])
+    assert (elle["gender"], elle["number"], elle["person"]) == (
+        GENDER_CODES["Fem"],
+        NUMBER_CODES["Sing"],
+        PERSON_CODES["3"],
+    )
 
 
 def test_elided_clitic_and_reflexive(featurizer):
@@ -71,8 +80,14 @@ def test_articles_are_not_pronouns(featurizer):
         heads=[1, 2, 2, 4, 2, 2],
         deps=["det", "nsubj", "ROOT", "det", "obj", "punct"],
         pos=["DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"],
-        morphs=["Definite=Def|Gender=Masc|Number=Sing|PronType=Art", "Gender=Masc|Number=Sing", "",
-                "Definite=Def|Gender=Fem|Number=Sing|PronType=Art", "Gender=Fem|Number=Sing", ""],
+        morphs=[
+            "Definite=Def|Gender=Masc|Number=Sing|PronType=Art",
+            "Gender=Masc|Number=Sing",
+            "",
+            "Definite=Def|Gender=Fem|Number=Sing|PronType=Art",
+            "Gender=Fem|Number=Sing",
+            "",
+        ],
     )
     mentions = featurizer.mentions(doc)
     assert mentions.spans() == [(0, 2), (3, 5)]
@@ -87,8 +102,16 @@ def test_possessive_determiners(featurizer):
         heads=[1, 1, 3, 1, 6, 6, 1, 1],
         deps=["nsubj", "ROOT", "det", "obj", "case", "det", "obl:mod", "punct"],
         pos=["PRON", "VERB", "DET", "NOUN", "ADP", "DET", "NOUN", "PUNCT"],
-        morphs=["Gender=Masc|Number=Sing|Person=3", "", "Number=Sing|Poss=Yes", "Gender=Masc|Number=Sing", "",
-                "Number=Plur|Poss=Yes", "Gender=Masc|Number=Plur", ""],
+        morphs=[
+            "Gender=Masc|Number=Sing|Person=3",
+            "",
+            "Number=Sing|Poss=Yes",
+            "Gender=Masc|Number=Sing",
+            "",
+            "Number=Plur|Poss=Yes",
+            "Gender=Masc|Number=Plur",
+            "",
+        ],
     )
     mentions = featurizer.mentions(doc)
     assert texts(doc, mentions) == {"Il", "son", "son chien", "leurs", "leurs amis"}
@@ -107,8 +130,14 @@ def test_le_sien(featurizer):
         heads=[2, 2, 2, 4, 2, 2],
         deps=["nsubj", "aux:tense", "ROOT", "det", "obj", "punct"],
         pos=["PROPN", "AUX", "VERB", "DET", "PRON", "PUNCT"],
-        morphs=["Gender=Masc|Number=Sing", "", "", "Definite=Def|Gender=Masc|Number=Sing|PronType=Art",
-                "Gender=Masc|Number=Sing|Poss=Yes", ""],
+        morphs=[
+            "Gender=Masc|Number=Sing",
+            "",
+            "",
+            "Definite=Def|Gender=Masc|Number=Sing|PronType=Art",
+            "Gender=Masc|Number=Sing|Poss=Yes",
+            "",
+        ],
     )
     mentions = featurizer.mentions(doc)
     assert mentions.spans() == [(0, 1), (3, 5)]

@@ -10,6 +10,7 @@ which this module imports, so the property tests and the fuzzer assert the same 
 The fuzzer's crash inputs live in tests/fixtures/fuzz_regressions/ and are replayed here; a short
 coverage-guided run (atheris) is part of the suite.
 """
+
 import importlib.machinery
 import importlib.util
 import os
@@ -61,9 +62,14 @@ WORD = st.one_of(st.sampled_from(F.WORDS), st.text(ANY_CHAR, min_size=1, max_siz
 DEP = st.one_of(st.sampled_from(F.DEPS), UNSEEN, st.none())
 TAG = st.one_of(st.sampled_from(F.TAGS), UNSEEN)
 ENT_LABEL = st.one_of(st.sampled_from(F.ENT_LABELS), UNSEEN)
-ENT = st.one_of(st.sampled_from(["O", ""]), st.builds(lambda prefix, label: prefix + label, st.sampled_from(["B-", "I-"]), ENT_LABEL))
-MORPH = st.one_of(st.sampled_from(F.MORPHS),
-                  st.from_regex(r"(Gender|Number|Person|Poss|[A-Z][a-z]{0,4})=[A-Z0-9][a-z0-9]{0,4}", fullmatch=True))
+ENT = st.one_of(
+    st.sampled_from(["O", ""]),
+    st.builds(lambda prefix, label: prefix + label, st.sampled_from(["B-", "I-"]), ENT_LABEL),
+)
+MORPH = st.one_of(
+    st.sampled_from(F.MORPHS),
+    st.from_regex(r"(Gender|Number|Person|Poss|[A-Z][a-z]{0,4})=[A-Z0-9][a-z0-9]{0,4}", fullmatch=True),
+)
 POS = st.sampled_from(F._pos_names())
 
 
@@ -105,9 +111,19 @@ def random_docs(draw, max_tokens=30):
     if sents == "given" and n and not heads:
         sent_starts = [True] + draw(st.lists(st.sampled_from([True, False, None]), min_size=n - 1, max_size=n - 1))
     try:
-        doc = Doc(vocab, words=words, spaces=column(st.booleans()), heads=heads, deps=deps,
-                  pos=column(POS), tags=column(TAG), ents=column(ENT), morphs=column(MORPH),
-                  lemmas=column(st.one_of(st.sampled_from(F.LEMMAS[1:]), UNSEEN)), sent_starts=sent_starts)
+        doc = Doc(
+            vocab,
+            words=words,
+            spaces=column(st.booleans()),
+            heads=heads,
+            deps=deps,
+            pos=column(POS),
+            tags=column(TAG),
+            ents=column(ENT),
+            morphs=column(MORPH),
+            lemmas=column(st.one_of(st.sampled_from(F.LEMMAS[1:]), UNSEEN)),
+            sent_starts=sent_starts,
+        )
     except ValueError:
         assume(False)  # spaCy refuses it: never reaches the component
     if sents == "after" and n and heads:
@@ -115,7 +131,7 @@ def random_docs(draw, max_tokens=30):
         doc.from_array([SENT_START], numpy.array(values, dtype="int32").astype("uint64").reshape(-1, 1))
     width = draw(st.sampled_from([0, F.TENSOR_WIDTH]))
     if width and n:
-        seed = draw(st.integers(0, 2 ** 32 - 1))
+        seed = draw(st.integers(0, 2**32 - 1))
         scale = draw(st.sampled_from([0.0, 1e-3, 1.0, 100.0]))
         doc.tensor = (numpy.random.default_rng(seed).standard_normal((n, width)) * scale).astype("float32")
     if n and draw(st.booleans()):
@@ -126,6 +142,7 @@ def random_docs(draw, max_tokens=30):
 
 
 # -- properties -----------------------------------------------------------------------------------
+
 
 @settings(max_examples=150, **SETTINGS)
 @given(case=random_docs())
@@ -143,8 +160,7 @@ def test_random_text(harness, text):
 
 
 @settings(max_examples=30, **SETTINGS)
-@given(words=st.lists(st.one_of(st.sampled_from(F.WORDS + [". ", ", ", " and ", "Mr. ", "said"]), UNSEEN),
-                      max_size=60))
+@given(words=st.lists(st.one_of(st.sampled_from(F.WORDS + [". ", ", ", " and ", "Mr. ", "said"]), UNSEEN), max_size=60))
 def test_random_text_of_mention_words(harness, words):
     """Texts made of pronouns, names and punctuation: many mentions and links."""
     harness.run_text(" ".join(words))
@@ -156,8 +172,20 @@ def test_long_docs(harness, kind):
     rng = numpy.random.default_rng(7)
     n = 5000
     words = rng.choice(["he", "she", "it", "dog", "Anna", "the", ".", "and"], size=n).tolist()
-    pos = ["PRON" if w in ("he", "she", "it") else "PROPN" if w == "Anna" else "NOUN" if w == "dog"
-           else "DET" if w == "the" else "PUNCT" if w == "." else "CCONJ" for w in words]
+    pos = [
+        "PRON"
+        if w in ("he", "she", "it")
+        else "PROPN"
+        if w == "Anna"
+        else "NOUN"
+        if w == "dog"
+        else "DET"
+        if w == "the"
+        else "PUNCT"
+        if w == "."
+        else "CCONJ"
+        for w in words
+    ]
     if kind == "tree":
         heads = [int(rng.integers(0, i)) if i else 0 for i in range(n)]
     elif kind == "anywhere":
@@ -166,8 +194,10 @@ def test_long_docs(harness, kind):
         heads = [(i + 1) % n for i in range(n)]
     deps = rng.choice(["nsubj", "dobj", "pobj", "conj", "appos", "det", "punct", "cc", "ROOT"], size=n).tolist()
     doc = Doc(harness.blank["en"].vocab, words=words, heads=heads, deps=deps, pos=pos)
-    doc.from_array([SENT_START], numpy.array([1] + [1 if w == "." else -1 for w in words[1:]],
-                                             dtype="int32").astype("uint64").reshape(-1, 1))
+    doc.from_array(
+        [SENT_START],
+        numpy.array([1] + [1 if w == "." else -1 for w in words[1:]], dtype="int32").astype("uint64").reshape(-1, 1),
+    )
     mentions = harness.featurizers["en"].mentions(doc)
     assert len(mentions) > 2048
     harness.check_doc(doc, "en", 0)
@@ -187,8 +217,9 @@ def test_fuzz_seed_inputs(harness):
         harness.run(data)
 
 
-@pytest.mark.parametrize("path", sorted(p for p in REGRESSIONS.glob("*") if not p.name.endswith(".md")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(p for p in REGRESSIONS.glob("*") if not p.name.endswith(".md")), ids=lambda p: p.name
+)
 def test_fuzz_regressions(harness, path):
     """Every input the fuzzer crashed on, replayed (tests/fixtures/fuzz_regressions/README.md)."""
     harness.run(path.read_bytes())
@@ -198,8 +229,13 @@ def test_grammar_codes_out_of_range_are_refused():
     """Fuzz finding: per-token gender/number/person codes outside the structs.pxd ranges were used as
     column offsets by mention_features, writing past the feature rows (heap corruption). The extractor
     now refuses them."""
-    doc = Doc(VOCAB, words=["She", "sees", "him"], heads=[1, 1, 1],
-              deps=["nsubj", "ROOT", "dobj"], pos=["PRON", "VERB", "PRON"])
+    doc = Doc(
+        VOCAB,
+        words=["She", "sees", "him"],
+        heads=[1, 1, 1],
+        deps=["nsubj", "ROOT", "dobj"],
+        pos=["PRON", "VERB", "PRON"],
+    )
     featurizer = Featurizer(RULES)
     valid = featurizer.token_grammar(doc)
     speakers = numpy.full(len(doc), -1, dtype="int32")
@@ -220,9 +256,21 @@ def test_fuzzer_short_run(tmp_path):
     pytest.importorskip("atheris")
     seconds = os.environ.get("NEURALCOREF_FUZZ_SECONDS", "8")
     result = subprocess.run(
-        [sys.executable, str(FUZZ), "--seconds", seconds, "--corpus", str(tmp_path / "corpus"),
-         "--artifacts", str(tmp_path / "artifacts")],
-        capture_output=True, text=True, timeout=300, cwd=ROOT)
+        [
+            sys.executable,
+            str(FUZZ),
+            "--seconds",
+            seconds,
+            "--corpus",
+            str(tmp_path / "corpus"),
+            "--artifacts",
+            str(tmp_path / "artifacts"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     crashes = list((tmp_path / "artifacts").glob("*"))
     assert result.returncode == 0 and not crashes, result.stdout[-3000:] + result.stderr[-6000:]
     assert "Done" in result.stderr

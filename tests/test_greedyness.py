@@ -1,5 +1,6 @@
 """`greedyness` (issue 19, item 6): calibrated on the model's dev margins, 0 links nothing, 1 links
 everything, 0.5 is exactly the model's own decision; the calibration command."""
+
 import math
 import shutil
 from pathlib import Path
@@ -12,8 +13,10 @@ from neuralcoref.greedyness import CALIBRATION_KEY, calibrate, greedyness_offset
 from neuralcoref.model_io import CorefModel, shipped_model_path
 
 FIXTURES = Path(__file__).parent / "training" / "fixtures"
-OLGA = ("Earlier this year, Olga appeared on a new song. She was featured on one of the tracks. "
-        "The singer is assuring that her next album will be worth the wait.")
+OLGA = (
+    "Earlier this year, Olga appeared on a new song. She was featured on one of the tracks. "
+    "The singer is assuring that her next album will be worth the wait."
+)
 GRID = [k / 100 for k in range(0, 101, 5)]
 
 
@@ -31,8 +34,16 @@ def test_offsets_ends_default_and_order(shipped_calibration):
         assert all(math.isfinite(o) for o in offsets[1:-1])
 
 
-@pytest.mark.parametrize("bad", [{}, {"greedyness": [0, 1], "offset": [1, -1]}, {"greedyness": "x", "offset": 3},
-                                 {"greedyness": [0, 0.5, 1], "offset": [1, float("nan"), -1]}, [1, 2]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {},
+        {"greedyness": [0, 1], "offset": [1, -1]},
+        {"greedyness": "x", "offset": 3},
+        {"greedyness": [0, 0.5, 1], "offset": [1, float("nan"), -1]},
+        [1, 2],
+    ],
+)
 def test_malformed_calibration_falls_back(bad):
     assert greedyness_offset(0.75, bad) == pytest.approx(math.log(0.25 / 0.75))
 
@@ -82,8 +93,21 @@ def test_calibration_command_writes_model(tmp_path, capsys):
     model_dir = tmp_path / "en"
     shutil.copytree(shipped_model_path("en").parent, model_dir)
     before = CorefModel.from_disk(model_dir)
-    assert main([str(model_dir), "--data", str(FIXTURES / "sample.conllu"), "--cache", str(tmp_path / "cache"),
-                 "--table", "--write", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                str(model_dir),
+                "--data",
+                str(FIXTURES / "sample.conllu"),
+                "--cache",
+                str(tmp_path / "cache"),
+                "--table",
+                "--write",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "| 0.75 |" in out and "wrote the calibration" in out
     after = CorefModel.from_disk(model_dir)

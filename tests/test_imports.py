@@ -56,7 +56,8 @@ def _absolute(module: str, is_package: bool, base: Optional[str], level: int) ->
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _py_imports(source: str) -> Iterator[Tuple[Optional[str], int, List[str]]]:
@@ -130,7 +131,8 @@ def test_no_import_cycles():
     assert "neuralcoref.batch" in graph and "training.corpus" in graph
     cycles = find_cycles(graph)
     assert not cycles, "import cycles (each module imports the next):\n" + "\n".join(
-        " -> ".join(cycle) for cycle in cycles)
+        " -> ".join(cycle) for cycle in cycles
+    )
 
 
 def test_graph_resolves_relative_and_lazy_imports():
@@ -157,9 +159,12 @@ def test_cycle_is_named(tmp_path):
     assert len(cycles) == 1 and set(cycles[0]) == {"pkg.a", "pkg.b"} and cycles[0][0] == cycles[0][-1]
 
 
-@pytest.mark.parametrize("source,expected", [
-    ("from .structs cimport (A,\n    B)\nimport numpy\n", [("structs", 1, ["A", "B"]), ("numpy", 0, [])]),
-    ("from . import features as f  # x\n", [(None, 1, ["features"])]),
-])
+@pytest.mark.parametrize(
+    "source,expected",
+    [
+        ("from .structs cimport (A,\n    B)\nimport numpy\n", [("structs", 1, ["A", "B"]), ("numpy", 0, [])]),
+        ("from . import features as f  # x\n", [(None, 1, ["features"])]),
+    ],
+)
 def test_pyx_import_lines(source, expected):
     assert list(_pyx_imports(source)) == expected

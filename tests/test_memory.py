@@ -4,6 +4,7 @@ bin/check-memory does the measuring; the slow test runs its 10,000-document chec
 pipeline, the quick one 1,000 parsed Docs through the component alone with a looser bound (RSS moves
 in allocator-sized steps, so small runs need slack). Numbers from full runs: docs/robustness.md.
 """
+
 import importlib.machinery
 import importlib.util
 import sys

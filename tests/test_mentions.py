@@ -1,4 +1,5 @@
 """Mention extraction on hand-built Docs: which spans are candidate mentions, and their attributes."""
+
 import numpy
 import pytest
 from spacy.tokens import Doc
@@ -19,8 +20,17 @@ def featurizer():
 
 
 def make_doc(words, heads, deps, pos, tags=None, ents=None, sent_starts=None, morphs=None):
-    return Doc(VOCAB, words=words, heads=heads, deps=deps, pos=pos, tags=tags, ents=ents,
-               sent_starts=sent_starts, morphs=morphs)
+    return Doc(
+        VOCAB,
+        words=words,
+        heads=heads,
+        deps=deps,
+        pos=pos,
+        tags=tags,
+        ents=ents,
+        sent_starts=sent_starts,
+        morphs=morphs,
+    )
 
 
 def sister_doc():
@@ -32,8 +42,18 @@ def sister_doc():
         pos=["PRON", "NOUN", "VERB", "DET", "NOUN", "PUNCT", "PRON", "VERB", "PRON", "PUNCT"],
         tags=["PRP$", "NN", "VBZ", "DT", "NN", ".", "PRP", "VBZ", "PRP", "."],
         sent_starts=[True, False, False, False, False, False, True, False, False, False],
-        morphs=["Person=1|Poss=Yes", "Number=Sing", "", "", "Number=Sing", "",
-                "Gender=Fem|Number=Sing|Person=3", "", "Gender=Masc|Number=Sing|Person=3", ""],
+        morphs=[
+            "Person=1|Poss=Yes",
+            "Number=Sing",
+            "",
+            "",
+            "Number=Sing",
+            "",
+            "Gender=Fem|Number=Sing|Person=3",
+            "",
+            "Gender=Masc|Number=Sing|Person=3",
+            "",
+        ],
     )
 
 
@@ -64,8 +84,14 @@ def test_grammar_from_morph_then_lexicon(featurizer):
 
 
 def test_morph_gender_wins_over_the_noun_lexicon(featurizer):
-    doc = Doc(VOCAB, words=["The", "sister", "left", "."], heads=[1, 2, 2, 2], deps=["det", "nsubj", "ROOT", "punct"],
-              pos=["DET", "NOUN", "VERB", "PUNCT"], morphs=["", "Gender=Masc|Number=Sing", "", ""])
+    doc = Doc(
+        VOCAB,
+        words=["The", "sister", "left", "."],
+        heads=[1, 2, 2, 2],
+        deps=["det", "nsubj", "ROOT", "punct"],
+        pos=["DET", "NOUN", "VERB", "PUNCT"],
+        morphs=["", "Gender=Masc|Number=Sing", "", ""],
+    )
     gender, _, _ = featurizer.token_grammar(doc)
     assert gender[1] == 0
 
@@ -76,20 +102,59 @@ def test_proper_names_take_the_gender_of_a_title_or_first_name(featurizer):
     doc = make_doc(
         words=words,
         heads=[1, 2, 2, 4, 2, 2, 7, 5, 2, 8, 9, 9, 2],
-        deps=["compound", "nsubj", "ROOT", "compound", "dobj", "prep", "compound", "pobj", "prep", "pobj", "cc",
-              "conj", "punct"],
-        pos=["PROPN", "PROPN", "VERB", "PROPN", "PROPN", "ADP", "PROPN", "PROPN", "ADP", "PROPN", "CCONJ", "PROPN",
-             "PUNCT"],
-        ents=["B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-ORG", "I-ORG", "O", "B-PERSON", "O",
-              "B-GPE", "O"],
+        deps=[
+            "compound",
+            "nsubj",
+            "ROOT",
+            "compound",
+            "dobj",
+            "prep",
+            "compound",
+            "pobj",
+            "prep",
+            "pobj",
+            "cc",
+            "conj",
+            "punct",
+        ],
+        pos=[
+            "PROPN",
+            "PROPN",
+            "VERB",
+            "PROPN",
+            "PROPN",
+            "ADP",
+            "PROPN",
+            "PROPN",
+            "ADP",
+            "PROPN",
+            "CCONJ",
+            "PROPN",
+            "PUNCT",
+        ],
+        ents=[
+            "B-PERSON",
+            "I-PERSON",
+            "O",
+            "B-PERSON",
+            "I-PERSON",
+            "O",
+            "B-ORG",
+            "I-ORG",
+            "O",
+            "B-PERSON",
+            "O",
+            "B-GPE",
+            "O",
+        ],
     )
-    genders = {doc[m["start"]:m["end"]].text: m["gender"] for m in featurizer.mentions(doc).as_dicts()}
+    genders = {doc[m["start"] : m["end"]].text: m["gender"] for m in featurizer.mentions(doc).as_dicts()}
     MASC, FEM, UNKNOWN = 0, 1, 3
-    assert genders["Mr. Smith"] == MASC          # the title
-    assert genders["Marie Curie"] == FEM         # the first name, not the head "Curie"
+    assert genders["Mr. Smith"] == MASC  # the title
+    assert genders["Marie Curie"] == FEM  # the first name, not the head "Curie"
     assert genders["Rose"] == FEM
-    assert genders["Virginia Tech"] == UNKNOWN   # a first name inside an organisation's name
-    assert genders["Jordan"] == UNKNOWN          # given to men and women alike (and tagged GPE here)
+    assert genders["Virginia Tech"] == UNKNOWN  # a first name inside an organisation's name
+    assert genders["Jordan"] == UNKNOWN  # given to men and women alike (and tagged GPE here)
     assert genders["Rose and Jordan"] == UNKNOWN  # a coordination has no single gender
 
 
@@ -200,8 +265,13 @@ def test_rule_set_genders_are_checked(field):
     assert dataclasses.replace(RULES, **{field: {"pat": "Fem"}}).lang == "en"
 
 
-@pytest.mark.parametrize("text", ["The president of the United States met Paris Hilton's dog.",
-                                  "He met the wife of John Smith and her friends in New York City."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The president of the United States met Paris Hilton's dog.",
+        "He met the wife of John Smith and her friends in New York City.",
+    ],
+)
 def test_nested_flag_is_containment_after_deduplication(en_nlp_base, featurizer, text):
     """A span found twice (as an entity and as a noun phrase) stays nested when another mention contains
     it: deduplication used to clear the kept copy's flag when the second copy was not marked."""
@@ -211,4 +281,4 @@ def test_nested_flag_is_containment_after_deduplication(en_nlp_base, featurizer,
     assert len(spans) == len(set(spans))
     for m in found:
         inside_another = any(s <= m["start"] and m["end"] <= e and (s, e) != (m["start"], m["end"]) for s, e in spans)
-        assert bool(m["nested"]) == inside_another, (doc[m["start"]:m["end"]].text, m["nested"])
+        assert bool(m["nested"]) == inside_another, (doc[m["start"] : m["end"]].text, m["nested"])

@@ -5,6 +5,7 @@ A model file is one msgpack map of plain data (neuralcoref/model_io.py): loading
 copies bytes into float arrays, nothing else. These tests hand the loader truncated files, other
 format versions, other feature layouts, other languages, pickles and numpy object arrays.
 """
+
 import copy
 import io
 import os
@@ -61,9 +62,10 @@ def repack(message, **changes) -> bytes:
 
 # -- the four cases of the issue ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fraction", [0.0, 0.0001, 0.01, 0.3, 0.5, 0.9, 0.9999])
 def test_truncated_file(tmp_path, model_bytes, fraction):
-    path = write(tmp_path, model_bytes[:int(len(model_bytes) * fraction)])
+    path = write(tmp_path, model_bytes[: int(len(model_bytes) * fraction)])
     message = load_error(path)
     assert message.startswith("[E030]") and str(path) in message and "not a valid model file" in message
 
@@ -75,9 +77,14 @@ def test_truncated_file_every_prefix_length(model_bytes):
             CorefModel.from_bytes(model_bytes[:cut])
 
 
-@pytest.mark.parametrize("version,hint", [(MODEL_FORMAT_VERSION + 1, "Upgrade neuralcoref"),
-                                          (MODEL_FORMAT_VERSION - 1, "Retrain or re-export"),
-                                          (None, "Retrain or re-export")])
+@pytest.mark.parametrize(
+    "version,hint",
+    [
+        (MODEL_FORMAT_VERSION + 1, "Upgrade neuralcoref"),
+        (MODEL_FORMAT_VERSION - 1, "Retrain or re-export"),
+        (None, "Retrain or re-export"),
+    ],
+)
 def test_other_format_version(tmp_path, message, version, hint):
     path = write(tmp_path, repack(message, format_version=version))
     error = load_error(path)
@@ -146,13 +153,21 @@ def test_missing_file(tmp_path):
 
 
 def test_not_a_model(tmp_path):
-    for data in (b"", b"\x00" * 100, b"{}", msgpack.packb({"format": "other"}), msgpack.packb([1, 2, 3]),
-                 b"PK\x03\x04 a zip file", numpy.zeros(3).tobytes()):
+    for data in (
+        b"",
+        b"\x00" * 100,
+        b"{}",
+        msgpack.packb({"format": "other"}),
+        msgpack.packb([1, 2, 3]),
+        b"PK\x03\x04 a zip file",
+        numpy.zeros(3).tobytes(),
+    ):
         error = load_error(write(tmp_path, data))
         assert error.startswith("[E030]")
 
 
 # -- no code runs when loading ----------------------------------------------------------------------
+
 
 class _Payload:
     """Unpickling this sets an environment variable: the proof that code ran."""
@@ -173,9 +188,14 @@ def _pickle_payloads():
     msg["weights"]["embed"] = {"dtype": "<f4", "shape": [1], "data": pickle.dumps(_Payload())}
     yield "pickle-bytes-as-weight", msgpack.packb(msg, use_bin_type=True)
     # msgpack extension types (what numpy-aware msgpack decoders turn into objects)
-    yield "msgpack-ext", msgpack.packb({"format": "neuralcoref-model", "meta": msgpack.ExtType(42, pickle.dumps(_Payload()))})
-    yield "msgpack-numpy-object", msgpack.packb(
-        {b"nd": True, b"type": "|O", b"kind": b"O", b"shape": [1], b"data": pickle.dumps(_Payload())})
+    yield (
+        "msgpack-ext",
+        msgpack.packb({"format": "neuralcoref-model", "meta": msgpack.ExtType(42, pickle.dumps(_Payload()))}),
+    )
+    yield (
+        "msgpack-numpy-object",
+        msgpack.packb({b"nd": True, b"type": "|O", b"kind": b"O", b"shape": [1], b"data": pickle.dumps(_Payload())}),
+    )
 
 
 @pytest.mark.parametrize("name,data", list(_pickle_payloads()), ids=[n for n, _ in _pickle_payloads()])
@@ -196,8 +216,10 @@ def test_no_code_runs_when_loading_component_bytes():
     component = NeuralCoref.__new__(NeuralCoref)
     component.name, component.lang, component.cfg, component._resolver = "neuralcoref", "en", {}, None
     os.environ.pop(MARKER_ENV, None)
-    for data in (pickle.dumps({"cfg": {}, "model": _Payload()}),
-                 msgpack.packb({"cfg": {}, "model": pickle.dumps(_Payload())}, use_bin_type=True)):
+    for data in (
+        pickle.dumps({"cfg": {}, "model": _Payload()}),
+        msgpack.packb({"cfg": {}, "model": pickle.dumps(_Payload())}, use_bin_type=True),
+    ):
         with pytest.raises(ValueError):
             component.from_bytes(data)
     assert MARKER_ENV not in os.environ
@@ -206,13 +228,24 @@ def test_no_code_runs_when_loading_component_bytes():
 def test_loader_uses_no_code_loading_formats():
     """A static guard: the model loader never reaches for pickle, eval or numpy's object loading."""
     source = (ROOT / "neuralcoref" / "model_io.py").read_text()
-    for forbidden in ("import pickle", "pickle.load", "allow_pickle=True", "eval(", "exec(", "yaml.load",
-                      "numpy.load(", "torch.load", "marshal", "importlib"):
+    for forbidden in (
+        "import pickle",
+        "pickle.load",
+        "allow_pickle=True",
+        "eval(",
+        "exec(",
+        "yaml.load",
+        "numpy.load(",
+        "torch.load",
+        "marshal",
+        "importlib",
+    ):
         assert forbidden not in source, forbidden
     assert "msgpack.unpackb" in source and "numpy.frombuffer" in source
 
 
 # -- damaged files: a ValueError with a code, or a model that loads and runs -----------------------
+
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -247,7 +280,7 @@ STRUCTURAL = {
     "weights-not-a-map": (lambda m: m.__setitem__("weights", [1, 2]), "E030"),
     "weight-spec-not-a-map": (lambda m: m["weights"].__setitem__("embed", [1]), "E030"),
     "object-dtype": (lambda m: m["weights"]["embed"].__setitem__("dtype", "|O"), "E030"),
-    "huge-shape": (lambda m: m["weights"]["embed"].__setitem__("shape", [2 ** 40, 2 ** 40]), "E030"),
+    "huge-shape": (lambda m: m["weights"]["embed"].__setitem__("shape", [2**40, 2**40]), "E030"),
     "words-not-strings": (lambda m: m.__setitem__("words", [1, 2]), "E030"),
     "meta-lacks-lang": (lambda m: m["meta"].pop("lang"), "E030"),
     "tensor-width-not-int": (lambda m: m["meta"].__setitem__("tensor_width", "96"), "E030"),

@@ -1,4 +1,5 @@
 """Code written for NeuralCoref 4 (issue 19, item 7): set_conv_dict, NeuralCoref(nlp.vocab, ...)."""
+
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,5 @@
 """Build and install invariants: matching pins, the spaCy guard, clean import, shipped files."""
+
 import fnmatch
 import re
 import subprocess
@@ -48,17 +49,18 @@ def test_torch_is_pinned_in_the_train_extra():
 
 
 def test_import_with_warnings_as_errors():
-    result = subprocess.run([sys.executable, "-W", "error", "-c", "import neuralcoref"], capture_output=True,
-                            text=True)
+    result = subprocess.run([sys.executable, "-W", "error", "-c", "import neuralcoref"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
 def test_import_does_not_load_torch_or_read_models():
-    code = ("import sys, builtins; opened = []; real = builtins.open\n"
-            "builtins.open = lambda f, *a, **k: (opened.append(str(f)), real(f, *a, **k))[1]\n"
-            "import neuralcoref\n"
-            "assert not any(p.endswith('.msgpack') for p in opened), opened\n"
-            "assert 'neuralcoref.resolver' in sys.modules\n")
+    code = (
+        "import sys, builtins; opened = []; real = builtins.open\n"
+        "builtins.open = lambda f, *a, **k: (opened.append(str(f)), real(f, *a, **k))[1]\n"
+        "import neuralcoref\n"
+        "assert not any(p.endswith('.msgpack') for p in opened), opened\n"
+        "assert 'neuralcoref.resolver' in sys.modules\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -85,8 +87,11 @@ def test_c_headers_ship_with_the_sources():
     """Every header a .pyx includes (`cdef extern from "x.hh"`) sits next to it and is in the sdist
     (MANIFEST.in) and the wheel (package-data), so a build from the sdist compiles."""
     package = ROOT / "neuralcoref"
-    headers = {name for pyx in package.glob("*.pyx")
-               for name in re.findall(r'^cdef extern from "([^"]+)"', pyx.read_text(), re.MULTILINE)}
+    headers = {
+        name
+        for pyx in package.glob("*.pyx")
+        for name in re.findall(r'^cdef extern from "([^"]+)"', pyx.read_text(), re.MULTILINE)
+    }
     assert "pair_kernel.hh" in headers
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     data_patterns = pyproject["tool"]["setuptools"]["package-data"]["*"]

@@ -6,6 +6,7 @@ They need not all pass: this is a measure of behaviour, run on the shipped Engli
 default settings. The README states how many pass; the test fails when that number is no longer
 true (a regression, or an improvement the README must be told about), and prints which fail.
 """
+
 import re
 from pathlib import Path
 
@@ -14,8 +15,11 @@ import pytest
 PHENOMENA = [
     # (phenomenon, text, expected clusters as lists of mention texts)
     ("pronouns", "My sister has a dog. She loves him.", [["My sister", "She"], ["a dog", "him"]]),
-    ("pronouns", "My sister has a dog. She loves him. My sister is happy.",
-     [["My", "My"], ["My sister", "She", "My sister"], ["a dog", "him"]]),
+    (
+        "pronouns",
+        "My sister has a dog. She loves him. My sister is happy.",
+        [["My", "My"], ["My sister", "She", "My sister"], ["a dog", "him"]],
+    ),
     ("binding", "John saw him in the mirror.", []),
     ("binding", "John saw himself in the mirror.", [["John", "himself"]]),
     ("binding", "John said that he would win.", [["John", "he"]]),
@@ -27,18 +31,26 @@ PHENOMENA = [
     ("modifier clash", "The land surface warmed quickly, but the warm sea surface stayed cool.", []),
     ("modifier clash", "The red car hit the blue car.", []),
     ("time", "On Monday morning the shop opened. On Tuesday morning it closed.", [["the shop", "it"]]),
-    ("names", "Barack Obama was born in Hawaii. Obama was elected president in 2008.",
-     [["Barack Obama", "Obama"]]),
+    ("names", "Barack Obama was born in Hawaii. Obama was elected president in 2008.", [["Barack Obama", "Obama"]]),
     ("names", "The IMF cut its forecast. The IMF said growth would slow.", [["The IMF", "its", "The IMF"]]),
     ("first person", "We started early. Our plan worked.", [["We", "Our"]]),
     ("plural", "The teacher praised the students because they worked hard.", [["the students", "they"]]),
     ("it", "The trophy didn't fit in the suitcase because it was too big.", [["The trophy", "it"]]),
-    ("gender", "Sarah met her brother at the station. He had missed the train.",
-     [["Sarah", "her"], ["her brother", "He"]]),
-    ("demonstrative", "This energy source is cheap. The source could power the city.",
-     [["This energy source", "The source"]]),
-    ("gender", "The doctors arrived at noon. They examined the patient, and she felt better.",
-     [["The doctors", "They"], ["the patient", "she"]]),
+    (
+        "gender",
+        "Sarah met her brother at the station. He had missed the train.",
+        [["Sarah", "her"], ["her brother", "He"]],
+    ),
+    (
+        "demonstrative",
+        "This energy source is cheap. The source could power the city.",
+        [["This energy source", "The source"]],
+    ),
+    (
+        "gender",
+        "The doctors arrived at noon. They examined the patient, and she felt better.",
+        [["The doctors", "They"], ["the patient", "she"]],
+    ),
 ]
 
 README = Path(__file__).parent.parent / "README.md"

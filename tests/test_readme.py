@@ -1,4 +1,5 @@
 """The README's Python examples run as written and print what their comments say."""
+
 import re
 import subprocess
 import sys
@@ -13,7 +14,7 @@ README = Path(__file__).parent.parent / "README.md"
 def section_code(title: str, path: Path = README) -> str:
     """The first Python block of the section `title` of the README (or of the Markdown file `path`)."""
     text = path.read_text(encoding="utf-8")
-    section = text[text.index(f"# {title}"):]
+    section = text[text.index(f"# {title}") :]
     end = section.find("\n## ", 5)
     section = section if end < 0 else section[:end]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)

@@ -5,56 +5,101 @@ retrained model finds others, this column shows it) and the resolved text. Rules
 name or a nominal replaces a mention (pronoun-only clusters stay as written), possessives both ways,
 the first letter fitted to a sentence start both ways, a nested main mention written resolved.
 """
+
 import pytest
 import spacy
 from spacy.tokens import DocBin
 
 import neuralcoref  # noqa: F401
 
-OLGA = ("Earlier this year, Olga appeared on a new song. She was featured on one of the tracks. "
-        "The singer is assuring that her next album will be worth the wait.")
+OLGA = (
+    "Earlier this year, Olga appeared on a new song. She was featured on one of the tracks. "
+    "The singer is assuring that her next album will be worth the wait."
+)
 
 TABLE = [
     # the four sentences of issue 19, item 4 (pronoun-only clusters used to write "We's", "His loved it")
     ("We started. Our plan worked.", "[We: [We, Our]]", "We started. Our plan worked."),
     ("His dog barked. He loved it.", "[His: [His, He]]", "His dog barked. He loved it."),
     ("She said her plan worked.", "[She: [She, her]]", "She said her plan worked."),
-    ("Their house is big. They love it.", "[Their: [Their, They], Their house: [Their house, it]]",
-     "Their house is big. They love their house."),
+    (
+        "Their house is big. They love it.",
+        "[Their: [Their, They], Their house: [Their house, it]]",
+        "Their house is big. They love their house.",
+    ),
     # a capital kept mid-sentence, and a lower-case mention at a sentence start (issue items 4 and 7)
     ("The dog wagged its tail.", "[The dog: [The dog, its]]", "The dog wagged the dog's tail."),
-    ("I met my husband at a concert. He plays the piano. my husband who plays the piano is having a party.",
-     "[I: [I, my, my], my husband: [my husband, He, my husband who plays the piano], the piano: [the piano, the piano]]",
-     "I met my husband at a concert. My husband plays the piano. My husband is having a party."),
-    ("My sister has a dog. She loves him.", "[My sister: [My sister, She], a dog: [a dog, him]]",
-     "My sister has a dog. My sister loves a dog."),
-    ("John lost his keys. He found them later.", "[John: [John, his, He], his keys: [his keys, them]]",
-     "John lost John's keys. John found John's keys later."),
-    ("Angela lives in Boston. She is quite happy in that city.", "[Angela: [Angela, She]]",
-     "Angela lives in Boston. Angela is quite happy in that city."),
-    ("The committee met on Monday. It approved the budget.", "[The committee: [The committee, It]]",
-     "The committee met on Monday. The committee approved the budget."),
-    (OLGA, "[Olga: [Olga, She, her]]",
-     "Earlier this year, Olga appeared on a new song. Olga was featured on one of the tracks. "
-     "The singer is assuring that Olga's next album will be worth the wait."),
-    ("The company said its profits rose. It expects more growth.", "[The company: [The company, its, It]]",
-     "The company said the company's profits rose. The company expects more growth."),
-    ("Barack Obama was born in Hawaii. He was elected president in 2008.", "[Barack Obama: [Barack Obama, He]]",
-     "Barack Obama was born in Hawaii. Barack Obama was elected president in 2008."),
-    ("The teacher told the students that she would grade their essays.",
-     "[The teacher: [The teacher, she], the students: [the students, their]]",
-     "The teacher told the students that the teacher would grade the students' essays."),
-    ("Anna's brother visited. Anna was happy to see him.",
-     "[Anna's: [Anna's, Anna], Anna's brother: [Anna's brother, him]]",
-     "Anna's brother visited. Anna was happy to see Anna's brother."),
-    ("Tom and Anna went home. They were tired.", "[Tom and Anna: [Tom and Anna, They]]",
-     "Tom and Anna went home. Tom and Anna were tired."),
-    ("Apple released a new phone. Its price is high.", "[Apple: [Apple, Its]]",
-     "Apple released a new phone. Apple's price is high."),
-    ("The girl dropped her book. She picked it up.", "[The girl: [The girl, her, She]]",
-     "The girl dropped the girl's book. The girl picked it up."),
-    ("The old man sat down. He was tired.", "[The old man: [The old man, He]]",
-     "The old man sat down. The old man was tired."),
+    (
+        "I met my husband at a concert. He plays the piano. my husband who plays the piano is having a party.",
+        "[I: [I, my, my], my husband: [my husband, He, my husband who plays the piano], the piano: [the piano, the piano]]",
+        "I met my husband at a concert. My husband plays the piano. My husband is having a party.",
+    ),
+    (
+        "My sister has a dog. She loves him.",
+        "[My sister: [My sister, She], a dog: [a dog, him]]",
+        "My sister has a dog. My sister loves a dog.",
+    ),
+    (
+        "John lost his keys. He found them later.",
+        "[John: [John, his, He], his keys: [his keys, them]]",
+        "John lost John's keys. John found John's keys later.",
+    ),
+    (
+        "Angela lives in Boston. She is quite happy in that city.",
+        "[Angela: [Angela, She]]",
+        "Angela lives in Boston. Angela is quite happy in that city.",
+    ),
+    (
+        "The committee met on Monday. It approved the budget.",
+        "[The committee: [The committee, It]]",
+        "The committee met on Monday. The committee approved the budget.",
+    ),
+    (
+        OLGA,
+        "[Olga: [Olga, She, her]]",
+        "Earlier this year, Olga appeared on a new song. Olga was featured on one of the tracks. "
+        "The singer is assuring that Olga's next album will be worth the wait.",
+    ),
+    (
+        "The company said its profits rose. It expects more growth.",
+        "[The company: [The company, its, It]]",
+        "The company said the company's profits rose. The company expects more growth.",
+    ),
+    (
+        "Barack Obama was born in Hawaii. He was elected president in 2008.",
+        "[Barack Obama: [Barack Obama, He]]",
+        "Barack Obama was born in Hawaii. Barack Obama was elected president in 2008.",
+    ),
+    (
+        "The teacher told the students that she would grade their essays.",
+        "[The teacher: [The teacher, she], the students: [the students, their]]",
+        "The teacher told the students that the teacher would grade the students' essays.",
+    ),
+    (
+        "Anna's brother visited. Anna was happy to see him.",
+        "[Anna's: [Anna's, Anna], Anna's brother: [Anna's brother, him]]",
+        "Anna's brother visited. Anna was happy to see Anna's brother.",
+    ),
+    (
+        "Tom and Anna went home. They were tired.",
+        "[Tom and Anna: [Tom and Anna, They]]",
+        "Tom and Anna went home. Tom and Anna were tired.",
+    ),
+    (
+        "Apple released a new phone. Its price is high.",
+        "[Apple: [Apple, Its]]",
+        "Apple released a new phone. Apple's price is high.",
+    ),
+    (
+        "The girl dropped her book. She picked it up.",
+        "[The girl: [The girl, her, She]]",
+        "The girl dropped the girl's book. The girl picked it up.",
+    ),
+    (
+        "The old man sat down. He was tired.",
+        "[The old man: [The old man, He]]",
+        "The old man sat down. The old man was tired.",
+    ),
 ]
 
 
@@ -97,11 +142,11 @@ def test_span_as_doc(nlp, copy_user_data, start, end):
     assert [[(m.start, m.end) for m in c] for c in clusters] == list(groups.values())
     for cluster in clusters:  # when there are clusters, they are the original ones, shifted
         for m in cluster:
-            assert m.text == doc[m.start + start:m.end + start].text
+            assert m.text == doc[m.start + start : m.end + start].text
     assert sub._.has_coref == bool(clusters)
     assert sub._.coref_resolved == (sub.text if not clusters else sub._.coref_resolved)
     assert [t._.in_coref for t in sub] == [any(m.start <= t.i < m.end for c in clusters for m in c) for t in sub]
-    assert all(s._.coref_cluster is None or clusters for s in (sub[i:i + 1] for i in range(len(sub))))
+    assert all(s._.coref_cluster is None or clusters for s in (sub[i : i + 1] for i in range(len(sub))))
     _ = sub._.coref_scores  # no exception
 
 

@@ -8,6 +8,7 @@
 - the cached per-token grammar codes against a per-token lookup;
 - the Span/Token getters' index against a scan of every cluster.
 """
+
 import numpy
 import pytest
 from spacy.tokens import SpanGroup
@@ -20,9 +21,11 @@ from neuralcoref.resolver import CorefResolver
 from neuralcoref.testing import random_model
 
 
-TEXT = ("My sister has a dog. She loves him. I told you that the dog is hers. "
-        "Angela lives in Boston. She is quite happy in that city, and her brother visits her there. "
-        "John, Mary and Paul went to Paris, the capital of France. They loved it and its food. ") * 6
+TEXT = (
+    "My sister has a dog. She loves him. I told you that the dog is hers. "
+    "Angela lives in Boston. She is quite happy in that city, and her brother visits her there. "
+    "John, Mary and Paul went to Paris, the capital of France. They loved it and its food. "
+) * 6
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +40,9 @@ def _resolver(**sizes):
 
 @pytest.mark.parametrize("bilinear_width", [0, 6])
 def test_fused_scorer_matches_numpy_path(doc, bilinear_width):
-    resolver = _resolver(embed_dim=8, encoder_width=32, single_hidden=(16,), pair_hidden=(16,),
-                         bilinear_width=bilinear_width)
+    resolver = _resolver(
+        embed_dim=8, encoder_width=32, single_hidden=(16,), pair_hidden=(16,), bilinear_width=bilinear_width
+    )
     assert resolver.scorer.fused_pair_weights()[-1] == bilinear_width
     fast = resolver.predict(doc, store_scores=True)
     resolver.scorer._fused = None  # force the numpy path (the one multi-layer pair nets take)
@@ -62,12 +66,21 @@ def test_similarity_term_runs_through_the_numpy_path(doc):
     weights = resolver.scorer.weights
     encoded = resolver.scorer.encode(*_encoder_inputs(resolver, doc))
     ant, ment = prediction.pairs["ant"], prediction.pairs["ment"]
-    similarity = ((encoded[ant] @ weights["pair.sim_ant.W"].T) * (encoded[ment] @ weights["pair.sim_ment.W"].T)
-                  @ weights["pair.sim.W"].T)
+    similarity = (
+        (encoded[ant] @ weights["pair.sim_ant.W"].T)
+        * (encoded[ment] @ weights["pair.sim_ment.W"].T)
+        @ weights["pair.sim.W"].T
+    )
     assert numpy.abs(similarity).max() > 1e-3
     feats = pair_features(doc, resolver.featurizer.mentions(doc), ant, ment, resolver.featurizer.pair_rules)
-    h = numpy.maximum(encoded[ant] @ weights["pair.ant.W"].T + encoded[ment] @ weights["pair.ment.W"].T
-                      + feats @ weights["pair.feat.W"].T + weights["pair.0.b"] + similarity, 0)
+    h = numpy.maximum(
+        encoded[ant] @ weights["pair.ant.W"].T
+        + encoded[ment] @ weights["pair.ment.W"].T
+        + feats @ weights["pair.feat.W"].T
+        + weights["pair.0.b"]
+        + similarity,
+        0,
+    )
     expected = h @ weights["pair.out.W"][0] + weights["pair.out.b"][0]
     numpy.testing.assert_allclose(prediction.pairs["score"], expected, rtol=1e-4, atol=1e-4)
 
@@ -92,8 +105,14 @@ def test_simd_variants_give_the_same_bits(doc, width, bilinear_width):
     n = len(mentions)
     rng = numpy.random.default_rng(width)
     as_ant, as_ment = (rng.standard_normal((n, width + bilinear_width)).astype("float32") for _ in range(2))
-    feat_weights = rng.standard_normal((pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"),
-                                                      featurizer.pair_rules).shape[1], width)).astype("float32")
+    feat_weights = rng.standard_normal(
+        (
+            pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"), featurizer.pair_rules).shape[
+                1
+            ],
+            width,
+        )
+    ).astype("float32")
     bias, out_weights = rng.standard_normal(width).astype("float32"), rng.standard_normal(width).astype("float32")
     single = rng.standard_normal(n).astype("float32")
     total = count_pairs(mentions, 0, n, 5, 20, True)
@@ -108,8 +127,10 @@ def test_simd_variants_give_the_same_bits(doc, width, bilinear_width):
             simd(level)
             linker = Linker(LinkSettings(0.0, 5, 20, True), single)
             out = (numpy.empty(total, "int32"), numpy.empty(total, "int32"), numpy.empty(total, "float32"))
-            assert linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, as_ant, as_ment,
-                                         *out) == total
+            assert (
+                linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, as_ant, as_ment, *out)
+                == total
+            )
             outputs[level] = (linker.antecedents, out)
             cached = Linker(LinkSettings(0.0, 5, 20, True), single)  # the trainer's path: cached 0/1 features
             cached_scores = numpy.empty(total, "float32")
@@ -138,22 +159,37 @@ def test_score_and_link_checks_its_output_size(doc):
     n, width = len(mentions), 8
     zeros = numpy.zeros((n, width), "float32")
     small = (numpy.empty(3, "int32"), numpy.empty(3, "int32"), numpy.empty(3, "float32"))
-    n_feats = pair_features(doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"),
-                            featurizer.pair_rules).shape[1]
-    weights = PairWeights(numpy.zeros((n_feats, width), "float32"), numpy.zeros(width, "float32"),
-                          numpy.zeros(width, "float32"), 0.0)
+    n_feats = pair_features(
+        doc, mentions, numpy.zeros(1, "int32"), numpy.ones(1, "int32"), featurizer.pair_rules
+    ).shape[1]
+    weights = PairWeights(
+        numpy.zeros((n_feats, width), "float32"), numpy.zeros(width, "float32"), numpy.zeros(width, "float32"), 0.0
+    )
     linker = Linker(LinkSettings(0.0, 50, 500, False), numpy.zeros(n, "float32"))
     with pytest.raises(ValueError, match="hold 3 pairs"):
         linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, zeros, zeros, *small)
     with pytest.raises(ValueError, match="wide"):
-        linker.score_and_link(doc, mentions, featurizer.pair_rules, weights, 0, n, 0, numpy.zeros((n, 4), "float32"),
-                              zeros)
+        linker.score_and_link(
+            doc, mentions, featurizer.pair_rules, weights, 0, n, 0, numpy.zeros((n, 4), "float32"), zeros
+        )
     with pytest.raises(ValueError, match="differ in width"):
-        PairWeights(numpy.zeros((n_feats, width), "float32"), numpy.zeros(width, "float32"),
-                    numpy.zeros(width + 1, "float32"), 0.0)
+        PairWeights(
+            numpy.zeros((n_feats, width), "float32"),
+            numpy.zeros(width, "float32"),
+            numpy.zeros(width + 1, "float32"),
+            0.0,
+        )
     with pytest.raises(ValueError, match="do not cover"):
-        linker.link_cached(weights, numpy.array([0], "int32"), numpy.array([n - 1], "int32"),
-                           numpy.zeros((1, n_feats), "uint8"), 1, zeros, 0, zeros)
+        linker.link_cached(
+            weights,
+            numpy.array([0], "int32"),
+            numpy.array([n - 1], "int32"),
+            numpy.zeros((1, n_feats), "uint8"),
+            1,
+            zeros,
+            0,
+            zeros,
+        )
 
 
 def test_span_groups_match_spacy(make_nlp):
@@ -162,10 +198,11 @@ def test_span_groups_match_spacy(make_nlp):
     groups = [(k, g) for k, g in doc.spans.items() if k.startswith("coref_clusters_")]
     assert groups
     for name, group in groups:
-        reference = SpanGroup(doc, name=name, spans=[doc[s.start:s.end] for s in group])
+        reference = SpanGroup(doc, name=name, spans=[doc[s.start : s.end] for s in group])
         assert group.to_bytes() == reference.to_bytes()
-        assert [(s.start_char, s.end_char, s.text) for s in group] == [(s.start_char, s.end_char, s.text)
-                                                                        for s in reference]
+        assert [(s.start_char, s.end_char, s.text) for s in group] == [
+            (s.start_char, s.end_char, s.text) for s in reference
+        ]
 
 
 def test_token_grammar_matches_a_per_token_lookup(doc):
@@ -192,10 +229,16 @@ def test_getters_match_a_scan(make_nlp):
         expected = next((c for c in clusters if any((m.start, m.end) == (start, end) for m in c.mentions)), None)
         assert span._.coref_cluster == expected and span._.is_coref == (expected is not None)
         scores = span._.coref_scores
-        pairs = [(a, s) for a, m, s in zip(data["scores"]["ant"].tolist(), data["scores"]["ment"].tolist(),
-                                           data["scores"]["pair"].tolist()) if m == k]
-        assert list(scores.items()) == [(span, data["scores"]["single"][k].item())] + \
-            [(doc[data["mentions"][a][0]:data["mentions"][a][1]], s) for a, s in pairs]
+        pairs = [
+            (a, s)
+            for a, m, s in zip(
+                data["scores"]["ant"].tolist(), data["scores"]["ment"].tolist(), data["scores"]["pair"].tolist()
+            )
+            if m == k
+        ]
+        assert list(scores.items()) == [(span, data["scores"]["single"][k].item())] + [
+            (doc[data["mentions"][a][0] : data["mentions"][a][1]], s) for a, s in pairs
+        ]
     assert doc[0:0]._.coref_scores is None
 
 
@@ -207,13 +250,22 @@ def test_pipe_batches_docs_like_single_calls(make_nlp, monkeypatch, block):
     monkeypatch.setattr(neuralcoref.resolver, "MENTION_BLOCK", block)  # 16: groups, splits and long Docs
     monkeypatch.setattr(neuralcoref.linking, "MENTION_BLOCK", block)  # and scoring blocks
     nlp = make_nlp(greedyness=0.8, blacklist=False)
-    texts = ["", "it", "My sister has a dog. She loves him.", " ", TEXT[:400], TEXT,
-             "John met Mary. He liked her.", "The cat sat. It purred."] * 2
+    texts = [
+        "",
+        "it",
+        "My sister has a dog. She loves him.",
+        " ",
+        TEXT[:400],
+        TEXT,
+        "John met Mary. He liked her.",
+        "The cat sat. It purred.",
+    ] * 2
     single = [nlp(t) for t in texts]
     piped = list(nlp.pipe(texts, batch_size=5))
     for a, b in zip(single, piped):
-        assert [[(m.start, m.end) for m in c] for c in a._.coref_clusters] == \
-            [[(m.start, m.end) for m in c] for c in b._.coref_clusters]
+        assert [[(m.start, m.end) for m in c] for c in a._.coref_clusters] == [
+            [(m.start, m.end) for m in c] for c in b._.coref_clusters
+        ]
         assert sorted(a.spans) == sorted(b.spans)
         da, db = a.user_data["neuralcoref"], b.user_data["neuralcoref"]
         if "scores" in da:

@@ -1,6 +1,7 @@
 """neuralcoref serve: the JSON API (Starlette's test client), a live server started by the
 ``neuralcoref serve`` command (the README's curl example, concurrency, a 413 decided before the
 body is read) and the page in a real browser (Debian's chromium driven by Playwright)."""
+
 import concurrent.futures
 import json
 import logging
@@ -36,16 +37,25 @@ EXAMPLE = "My sister has a dog. She loves him. My sister is happy."
 NESTED = "My sister has a dog. She loves him. My sister's dog is happy and she says the dog's name is Rex."
 CHROMIUM = os.environ.get("NEURALCOREF_CHROMIUM", "/usr/bin/chromium")
 SENTENCES = [
-    "My sister has a dog.", "She loves him.", "The king met his wife in Paris.", "He said she was late.",
-    "Anna called Ben because she needed his car.", "The company lost its lawyer.", "They hired him again.",
-    "John told Mary that he would help her.", "The dog chased its tail.", "Our neighbours sold their house.",
+    "My sister has a dog.",
+    "She loves him.",
+    "The king met his wife in Paris.",
+    "He said she was late.",
+    "Anna called Ben because she needed his car.",
+    "The company lost its lawyer.",
+    "They hired him again.",
+    "John told Mary that he would help her.",
+    "The dog chased its tail.",
+    "Our neighbours sold their house.",
 ]
 
 
 def texts(n, longest=4):
     """n different texts of 2 to `longest` sentences."""
-    return [" ".join(SENTENCES[(i + k * 3) % len(SENTENCES)] for k in range(2 + i % (longest - 1))) + f" Text {i}."
-            for i in range(n)]
+    return [
+        " ".join(SENTENCES[(i + k * 3) % len(SENTENCES)] for k in range(2 + i % (longest - 1))) + f" Text {i}."
+        for i in range(n)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +71,7 @@ def client(app):
 
 # -- the API ------------------------------------------------------------------------------------------
 
+
 def test_resolve_returns_the_batch_record(client, en_nlp):
     response = client.post("/resolve", json={"text": EXAMPLE, "id": "ex-1"})
     assert response.status_code == 200
@@ -73,35 +84,40 @@ def test_resolve_returns_the_batch_record(client, en_nlp):
 def test_a_list_gives_a_list_and_empty_text_no_clusters(client, en_nlp):
     response = client.post("/resolve", json=[{"text": EXAMPLE, "id": 1}, {"text": ""}, {"text": "  \n"}])
     assert response.status_code == 200
-    assert response.json() == [doc_to_record(en_nlp(EXAMPLE), 1),
-                               {"id": None, "clusters": [], "mentions_text": [], "resolved": ""},
-                               {"id": None, "clusters": [], "mentions_text": [], "resolved": "  \n"}]
+    assert response.json() == [
+        doc_to_record(en_nlp(EXAMPLE), 1),
+        {"id": None, "clusters": [], "mentions_text": [], "resolved": ""},
+        {"id": None, "clusters": [], "mentions_text": [], "resolved": "  \n"},
+    ]
 
 
-@pytest.mark.parametrize("body, field", [
-    (b'{"text": "My sister', "body"),
-    (b"\xff\xfe", "body"),
-    (b'"just a string"', "body"),
-    (b"[]", "body"),
-    (b'{"text": 3}', "text"),
-    (b'{"id": 1}', "text"),
-    (b'{"text": "a", "id": 1.5}', "id"),
-    (b'{"text": "a", "lang": "en"}', "lang"),
-    (b'[{"text": "a"}, {"text": ["b"]}]', "[1].text"),
-    (b'[{"text": "a"}, 7]', "[1]"),
-    (b'{"text": "a", "config": []}', "config"),
-    (b'{"text": "a", "config": {"greedyness": "0.9"}}', "config.greedyness"),
-    (b'{"text": "a", "config": {"max_dist": true}}', "config.max_dist"),
-    (b'{"text": "a", "config": {"max_dist": 2.5}}', "config.max_dist"),
-    (b'{"text": "a", "config": {"conv_dict": {"Anna": "woman"}}}', "config.conv_dict"),
-    (b'{"text": "a", "config": {"model": "/etc/passwd"}}', "config.model"),
-    (b'{"text": "a", "config": {"greedyness": 1.5}}', "config"),
-    (b'{"text": "a", "config": {"max_dist": 600}}', "config"),
-    (b'{"utterances": "a"}', "utterances"),
-    (b'{"utterances": [{"speaker": 3, "text": "a"}]}', "utterances"),
-    (b'{"utterances": [{"speaker": "A", "text": "a"}], "text": "a"}', "utterances"),
-    (b'[{"text": "a"}, {"utterances": [["A"]]}]', "[1].utterances"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (b'{"text": "My sister', "body"),
+        (b"\xff\xfe", "body"),
+        (b'"just a string"', "body"),
+        (b"[]", "body"),
+        (b'{"text": 3}', "text"),
+        (b'{"id": 1}', "text"),
+        (b'{"text": "a", "id": 1.5}', "id"),
+        (b'{"text": "a", "lang": "en"}', "lang"),
+        (b'[{"text": "a"}, {"text": ["b"]}]', "[1].text"),
+        (b'[{"text": "a"}, 7]', "[1]"),
+        (b'{"text": "a", "config": []}', "config"),
+        (b'{"text": "a", "config": {"greedyness": "0.9"}}', "config.greedyness"),
+        (b'{"text": "a", "config": {"max_dist": true}}', "config.max_dist"),
+        (b'{"text": "a", "config": {"max_dist": 2.5}}', "config.max_dist"),
+        (b'{"text": "a", "config": {"conv_dict": {"Anna": "woman"}}}', "config.conv_dict"),
+        (b'{"text": "a", "config": {"model": "/etc/passwd"}}', "config.model"),
+        (b'{"text": "a", "config": {"greedyness": 1.5}}', "config"),
+        (b'{"text": "a", "config": {"max_dist": 600}}', "config"),
+        (b'{"utterances": "a"}', "utterances"),
+        (b'{"utterances": [{"speaker": 3, "text": "a"}]}', "utterances"),
+        (b'{"utterances": [{"speaker": "A", "text": "a"}], "text": "a"}', "utterances"),
+        (b'[{"text": "a"}, {"utterances": [["A"]]}]', "[1].utterances"),
+    ],
+)
 def test_bad_requests_get_400_naming_the_field(client, body, field):
     response = client.post("/resolve", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
@@ -133,9 +149,11 @@ def test_per_request_settings_apply_to_that_request_only(client, en_nlp):
 def test_resolve_accepts_a_conversation_as_the_batch_record_does(client, en_nlp):
     """{"utterances": [...]}: the conversation resolved as one Doc with its speakers (doc_from_utterances),
     the record batch writes for the same input; per-request settings apply to it too."""
-    utterances = [{"speaker": "Anna", "text": "My sister has a dog called Rex."},
-                  {"speaker": "Ben", "text": "Does she walk him every day?"},
-                  {"speaker": "Anna", "text": "Yes, I walk him too."}]
+    utterances = [
+        {"speaker": "Anna", "text": "My sister has a dog called Rex."},
+        {"speaker": "Ben", "text": "Does she walk him every day?"},
+        {"speaker": "Anna", "text": "Yes, I walk him too."},
+    ]
     response = client.post("/resolve", json={"id": "chat", "utterances": utterances})
     assert response.status_code == 200
     record = response.json()
@@ -174,8 +192,9 @@ def test_a_failing_document_gets_500_and_the_server_goes_on(app, client, caplog,
     finally:
         serve_log.removeHandler(caplog.handler)
     assert response.status_code == 500
-    assert response.json()["error"] == ('document "bad" could not be processed: '
-                                        "RuntimeError: simulated failure in the pipeline")
+    assert response.json()["error"] == (
+        'document "bad" could not be processed: RuntimeError: simulated failure in the pipeline'
+    )
     assert 'document "bad" failed' in caplog.text and "simulated failure" in caplog.text
     assert client.post("/resolve", json={"text": EXAMPLE}).status_code == 200
 
@@ -207,14 +226,17 @@ def test_render_endpoint_gives_the_renderers_fragment(client, en_nlp):
 
 
 def test_plain_import_does_not_import_the_web_stack():
-    code = ("import sys, neuralcoref, neuralcoref.cli, neuralcoref.serve\n"
-            "loaded = [m for m in ('starlette', 'fastapi', 'uvicorn') if m in sys.modules]\n"
-            "assert not loaded, loaded\n")
+    code = (
+        "import sys, neuralcoref, neuralcoref.cli, neuralcoref.serve\n"
+        "loaded = [m for m in ('starlette', 'fastapi', 'uvicorn') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 
 
 # -- a live server: `neuralcoref serve` -----------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -256,8 +278,9 @@ def server(tmp_path_factory):
 
 
 def post(url, payload, timeout=120):
-    request = urllib.request.Request(url + "/resolve", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "/resolve", data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as r:
         return r.status, json.loads(r.read())
 
@@ -266,10 +289,12 @@ def documented_curl_examples(path: Path, section: str = ""):
     """(curl command, the JSON the text after it says it prints) of each curl block of a Markdown file."""
     text = path.read_text(encoding="utf-8")
     if section:
-        text = text[text.index(f"## {section}"):]
-        text = text[:text.find("\n## ", 5)]
-    return [(command.strip(), json.loads(printed)) for command, printed in
-            re.findall(r"```bash\n(curl .*?)```\s+prints `(.*?)`\.?\n", text, re.S)]
+        text = text[text.index(f"## {section}") :]
+        text = text[: text.find("\n## ", 5)]
+    return [
+        (command.strip(), json.loads(printed))
+        for command, printed in re.findall(r"```bash\n(curl .*?)```\s+prints `(.*?)`\.?\n", text, re.S)
+    ]
 
 
 @pytest.mark.parametrize("path, section", [(README, "See and serve"), (ROOT / "docs" / "serving.md", "")])
@@ -295,8 +320,9 @@ def test_15_mb_body_gets_413_before_it_is_sent(server):
     """The server answers from the headers: the client has sent none of the 15 MB yet."""
     host, port = server.rsplit("/", 1)[1].split(":")
     with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(b"POST /resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: 15000000\r\n\r\n")
+        s.sendall(
+            b"POST /resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 15000000\r\n\r\n"
+        )
         answer = b""
         while b"\r\n\r\n" not in answer:
             data = s.recv(65536)
@@ -307,8 +333,9 @@ def test_15_mb_body_gets_413_before_it_is_sent(server):
 
 
 def test_malformed_json_on_the_live_server_gets_400(server):
-    request = urllib.request.Request(server + "/resolve", data=b"{not json",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        server + "/resolve", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(request, timeout=60)
     assert err.value.code == 400 and json.loads(err.value.read())["field"] == "body"
@@ -344,6 +371,7 @@ def test_400_requests_from_8_clients_all_succeed(server):
 
 # -- the page in a real browser -------------------------------------------------------------------------
 
+
 def browser_or_skip():
     """Playwright's sync API if Debian's chromium is there; with NEURALCOREF_REQUIRE_BROWSER=1, fail instead."""
     required = os.environ.get("NEURALCOREF_REQUIRE_BROWSER") == "1"
@@ -375,8 +403,9 @@ def test_page_in_a_real_browser(server, tmp_path):
             page.click("#nc-resolve")
             page.wait_for_selector("#nc-result .nc-m", timeout=60_000)
             mentions = page.locator("#nc-result .nc-m")
-            found = [(m.get_attribute("data-cluster"), m.evaluate("e => e.firstChild.textContent"))
-                     for m in mentions.all()]
+            found = [
+                (m.get_attribute("data-cluster"), m.evaluate("e => e.firstChild.textContent")) for m in mentions.all()
+            ]
             sister = page.locator('#nc-result .nc-m[data-start="0"][data-end="9"]').get_attribute("data-cluster")
             she_cluster = page.locator('#nc-result .nc-m[data-start="21"]').get_attribute("data-cluster")
             assert sister and sister == she_cluster  # "My sister" and "She": one cluster, one number

@@ -1,4 +1,5 @@
 """Speakers inferred from plain text (`infer_speakers`), and the person constraint at linking."""
+
 import pytest
 
 from neuralcoref.speakers import infer_speakers
@@ -25,17 +26,26 @@ def test_no_quotes_no_transcript_no_speakers(en_nlp_base):
     assert infer_speakers(en_nlp_base('The so-called "experts" disagree.')) is None  # not speech
 
 
-@pytest.mark.parametrize("config", [{}, {"require_agreement": False}, {"greedyness": 1.0},
-                                    {"greedyness": 0.9, "require_agreement": False, "max_dist": 5}])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"require_agreement": False},
+        {"greedyness": 1.0},
+        {"greedyness": 0.9, "require_agreement": False, "max_dist": 5},
+    ],
+)
 def test_no_cluster_mixes_first_and_third_person_of_one_speaker(make_nlp, en_nlp, config):
     """Under any setting (here with a random model that links eagerly, and the shipped one), a cluster
     never holds a first- or second-person pronoun and a third-person one said by the same speaker."""
     first = {"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"}
     second = {"you", "your", "yours", "yourself", "yourselves"}
     third = {"he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs"}
-    texts = ["My sister has a dog. She loves him. My sister is happy.",
-             "I told him that we would meet them at their house, and you said it was mine.",
-             "We started. Our plan worked. They said it would, and I knew they were right about us."]
+    texts = [
+        "My sister has a dog. She loves him. My sister is happy.",
+        "I told him that we would meet them at their house, and you said it was mine.",
+        "We started. Our plan worked. They said it would, and I knew they were right about us.",
+    ]
     for nlp in (make_nlp(**config), en_nlp):
         for text in texts:
             for cluster in nlp(text)._.coref_clusters:
@@ -50,8 +60,10 @@ def test_inferred_speakers_let_a_quote_and_its_narration_corefer(en_nlp_base):
     import spacy  # noqa: F401
 
     nlp = en_nlp_base
-    cases = {'"I am tired," said John. He went to bed.': {("I", "John", "He")},
-             'Anna said, "I will call you tomorrow." She never did.': {("Anna", "I", "She")}}
+    cases = {
+        '"I am tired," said John. He went to bed.': {("I", "John", "He")},
+        'Anna said, "I will call you tomorrow." She never did.': {("Anna", "I", "She")},
+    }
     name = "neuralcoref_inferred"
     nlp.add_pipe("neuralcoref", name=name, config={"infer_speakers": True})
     try:

@@ -5,6 +5,7 @@ be per call (no buffer shared between calls of one component). The tests interle
 as they can: a barrier starts them together, a tiny switch interval makes the GIL change hands often,
 and long Docs keep several threads inside the nogil loops at the same time.
 """
+
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ TEXTS = [
     "My sister has a dog. She loves him. I told you that the dog is hers.",
     "Angela lives in Boston. She is quite happy in that city, and her brother visits her there.",
     "John, Mary and Paul went to Paris, the capital of France. They loved it and its food.",
-    "\"I will call you,\" Anna told Ben. \"You said that before,\" he replied, and she laughed at him.",
+    '"I will call you," Anna told Ben. "You said that before," he replied, and she laughed at him.',
     "The company said its profit rose. It expects the trend to continue, the CEO of the firm said.",
     "",
     "it",
@@ -60,8 +61,12 @@ def plain(value):
 def summary(doc):
     """Everything the component produced, as plain data (exact floats)."""
     data = doc.user_data["neuralcoref"]
-    return (doc.text, plain(data), doc._.coref_resolved,
-            [(k, [(s.start, s.end) for s in g]) for k, g in doc.spans.items()])
+    return (
+        doc.text,
+        plain(data),
+        doc._.coref_resolved,
+        [(k, [(s.start, s.end) for s in g]) for k, g in doc.spans.items()],
+    )
 
 
 def run_threads(function, items):
@@ -112,8 +117,10 @@ def test_featurizer_from_threads_matches_sequential(nlp, fast_switching):
         words, tensor, dense = mention_features(doc, mentions, doc.tensor)
         ant, ment = candidate_pairs(mentions, 0, len(mentions), 50, 500, True)
         feats = pair_features(doc, mentions, ant, ment, featurizer.pair_rules)
-        return [numpy.asarray(a) for a in (mentions.columns()["start"], mentions.columns()["end"], words, tensor,
-                                           dense, ant, ment, feats)]
+        return [
+            numpy.asarray(a)
+            for a in (mentions.columns()["start"], mentions.columns()["end"], words, tensor, dense, ant, ment, feats)
+        ]
 
     expected = [run(doc) for doc in docs]
     results = run_threads(run, [doc for doc in docs for _ in range(N_THREADS)])

@@ -1,4 +1,5 @@
 """neuralcoref.render: one self-contained HTML view of the clusters (and resolve --html)."""
+
 import html.parser
 import re
 import subprocess
@@ -59,8 +60,9 @@ def test_every_mention_is_marked_with_its_cluster(doc):
     expected = {(m.start_char, m.end_char, c.i + 1) for c in doc._.coref_clusters for m in c}
     assert marked == expected and len(expected) >= 6
     for start, end, cluster in expected:  # the cluster number follows each mention
-        assert re.search(rf'data-start="{start}" data-end="{end}"[^>]*>.*?<span class="nc-id">{cluster}</span>',
-                         markup, re.S)
+        assert re.search(
+            rf'data-start="{start}" data-end="{end}"[^>]*>.*?<span class="nc-id">{cluster}</span>', markup, re.S
+        )
     # the visible text is the Doc's text
     text_only = re.sub(r'<span class="nc-(id|tip)">.*?</span>(</table>\s*</span>)?', "", markup, flags=re.S)
     assert TEXT in re.sub(r"<[^>]+>", "", text_only).replace("&#39;", "'")
@@ -70,9 +72,12 @@ def test_nested_mentions_are_nested_elements_with_stacked_underlines(doc):
     markup = str(neuralcoref.render(doc))
     outer = next(m for c in doc._.coref_clusters for m in c if m.text == "My sister's dog")
     inner = next(m for c in doc._.coref_clusters for m in c if m.text == "My sister's")
-    opening = re.search(rf'<span class="nc-m"[^>]*data-start="{outer.start_char}" data-end="{outer.end_char}"'
-                        rf'[^>]*--nc-h:(\d+)">\s*<span class="nc-m"[^>]*data-start="{inner.start_char}" '
-                        rf'data-end="{inner.end_char}"[^>]*--nc-h:(\d+)">', markup)
+    opening = re.search(
+        rf'<span class="nc-m"[^>]*data-start="{outer.start_char}" data-end="{outer.end_char}"'
+        rf'[^>]*--nc-h:(\d+)">\s*<span class="nc-m"[^>]*data-start="{inner.start_char}" '
+        rf'data-end="{inner.end_char}"[^>]*--nc-h:(\d+)">',
+        markup,
+    )
     assert opening, "the inner mention is inside the outer one"
     assert int(opening.group(1)) == int(opening.group(2)) + 1, "the outer underline sits one step lower"
 
@@ -85,8 +90,9 @@ def test_hover_box_lists_candidate_antecedents_and_scores(doc):
     scores = she._.coref_scores
     assert rows[0][1:] == ("no antecedent", f"{scores[she]:.2f}")
     candidates = sorted(((m.text, s) for m, s in scores.items() if m != she), key=lambda x: -x[1])
-    assert [(text.replace("&#39;", "'"), float(score)) for _, text, score in rows[1:]] == \
-        [(t, round(s, 2)) for t, s in candidates[:len(rows) - 1]]
+    assert [(text.replace("&#39;", "'"), float(score)) for _, text, score in rows[1:]] == [
+        (t, round(s, 2)) for t, s in candidates[: len(rows) - 1]
+    ]
     assert any(linked for linked, _, _ in rows), "the antecedents in her cluster are marked"
 
 
@@ -120,8 +126,11 @@ def test_text_is_escaped(en_nlp):
 def test_crossing_mentions_are_split_not_lost(doc):
     """Mentions that overlap without nesting: the second is cut into two pieces, tags stay balanced."""
     crossing = doc.copy()
-    crossing.user_data["neuralcoref"] = {"lang": "en", "clusters": [[[0, 2], [6, 7]], [[1, 4], [9, 10]]],
-                                         "mains": [0, 0]}
+    crossing.user_data["neuralcoref"] = {
+        "lang": "en",
+        "clusters": [[[0, 2], [6, 7]], [[1, 4], [9, 10]]],
+        "mains": [0, 0],
+    }
     pieces = parse(neuralcoref.render(crossing)).mentions
     second = [m for m in pieces if m["data-cluster"] == "2" and m["data-start"] == str(crossing[1].idx)]
     assert len(second) == 2
@@ -157,8 +166,9 @@ def test_the_python_examples_of_docs_serving_run(tmp_path):
     assert len(blocks) == 2
     script = tmp_path / "example.py"
     script.write_text("\n".join(blocks) + "\nprint(len(markup))\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-W", "error", str(script)], capture_output=True, text=True,
-                            timeout=300, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "clusters.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<div class="nc-title">second</div>' in page

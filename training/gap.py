@@ -62,7 +62,7 @@ def _parse_row(row: list[str], path: Path, line_no: int) -> GapExample:
         if not fields[column].isdigit():
             raise CorpusError(path, line_no, f"{column} {fields[column]!r} is not a character offset")
         offset = int(fields[column])
-        if fields["Text"][offset:offset + len(fields[name_column])] != fields[name_column]:
+        if fields["Text"][offset : offset + len(fields[name_column])] != fields[name_column]:
             raise CorpusError(path, line_no, f"{name_column} {fields[name_column]!r} is not at offset {offset}")
         offsets[column] = offset
     for column in ("A-coref", "B-coref"):

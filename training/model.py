@@ -16,6 +16,7 @@ be switched off (ablation): their inputs are zeroed here and their weights zeroe
 export, so the exported model computes exactly what was trained; without the tensor group,
 the exported model has no tensor input at all (tensor_width 0), so it runs with any pipeline.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Sequence
@@ -39,8 +40,10 @@ FEATURE_GROUPS = {
     "tensor": ((), ()),
     "distance": (("position",), ("sentence_distance", "mention_distance")),
     "string_match": ((), ("exact_match", "relaxed_match", "head_match", "lemma_match", "contains_head")),
-    "speaker": (("has_speaker",), ("same_speaker", "other_speaker", "i_i_same_speaker", "i_you_other_speaker",
-                                   "you_i_other_speaker")),
+    "speaker": (
+        ("has_speaker",),
+        ("same_speaker", "other_speaker", "i_i_same_speaker", "i_you_other_speaker", "you_i_other_speaker"),
+    ),
     "grammar": (("gender", "number", "person"), ("gender_agree", "gender_clash", "number_agree", "number_clash")),
 }
 
@@ -79,16 +82,32 @@ class CorefScorer(nn.Module):
     bi_ant: Any
     bi_ment: Any
 
-    def __init__(self, n_words: int, tensor_width: int = 96, embed_dim: int = 50, encoder_width: int = 256,
-                 single_hidden: Sequence[int] = (128,), pair_hidden: Sequence[int] = (128,), dropout: float = 0.3,
-                 zero_groups: Sequence[str] = (), similarity_width: int = 0, bilinear_width: int = 0,
-                 n_frozen: int = 0):
+    def __init__(
+        self,
+        n_words: int,
+        tensor_width: int = 96,
+        embed_dim: int = 50,
+        encoder_width: int = 256,
+        single_hidden: Sequence[int] = (128,),
+        pair_hidden: Sequence[int] = (128,),
+        dropout: float = 0.3,
+        zero_groups: Sequence[str] = (),
+        similarity_width: int = 0,
+        bilinear_width: int = 0,
+        n_frozen: int = 0,
+    ):
         super().__init__()
         if not pair_hidden:
             raise ValueError("pair_hidden needs at least one layer")
-        self.sizes = {"tensor_width": tensor_width, "embed_dim": embed_dim, "encoder_width": encoder_width,
-                      "single_hidden": list(single_hidden), "pair_hidden": list(pair_hidden),
-                      "similarity_width": int(similarity_width), "bilinear_width": int(bilinear_width)}
+        self.sizes = {
+            "tensor_width": tensor_width,
+            "embed_dim": embed_dim,
+            "encoder_width": encoder_width,
+            "single_hidden": list(single_hidden),
+            "pair_hidden": list(pair_hidden),
+            "similarity_width": int(similarity_width),
+            "bilinear_width": int(bilinear_width),
+        }
         self.input_width = embed_dim * N_WORD_SLOTS + tensor_width * N_TENSOR_SLOTS + MENTION_FEATS_WIDTH
         if not 0 <= n_frozen <= n_words - 2:
             raise ValueError(f"n_frozen {n_frozen}: rows 0 and 1 of {n_words} are always trained")
@@ -111,8 +130,9 @@ class CorefScorer(nn.Module):
         if bilinear_width:
             self.bi_ant = nn.Linear(encoder_width, bilinear_width, bias=False)
             self.bi_ment = nn.Linear(encoder_width, bilinear_width, bias=False)
-        self.pair_hidden = nn.ModuleList(nn.Linear(pair_hidden[k - 1], pair_hidden[k])
-                                         for k in range(1, len(pair_hidden)))
+        self.pair_hidden = nn.ModuleList(
+            nn.Linear(pair_hidden[k - 1], pair_hidden[k]) for k in range(1, len(pair_hidden))
+        )
         self.pair_out = nn.Linear(pair_hidden[-1], 1)
         self.drop = nn.Dropout(dropout)
         self.zero_groups = list(zero_groups)
@@ -126,12 +146,19 @@ class CorefScorer(nn.Module):
     def from_config(cls, model_cfg: dict, n_words: int, tensor_width: int, n_frozen: int = 0) -> "CorefScorer":
         """The scorer of a training config's [model] section (sizes, dropout, ablation, similarity term);
         the last `n_frozen` of the n_words rows are fixed."""
-        return cls(n_words, tensor_width=tensor_width, embed_dim=model_cfg["embed_dim"],
-                   encoder_width=model_cfg["encoder_width"], single_hidden=list(model_cfg["single_hidden"]),
-                   pair_hidden=list(model_cfg["pair_hidden"]), dropout=model_cfg["dropout"],
-                   zero_groups=model_cfg.get("zero_groups") or [],
-                   similarity_width=int(model_cfg.get("similarity_width") or 0),
-                   bilinear_width=int(model_cfg.get("bilinear_width") or 0), n_frozen=n_frozen)
+        return cls(
+            n_words,
+            tensor_width=tensor_width,
+            embed_dim=model_cfg["embed_dim"],
+            encoder_width=model_cfg["encoder_width"],
+            single_hidden=list(model_cfg["single_hidden"]),
+            pair_hidden=list(model_cfg["pair_hidden"]),
+            dropout=model_cfg["dropout"],
+            zero_groups=model_cfg.get("zero_groups") or [],
+            similarity_width=int(model_cfg.get("similarity_width") or 0),
+            bilinear_width=int(model_cfg.get("bilinear_width") or 0),
+            n_frozen=n_frozen,
+        )
 
     def reset_parameters(self):
         nn.init.normal_(self.embed.weight, std=0.1)
@@ -206,9 +233,16 @@ class CorefScorer(nn.Module):
         mask = (torch.rand(shape, device=h.device) >= p).to(h.dtype) / (1.0 - p)
         return h * mask
 
-    def pair_scores(self, as_antecedent: torch.Tensor, as_mention: torch.Tensor, pair_feats: torch.Tensor,
-                    sim_antecedent: torch.Tensor | None = None, sim_mention: torch.Tensor | None = None,
-                    bilinear_antecedent: torch.Tensor | None = None, bilinear_mention: torch.Tensor | None = None):
+    def pair_scores(
+        self,
+        as_antecedent: torch.Tensor,
+        as_mention: torch.Tensor,
+        pair_feats: torch.Tensor,
+        sim_antecedent: torch.Tensor | None = None,
+        sim_mention: torch.Tensor | None = None,
+        bilinear_antecedent: torch.Tensor | None = None,
+        bilinear_mention: torch.Tensor | None = None,
+    ):
         """Pair scores from the projected halves (broadcastable shapes [..., first]) and pair features;
         with a similarity term, also the similarity projections (broadcastable [..., similarity_width]);
         with a bilinear term, the bilinear projections (broadcastable [..., bilinear_width])."""
@@ -249,15 +283,16 @@ class CorefScorer(nn.Module):
     # -- export ----------------------------------------------------------------------------------------------
     def export_weights(self) -> Dict[str, numpy.ndarray]:
         """The runtime's weight dict (float32 numpy); ablated inputs get zero weights."""
+
         def np(t):
             return t.detach().float().cpu().numpy().copy()
 
         emb = self.sizes["embed_dim"] * N_WORD_SLOTS
         tw = self.sizes["tensor_width"] * N_TENSOR_SLOTS
         enc_w = np(self.enc.weight)
-        enc_w[:, emb + tw:] *= self.mention_mask.cpu().numpy()[None, :]
+        enc_w[:, emb + tw :] *= self.mention_mask.cpu().numpy()[None, :]
         if not self.keep_tensor:  # no doc.tensor input at all (`exported_tensor_width` 0): any pipeline will do
-            enc_w = numpy.delete(enc_w, numpy.s_[emb:emb + tw], axis=1)
+            enc_w = numpy.delete(enc_w, numpy.s_[emb : emb + tw], axis=1)
         embed = np(self.embedding_table())
         embed[0] = 0
         if not self.keep_words:
@@ -293,8 +328,9 @@ class CorefScorer(nn.Module):
             emb = self.sizes["embed_dim"] * N_WORD_SLOTS
             tw = self.sizes["tensor_width"] * N_TENSOR_SLOTS
             enc = numpy.asarray(weights["enc.W"], dtype="float32")
-            weights["enc.W"] = numpy.concatenate([enc[:, :emb], numpy.zeros((enc.shape[0], tw), "float32"),
-                                                  enc[:, emb:]], axis=1)
+            weights["enc.W"] = numpy.concatenate(
+                [enc[:, :emb], numpy.zeros((enc.shape[0], tw), "float32"), enc[:, emb:]], axis=1
+            )
 
         def put(param, name):
             value = torch.as_tensor(numpy.asarray(weights[name], dtype="float32"))
@@ -306,7 +342,9 @@ class CorefScorer(nn.Module):
         table = numpy.asarray(weights["embed"], dtype="float32")
         n_trained = self.embed.num_embeddings
         if table.shape[0] != n_trained + self.frozen_embed.shape[0]:
-            raise ValueError(f"weight embed: expected {n_trained + self.frozen_embed.shape[0]} rows, found {table.shape[0]}")
+            raise ValueError(
+                f"weight embed: expected {n_trained + self.frozen_embed.shape[0]} rows, found {table.shape[0]}"
+            )
         weights["embed"], weights["frozen_embed"] = table[:n_trained], table[n_trained:]
         put(self.embed.weight, "embed")
         put(self.frozen_embed, "frozen_embed")

@@ -7,6 +7,7 @@ with the exported model through the runtime's scorer and linking (`predict_cache
 so they are the scores the shipped model gets in the component (same pipeline, same
 settings). The model kept is the best over all stages.
 """
+
 from __future__ import annotations
 
 import copy
@@ -81,6 +82,7 @@ def parse_overrides(items: Sequence[str]) -> dict:
 
 # -- losses (per stage; scores and gold are padded [B, K+1] matrices, column 0 = "no antecedent") ----------
 
+
 def _valid(scores: torch.Tensor) -> torch.Tensor:
     return torch.isfinite(scores)
 
@@ -107,16 +109,30 @@ def toppairs_loss(scores: torch.Tensor, gold: torch.Tensor, costs: dict) -> torc
     pair_scores, pair_gold, pair_valid = scores[:, 1:], gold[:, 1:], valid[:, 1:]
     single = F.binary_cross_entropy_with_logits(scores[:, 0], gold[:, 0].float(), reduction="none")
     neg_inf = torch.finfo(scores.dtype).min
-    top_true = pair_scores.masked_fill(~(pair_gold & pair_valid), neg_inf).max(dim=1).values if pair_scores.shape[1] \
+    top_true = (
+        pair_scores.masked_fill(~(pair_gold & pair_valid), neg_inf).max(dim=1).values
+        if pair_scores.shape[1]
         else scores.new_zeros(scores.shape[0])
-    top_false = pair_scores.masked_fill(~(~pair_gold & pair_valid), neg_inf).max(dim=1).values if pair_scores.shape[1] \
+    )
+    top_false = (
+        pair_scores.masked_fill(~(~pair_gold & pair_valid), neg_inf).max(dim=1).values
+        if pair_scores.shape[1]
         else scores.new_zeros(scores.shape[0])
+    )
     has_true = (pair_gold & pair_valid).any(dim=1) if pair_scores.shape[1] else torch.zeros_like(gold[:, 0])
     has_false = (~pair_gold & pair_valid).any(dim=1) if pair_scores.shape[1] else torch.zeros_like(gold[:, 0])
-    true_term = F.binary_cross_entropy_with_logits(top_true.masked_fill(~has_true, 0.0), torch.ones_like(top_true),
-                                                   reduction="none") * has_true
-    false_term = F.binary_cross_entropy_with_logits(top_false.masked_fill(~has_false, 0.0),
-                                                    torch.zeros_like(top_false), reduction="none") * has_false
+    true_term = (
+        F.binary_cross_entropy_with_logits(
+            top_true.masked_fill(~has_true, 0.0), torch.ones_like(top_true), reduction="none"
+        )
+        * has_true
+    )
+    false_term = (
+        F.binary_cross_entropy_with_logits(
+            top_false.masked_fill(~has_false, 0.0), torch.zeros_like(top_false), reduction="none"
+        )
+        * has_false
+    )
     return (single + true_term + false_term).mean()
 
 
@@ -126,8 +142,11 @@ def ranking_costs(gold: torch.Tensor, valid: torch.Tensor, costs: dict) -> torch
     is_new = gold[:, :1]  # [B, 1]: the mention has no gold antecedent
     delta = torch.zeros(gold.shape, dtype=torch.float32, device=gold.device)
     delta[:, 0] = costs["false_new"]
-    delta[:, 1:] = torch.where(is_new, torch.tensor(costs["false_link"], device=gold.device),
-                               torch.tensor(costs["wrong_link"], device=gold.device))
+    delta[:, 1:] = torch.where(
+        is_new,
+        torch.tensor(costs["false_link"], device=gold.device),
+        torch.tensor(costs["wrong_link"], device=gold.device),
+    )
     return delta.masked_fill(gold | ~valid, 0.0)
 
 
@@ -150,6 +169,7 @@ LOSSES = {"allpairs": allpairs_loss, "toppairs": toppairs_loss, "ranking": ranki
 
 
 # -- stage schedule --------------------------------------------------------------------------------------
+
 
 @dataclass
 class StageSchedule:
@@ -190,8 +210,13 @@ class StageSchedule:
         return improved, ended
 
     def state_dict(self) -> dict:
-        return {"stage": self.stage, "stage_epoch": self.stage_epoch, "best": self.best,
-                "bad_epochs": self.bad_epochs, "epochs": dict(self.epochs)}
+        return {
+            "stage": self.stage,
+            "stage_epoch": self.stage_epoch,
+            "best": self.best,
+            "bad_epochs": self.bad_epochs,
+            "epochs": dict(self.epochs),
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.stage, self.stage_epoch, self.best = state["stage"], state["stage_epoch"], state["best"]
@@ -200,14 +225,22 @@ class StageSchedule:
 
 def schedule_from_config(cfg: dict) -> StageSchedule:
     stages = cfg["training"]["stages"]
-    return StageSchedule([(name, int(cfg["stages"][name]["max_epochs"]), int(cfg["stages"][name]["patience"]))
-                          for name in stages])
+    return StageSchedule(
+        [(name, int(cfg["stages"][name]["max_epochs"]), int(cfg["stages"][name]["patience"])) for name in stages]
+    )
 
 
 # -- data ------------------------------------------------------------------------------------------------
 
-def prepare_caches(paths: Sequence[str | Path], cache_dir: str | Path, nlp, cfg: dict, progress: bool = True,
-                   gold_speakers: bool = True):
+
+def prepare_caches(
+    paths: Sequence[str | Path],
+    cache_dir: str | Path,
+    nlp,
+    cfg: dict,
+    progress: bool = True,
+    gold_speakers: bool = True,
+):
     """One feature cache per corpus path under cache_dir (made when missing or stale); `gold_speakers`
     False featurizes the corpora as plain text (the dev sets: scored as a user's text comes)."""
     caches = []
@@ -215,25 +248,52 @@ def prepare_caches(paths: Sequence[str | Path], cache_dir: str | Path, nlp, cfg:
         suffix = "" if gold_speakers else "_plain"
         out = Path(cache_dir) / (cache_name(path) + suffix)
         data = cfg["data"]
-        if not cache_is_current(out, [path], nlp, data["max_dist"], data["max_dist_match"], data["lang"],
-                                gold_speakers):
-            meta = featurize_corpus([path], out, nlp, max_dist=data["max_dist"], max_dist_match=data["max_dist_match"],
-                                    lang=data["lang"], progress=progress, gold_speakers=gold_speakers)
-            print(f"featurized {path}: {meta['n_docs']} docs, {meta['n_mentions']} mentions, {meta['n_pairs']} pairs, "
-                  f"gold mention recall {meta['mention_recall']:.1f}%, precision {meta['mention_precision']:.1f}% "
-                  f"({meta['seconds']} s)", flush=True)
+        if not cache_is_current(
+            out, [path], nlp, data["max_dist"], data["max_dist_match"], data["lang"], gold_speakers
+        ):
+            meta = featurize_corpus(
+                [path],
+                out,
+                nlp,
+                max_dist=data["max_dist"],
+                max_dist_match=data["max_dist_match"],
+                lang=data["lang"],
+                progress=progress,
+                gold_speakers=gold_speakers,
+            )
+            print(
+                f"featurized {path}: {meta['n_docs']} docs, {meta['n_mentions']} mentions, {meta['n_pairs']} pairs, "
+                f"gold mention recall {meta['mention_recall']:.1f}%, precision {meta['mention_precision']:.1f}% "
+                f"({meta['seconds']} s)",
+                flush=True,
+            )
         caches.append(FeatureCache.load(out))
     return caches
 
 
 # -- export ----------------------------------------------------------------------------------------------
 
-def export_model(model: CorefScorer, words: list, cfg: dict, pipeline: dict | None = None,
-                 training: dict | None = None, scores: dict | None = None) -> CorefModel:
+
+def export_model(
+    model: CorefScorer,
+    words: list,
+    cfg: dict,
+    pipeline: dict | None = None,
+    training: dict | None = None,
+    scores: dict | None = None,
+) -> CorefModel:
     """The runtime model (CorefModel) of the current weights; the embedding may be stored float16."""
     s = model.sizes
-    meta = base_meta(cfg["data"]["lang"], model.exported_tensor_width, s["embed_dim"], s["encoder_width"],
-                     s["single_hidden"], s["pair_hidden"], s["similarity_width"], s["bilinear_width"])
+    meta = base_meta(
+        cfg["data"]["lang"],
+        model.exported_tensor_width,
+        s["embed_dim"],
+        s["encoder_width"],
+        s["single_hidden"],
+        s["pair_hidden"],
+        s["similarity_width"],
+        s["bilinear_width"],
+    )
     meta["pipeline"] = pipeline or {}
     meta["spacy_version"] = spacy.__version__
     meta["training"] = training or {}
@@ -249,11 +309,20 @@ def export_model(model: CorefScorer, words: list, cfg: dict, pipeline: dict | No
 
 # -- trainer ---------------------------------------------------------------------------------------------
 
+
 class Trainer:
     """Trains a CorefScorer on a training cache, evaluates on dev caches, checkpoints to out_dir."""
 
-    def __init__(self, cfg: dict, train: FeatureCache, devs: dict, out_dir: str | Path, device: str = "cpu",
-                 pipeline: dict | None = None, progress: bool = True):
+    def __init__(
+        self,
+        cfg: dict,
+        train: FeatureCache,
+        devs: dict,
+        out_dir: str | Path,
+        device: str = "cpu",
+        pipeline: dict | None = None,
+        progress: bool = True,
+    ):
         self.cfg = cfg
         self.train_cache = train
         self.devs = devs
@@ -266,8 +335,9 @@ class Trainer:
         self.words = self.vocab.words
         self.seed = int(t["seed"])
         torch.manual_seed(self.seed)
-        self.model = CorefScorer.from_config(m, len(self.words) + 2, train.meta["tensor_width"],
-                                             n_frozen=self.vocab.n_frozen)
+        self.model = CorefScorer.from_config(
+            m, len(self.words) + 2, train.meta["tensor_width"], n_frozen=self.vocab.n_frozen
+        )
         self.model.set_pretrained(self.vocab.pretrained_rows, self.vocab.pretrained)
         self.model.to(self.device)
         self.train_rows = word_rows_for(train, self.words)
@@ -292,11 +362,13 @@ class Trainer:
             return None
         stage = self.cfg["stages"][self.schedule.name]
         try:  # the fused kernel: one pass per parameter instead of a dozen (matters on CPU)
-            return torch.optim.Adam(self.model.parameters(), lr=float(stage["lr"]),
-                                    weight_decay=float(stage["weight_decay"]), fused=True)
+            return torch.optim.Adam(
+                self.model.parameters(), lr=float(stage["lr"]), weight_decay=float(stage["weight_decay"]), fused=True
+            )
         except (RuntimeError, TypeError):
-            return torch.optim.Adam(self.model.parameters(), lr=float(stage["lr"]),
-                                    weight_decay=float(stage["weight_decay"]))
+            return torch.optim.Adam(
+                self.model.parameters(), lr=float(stage["lr"]), weight_decay=float(stage["weight_decay"])
+            )
 
     def _new_ema(self):
         if not self.ema_decay:
@@ -362,14 +434,21 @@ class Trainer:
 
     # -- evaluation --------------------------------------------------------------------------------------
     def exported(self, scores: dict | None = None) -> CorefModel:
-        training = {"train": self.train_cache.meta["paths"],
-                    "dev": [p for c in self.devs.values() for p in c.meta["paths"]],
-                    "epochs": dict(self.schedule.epochs), "best_epoch": self.best["epoch"],
-                    "best_stage": self.best["stage"], "select": self.cfg["training"]["select"],
-                    "seconds": round(self.seconds, 1), "date": datetime.date.today().isoformat(),
-                    "mention_recall": {"train": round(self.train_cache.meta["mention_recall"], 2),
-                                       **{n: round(c.meta["mention_recall"], 2) for n, c in self.devs.items()}},
-                    "config": self.cfg}
+        training = {
+            "train": self.train_cache.meta["paths"],
+            "dev": [p for c in self.devs.values() for p in c.meta["paths"]],
+            "epochs": dict(self.schedule.epochs),
+            "best_epoch": self.best["epoch"],
+            "best_stage": self.best["stage"],
+            "select": self.cfg["training"]["select"],
+            "seconds": round(self.seconds, 1),
+            "date": datetime.date.today().isoformat(),
+            "mention_recall": {
+                "train": round(self.train_cache.meta["mention_recall"], 2),
+                **{n: round(c.meta["mention_recall"], 2) for n, c in self.devs.items()},
+            },
+            "config": self.cfg,
+        }
         if self.vocab.source:
             training["vectors"] = self.vocab.summary()
         return export_model(self.evaluated_model, self.words, self.cfg, self.pipeline, training, scores)
@@ -381,9 +460,14 @@ class Trainer:
         model = self.exported()
         out = {}
         for name, cache in self.devs.items():
-            predictions = predict_cached(cache, self.dev_rows[name], model, greedyness=float(t["greedyness"]),
-                                         blacklist=bool(t["blacklist"]),
-                                         require_agreement=t.get("require_agreement"))
+            predictions = predict_cached(
+                cache,
+                self.dev_rows[name],
+                model,
+                greedyness=float(t["greedyness"]),
+                blacklist=bool(t["blacklist"]),
+                require_agreement=t.get("require_agreement"),
+            )
             out[name] = score_cache(cache, predictions, drop_gold_singletons=bool(t["drop_gold_singletons"]))
         return out
 
@@ -396,11 +480,18 @@ class Trainer:
 
     # -- checkpoints -----------------------------------------------------------------------------------------
     def state(self) -> dict:
-        return {"epoch": self.epoch, "model": self.model.state_dict(),
-                "ema": self.ema.state_dict() if self.ema is not None else None,
-                "optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
-                "schedule": self.schedule.state_dict(), "stage_best": self.stage_best, "best": self.best,
-                "words": self.words, "seconds": self.seconds, "config": self.cfg}
+        return {
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
+            "optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
+            "schedule": self.schedule.state_dict(),
+            "stage_best": self.stage_best,
+            "best": self.best,
+            "words": self.words,
+            "seconds": self.seconds,
+            "config": self.cfg,
+        }
 
     def save_checkpoint(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -450,25 +541,42 @@ class Trainer:
             if improved:
                 self.stage_best = copy.deepcopy(self.evaluated_model.state_dict())
             if score > self.best["score"]:
-                self.best = {"score": score, "state": copy.deepcopy(self.evaluated_model.state_dict()), "epoch": self.epoch,
-                             "stage": stage, "dev": dev}
-            record = {"epoch": self.epoch, "stage": stage, "stage_epoch": self.schedule.epochs[stage], **stats,
-                      "train_seconds": round(train_seconds, 1), "seconds": round(time.time() - start, 1),
-                      "select": round(score, 3), "improved": improved,
-                      "dev": {name: _short(s) for name, s in dev.items()}}
+                self.best = {
+                    "score": score,
+                    "state": copy.deepcopy(self.evaluated_model.state_dict()),
+                    "epoch": self.epoch,
+                    "stage": stage,
+                    "dev": dev,
+                }
+            record = {
+                "epoch": self.epoch,
+                "stage": stage,
+                "stage_epoch": self.schedule.epochs[stage],
+                **stats,
+                "train_seconds": round(train_seconds, 1),
+                "seconds": round(time.time() - start, 1),
+                "select": round(score, 3),
+                "improved": improved,
+                "dev": {name: _short(s) for name, s in dev.items()},
+            }
             with open(log_path, "a") as log:
                 log.write(json.dumps(record) + "\n")
             dev_text = " ".join(f"{name} {s['conll_f1']:.2f}" for name, s in dev.items())
-            print(f"epoch {self.epoch} [{stage}] loss {stats['loss']:.4f} dev CoNLL F1 {dev_text} "
-                  f"({train_seconds:.1f} s train, {record['seconds']} s total){' *' if improved else ''}", flush=True)
+            print(
+                f"epoch {self.epoch} [{stage}] loss {stats['loss']:.4f} dev CoNLL F1 {dev_text} "
+                f"({train_seconds:.1f} s train, {record['seconds']} s total){' *' if improved else ''}",
+                flush=True,
+            )
             if ended:
                 if self.stage_best is not None:
                     self._set_weights(self.stage_best)
                 self.stage_best = None
                 self.optimizer = self._optimizer()
                 if not self.schedule.done:
-                    print(f"stage {stage} ended after {self.schedule.epochs[stage]} epochs; "
-                          f"next: {self.schedule.name}", flush=True)
+                    print(
+                        f"stage {stage} ended after {self.schedule.epochs[stage]} epochs; next: {self.schedule.name}",
+                        flush=True,
+                    )
             self.save_checkpoint()
         if self.best["state"] is not None:
             self._set_weights(self.best["state"])
@@ -476,8 +584,10 @@ class Trainer:
 
 
 def _short(scores: dict) -> dict:
-    return {"conll_f1": round(scores["conll_f1"], 3),
-            **{m: {k: round(v, 3) for k, v in scores[m].items()} for m in ("muc", "b3", "ceafe", "lea")}}
+    return {
+        "conll_f1": round(scores["conll_f1"], 3),
+        **{m: {k: round(v, 3) for k, v in scores[m].items()} for m in ("muc", "b3", "ceafe", "lea")},
+    }
 
 
 def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict:
@@ -500,13 +610,25 @@ def check_export_targets(export_to: Sequence[str | Path], force: bool = False) -
             raise ValueError(
                 f"--export {target} is inside the installed neuralcoref package ({shipped}): it would replace the "
                 f"model the component loads. Export elsewhere and copy the model there once its score is known, "
-                f"or pass --force to write it anyway.")
+                f"or pass --force to write it anyway."
+            )
 
 
-def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], out_dir: str | Path,
-          config: str | Path = DEFAULT_CONFIG, overrides: dict | None = None, cache_dir: str | Path | None = None,
-          resume: bool = False, device: str = "cpu", export_to: Sequence[str | Path] = (), nlp=None,
-          progress: bool = True, stop_after: int | None = None, force: bool = False) -> CorefModel | None:
+def train(
+    train_paths: Sequence[str | Path],
+    dev_paths: Sequence[str | Path],
+    out_dir: str | Path,
+    config: str | Path = DEFAULT_CONFIG,
+    overrides: dict | None = None,
+    cache_dir: str | Path | None = None,
+    resume: bool = False,
+    device: str = "cpu",
+    export_to: Sequence[str | Path] = (),
+    nlp=None,
+    progress: bool = True,
+    stop_after: int | None = None,
+    force: bool = False,
+) -> CorefModel | None:
     """Featurize (cached), train every stage, export the best model to out_dir/model (and export_to).
 
     stop_after: stop after this many epochs (checkpointed; RETURNS None), to go on with `resume`.
@@ -519,11 +641,14 @@ def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], ou
     if nlp is None:
         nlp = load_pipeline(cfg["data"]["pipeline"], cfg["data"]["lang"])
     data = cfg["data"]
-    train_cache = FeatureCache.concat(prepare_caches(train_paths, cache_dir, nlp, cfg, progress,
-                                                     gold_speakers=data.get("train_gold_speakers", True)))
+    train_cache = FeatureCache.concat(
+        prepare_caches(train_paths, cache_dir, nlp, cfg, progress, gold_speakers=data.get("train_gold_speakers", True))
+    )
     devs = {}
-    for path, cache in zip(dev_paths, prepare_caches(dev_paths, cache_dir, nlp, cfg, progress,
-                                                     gold_speakers=data.get("dev_gold_speakers", False))):
+    for path, cache in zip(
+        dev_paths,
+        prepare_caches(dev_paths, cache_dir, nlp, cfg, progress, gold_speakers=data.get("dev_gold_speakers", False)),
+    ):
         devs[cache_name(path)] = cache
     state = None
     checkpoint = out_dir / CHECKPOINT
@@ -535,9 +660,12 @@ def train(train_paths: Sequence[str | Path], dev_paths: Sequence[str | Path], ou
     if state is not None:
         trainer.load_checkpoint(checkpoint, state)
         print(f"resumed from {checkpoint} after epoch {trainer.epoch}", flush=True)
-    print(f"train: {train_cache.meta['n_docs']} docs, {train_cache.n_mentions} mentions, "
-          f"{train_cache.meta['n_pairs']} pairs, {len(trainer.batcher)} batches; vocabulary {len(trainer.words)} words; "
-          f"mention recall {train_cache.meta['mention_recall']:.1f}%", flush=True)
+    print(
+        f"train: {train_cache.meta['n_docs']} docs, {train_cache.n_mentions} mentions, "
+        f"{train_cache.meta['n_pairs']} pairs, {len(trainer.batcher)} batches; vocabulary {len(trainer.words)} words; "
+        f"mention recall {train_cache.meta['mention_recall']:.1f}%",
+        flush=True,
+    )
     model = trainer.fit(stop_after=stop_after)
     if model is None:
         return None

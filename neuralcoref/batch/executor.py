@@ -51,7 +51,9 @@ def process_chunk(nlp, items: Sequence[Item], fmt: str = "jsonl", batch_size: in
     return results
 
 
-def process_chunk_with_spec(spec: PipelineSpec, items: Sequence[Item], fmt: str = "jsonl", batch_size: int = 64) -> List[Result]:
+def process_chunk_with_spec(
+    spec: PipelineSpec, items: Sequence[Item], fmt: str = "jsonl", batch_size: int = 64
+) -> List[Result]:
     """:func:`process_chunk` with the pipeline of ``spec`` (loaded once per process)."""
     with using_pipeline(spec) as nlp:
         return process_chunk(nlp, items, fmt, batch_size)
@@ -120,8 +122,11 @@ class ChunkExecutor:
             except PipelineLoadError:
                 raise
             except Exception as exc:
-                logger.warning("a chunk of %d documents failed as a whole (%s); retrying them one by one",
-                               len(items), describe_exception(exc))
+                logger.warning(
+                    "a chunk of %d documents failed as a whole (%s); retrying them one by one",
+                    len(items),
+                    describe_exception(exc),
+                )
                 if self.recover():
                     # the other in-flight chunks were lost with the worker: resubmit them
                     pending = collections.deque((t, its, self.submit(its)) for t, its, _ in pending)
@@ -182,8 +187,7 @@ class ProcessExecutor(ChunkExecutor):
     def _start(self):
         ctx = multiprocessing.get_context("spawn")
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.n_process, mp_context=ctx, initializer=_worker_init,
-            initargs=(self.spec, os.getpid()),
+            max_workers=self.n_process, mp_context=ctx, initializer=_worker_init, initargs=(self.spec, os.getpid())
         )
 
     def submit(self, items):

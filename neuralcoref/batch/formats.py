@@ -115,8 +115,20 @@ def doc_to_conll2012(doc, doc_id: Any) -> str:
             coref = "|".join(parts) or "-"
             lines.append(
                 "\t".join(
-                    [column_name, "0", str(word_no), _column_safe(tok.text), _column_safe(tok.tag_ or "-"),
-                     "*", "-", "-", "-", "-", "*", coref]
+                    [
+                        column_name,
+                        "0",
+                        str(word_no),
+                        _column_safe(tok.text),
+                        _column_safe(tok.tag_ or "-"),
+                        "*",
+                        "-",
+                        "-",
+                        "-",
+                        "-",
+                        "*",
+                        coref,
+                    ]
                 )
             )
             word_no += 1

@@ -65,14 +65,20 @@ def _read_lines_repairing(path: Path, what: str, strict: bool) -> Tuple[List[Any
         for lineno, raw in enumerate(f, 1):
             if bad_line is not None:  # the invalid line was not the last one
                 if strict:
-                    raise UsageError(f"{what} {path} exists but line {bad_line} is not valid JSON; "
-                                     f"refusing to append to it (choose another --output)")
+                    raise UsageError(
+                        f"{what} {path} exists but line {bad_line} is not valid JSON; "
+                        f"refusing to append to it (choose another --output)"
+                    )
                 logger.warning("%s %s: skipping invalid line %d", what, path, bad_line)
                 keep = offset
                 bad_line = None
             if not raw.endswith(b"\n"):
-                logger.warning("%s %s: removing an incomplete last line (%d bytes) left by an interrupted run",
-                               what, path, len(raw))
+                logger.warning(
+                    "%s %s: removing an incomplete last line (%d bytes) left by an interrupted run",
+                    what,
+                    path,
+                    len(raw),
+                )
                 break
             end = offset + len(raw)
             if raw.strip():
@@ -109,8 +115,10 @@ class JsonlWriter:
         done = set()
         for obj in objs:
             if not isinstance(obj, dict) or "id" not in obj:
-                raise UsageError(f"output {self.path} exists but is not a neuralcoref JSONL output "
-                                 f"(a line without an 'id'); choose another --output")
+                raise UsageError(
+                    f"output {self.path} exists but is not a neuralcoref JSONL output "
+                    f"(a line without an 'id'); choose another --output"
+                )
             done.add(record_key(obj["id"]))
         return done
 
@@ -155,14 +163,20 @@ class BlockWriter:
                 end = max(end, e["end"])
         size = self.path.stat().st_size if self.path.exists() else 0
         if size < end:
-            raise UsageError(f"output {self.path} is shorter than its index {self.index_path} says; "
-                             f"remove both to start again")
+            raise UsageError(
+                f"output {self.path} is shorter than its index {self.index_path} says; remove both to start again"
+            )
         if size > end:
             if not entries and size:
-                raise UsageError(f"output {self.path} exists but has no index {self.index_path}; "
-                                 f"refusing to overwrite it (choose another --output)")
-            logger.warning("output %s: removing %d bytes of an incomplete document left by an interrupted run",
-                           self.path, size - end)
+                raise UsageError(
+                    f"output {self.path} exists but has no index {self.index_path}; "
+                    f"refusing to overwrite it (choose another --output)"
+                )
+            logger.warning(
+                "output %s: removing %d bytes of an incomplete document left by an interrupted run",
+                self.path,
+                size - end,
+            )
             with open(self.path, "r+b") as f:
                 f.truncate(end)
         self._offset = end

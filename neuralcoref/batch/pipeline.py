@@ -130,8 +130,10 @@ def load_pipeline(pipeline: Optional[str] = None, config: Optional[Dict[str, Any
     except OSError as exc:
         hint = ""
         if name == DEFAULT_PIPELINE:
-            hint = (f" (install it with `python -m spacy download {DEFAULT_PIPELINE}`, or name another pipeline: "
-                    f"pipeline=... in Python, --pipeline on the command line)")
+            hint = (
+                f" (install it with `python -m spacy download {DEFAULT_PIPELINE}`, or name another pipeline: "
+                f"pipeline=... in Python, --pipeline on the command line)"
+            )
         raise PipelineLoadError(f"cannot load spaCy pipeline {name!r}: {exc}{hint}") from exc
     if FACTORY not in nlp.pipe_names:
         try:
@@ -153,8 +155,9 @@ def _reconfigure(component, config: Dict[str, Any]) -> None:
     """Apply settings to a neuralcoref component that came with the pipeline (saved with it)."""
     cfg = getattr(component, "cfg", None)
     if not isinstance(cfg, dict):
-        logger.warning("the pipeline's neuralcoref component cannot be reconfigured; ignoring %s",
-                       ", ".join(sorted(config)))
+        logger.warning(
+            "the pipeline's neuralcoref component cannot be reconfigured; ignoring %s", ", ".join(sorted(config))
+        )
         return
     cfg.update(config)
     # the component builds its resolver (and loads a model given by path) lazily from cfg

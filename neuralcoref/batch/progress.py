@@ -23,8 +23,9 @@ format_duration = tqdm.format_interval  # seconds -> "MM:SS" or "H:MM:SS"
 class Progress:
     """Counts documents, words and failures; shows them as a bar or as log lines."""
 
-    def __init__(self, total: Optional[int], *, enabled: bool = True, interval: float = 30.0,
-                 stream: Optional[TextIO] = None):
+    def __init__(
+        self, total: Optional[int], *, enabled: bool = True, interval: float = 30.0, stream: Optional[TextIO] = None
+    ):
         self.total = total
         self.done = 0  # all documents accounted for (processed, failed, skipped)
         self.processed = 0  # documents run through the pipeline in this run
@@ -37,8 +38,9 @@ class Progress:
         self._last_postfix = 0.0
         self._bar: Optional[tqdm] = None
         if enabled and _isatty(stream):
-            self._bar = tqdm(total=total, unit="doc", file=stream, dynamic_ncols=True, desc="neuralcoref",
-                             smoothing=0.1)
+            self._bar = tqdm(
+                total=total, unit="doc", file=stream, dynamic_ncols=True, desc="neuralcoref", smoothing=0.1
+            )
 
     def update(self, docs: int, words: int = 0, *, failed: int = 0, skipped: bool = False) -> None:
         self.done += docs

@@ -179,7 +179,13 @@ def _iter_jsonl_stream(stream, source: str, id_field: str, text_field: str) -> I
             yield Record(None, None, source, lineno, f"missing id field {id_field!r}")
             continue
         if not valid_id(doc_id):
-            yield Record(None, None, source, lineno, f"id field {id_field!r} must be a string or an integer, got {type(doc_id).__name__}")
+            yield Record(
+                None,
+                None,
+                source,
+                lineno,
+                f"id field {id_field!r} must be a string or an integer, got {type(doc_id).__name__}",
+            )
             continue
         if text_field not in obj and "utterances" in obj:  # a conversation: neuralcoref.conversation
             text, error = record_dialogue(obj["utterances"])
@@ -190,7 +196,9 @@ def _iter_jsonl_stream(stream, source: str, id_field: str, text_field: str) -> I
             continue
         text = obj[text_field]
         if not isinstance(text, str):
-            yield Record(doc_id, None, source, lineno, f"text field {text_field!r} must be a string, got {type(text).__name__}")
+            yield Record(
+                doc_id, None, source, lineno, f"text field {text_field!r} must be a string, got {type(text).__name__}"
+            )
             continue
         yield Record(doc_id, text, source, lineno)
 

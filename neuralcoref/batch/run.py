@@ -189,9 +189,12 @@ def run_batch(
             prog.close()
     logger.info(
         "done: %d written, %d skipped (already in output), %d failed%s in %s (%s words/s)",
-        stats.written, stats.skipped, stats.failed,
+        stats.written,
+        stats.skipped,
+        stats.failed,
         f", {stats.previously_failed} failed in an earlier run" if stats.previously_failed else "",
-        format_duration(stats.seconds), f"{stats.words / max(stats.seconds, 1e-9):,.0f}",
+        format_duration(stats.seconds),
+        f"{stats.words / max(stats.seconds, 1e-9):,.0f}",
     )
     if stats.failed or stats.previously_failed:
         logger.info("failed records are listed in %s", errors_path)

@@ -30,8 +30,10 @@ logger = logging.getLogger("neuralcoref")
 
 NAME = "neuralcoref"
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: distinct from 1, "some records failed"
-EXIT_CODES = ("Exit codes: 0 ok, 1 some records failed (listed in the errors file), 2 usage or setup error, "
-              "130 interrupted, 143 terminated (rerun the same command to resume), 70 internal error.")
+EXIT_CODES = (
+    "Exit codes: 0 ok, 1 some records failed (listed in the errors file), 2 usage or setup error, "
+    "130 interrupted, 143 terminated (rerun the same command to resume), 70 internal error."
+)
 
 # spaCy's names for typer's parameter declarations (spacy/cli/_util.py)
 Arg = typer.Argument
@@ -70,8 +72,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = Opt(False, "--version", callback=_print_version, is_eager=True,
-                        help="print the version and exit"),
+    version: bool = Opt(False, "--version", callback=_print_version, is_eager=True, help="print the version and exit"),
 ) -> None:
     """Neural coreference resolution with spaCy."""
 
@@ -120,8 +121,11 @@ def run(body: Callable[[], int], verbosity: int, *, sigterm: bool = True) -> int
         return EXIT_TERMINATED
     except Exception:  # a bug: say so, with an exit code no normal outcome uses
         traceback.print_exc()
-        print(f"{NAME}: internal error (a bug; please report it with the traceback above); "
-              "rerun the same command to resume", file=sys.stderr)
+        print(
+            f"{NAME}: internal error (a bug; please report it with the traceback above); "
+            "rerun the same command to resume",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL_ERROR
     finally:
         logger.removeHandler(handler)
@@ -188,28 +192,47 @@ def _setting_option(name: str, hint: Any) -> Tuple[Any, Any]:
         metavar = "PATH" if name == "model" else _METAVARS[kind]
         return Optional[kind], Opt(None, flag, help=help_text, metavar=metavar, show_default=False)
     # anything else (conv_dict, a mapping) is given as JSON
-    return Optional[str], Opt(None, flag, metavar="JSON", callback=_json_object, show_default=False,
-                              help=f"{help_text}; JSON, e.g. '{{\"Angela\": [\"woman\", \"girl\"]}}', or @file.json")
+    return Optional[str], Opt(
+        None,
+        flag,
+        metavar="JSON",
+        callback=_json_object,
+        show_default=False,
+        help=f'{help_text}; JSON, e.g. \'{{"Angela": ["woman", "girl"]}}\', or @file.json',
+    )
 
 
 def _common_options() -> Dict[str, Tuple[Any, Any]]:
     """{parameter: (annotation, typer option)} of the options every command has, in --help order."""
-    pipeline = (f"spaCy pipeline (package name or path) to run before the coreference component (default: "
-                f"{_batch.DEFAULT_PIPELINE}, or {_batch.FALLBACK_PIPELINE} when {_batch.DEFAULT_PIPELINE} is "
-                "not installed); a pipeline saved with a neuralcoref component keeps its settings, except "
-                "those given here")
+    pipeline = (
+        f"spaCy pipeline (package name or path) to run before the coreference component (default: "
+        f"{_batch.DEFAULT_PIPELINE}, or {_batch.FALLBACK_PIPELINE} when {_batch.DEFAULT_PIPELINE} is "
+        "not installed); a pipeline saved with a neuralcoref component keeps its settings, except "
+        "those given here"
+    )
     options: Dict[str, Tuple[Any, Any]] = {
         "pipeline": (Optional[str], Opt(None, "--pipeline", metavar="NAME_OR_PATH", help=pipeline)),
-        "code": (Optional[List[str]], Opt(None, "--code", metavar="FILE.py", help=(
-            "Python file to import first (custom spaCy components); may be repeated"))),
+        "code": (
+            Optional[List[str]],
+            Opt(
+                None,
+                "--code",
+                metavar="FILE.py",
+                help=("Python file to import first (custom spaCy components); may be repeated"),
+            ),
+        ),
     }
     hints = typing.get_type_hints(CorefSettings)
     for setting in dataclasses.fields(CorefSettings):
         options[setting.name] = _setting_option(setting.name, hints[setting.name])
-    options["verbose"] = (int, Opt(0, "-v", "--verbose", count=True, show_default=False,
-                                   help="more output on stderr (repeatable)"))
-    options["quiet"] = (int, Opt(0, "-q", "--quiet", count=True, show_default=False,
-                                 help="less output on stderr (repeatable)"))
+    options["verbose"] = (
+        int,
+        Opt(0, "-v", "--verbose", count=True, show_default=False, help="more output on stderr (repeatable)"),
+    )
+    options["quiet"] = (
+        int,
+        Opt(0, "-q", "--quiet", count=True, show_default=False, help="less output on stderr (repeatable)"),
+    )
     return options
 
 
@@ -221,8 +244,11 @@ def pipeline_command(*, sigterm: bool = True) -> Callable[[Callable[..., int]], 
 
     def decorate(command: Callable[..., int]) -> Callable[..., None]:
         hints = typing.get_type_hints(command)
-        own = [p.replace(annotation=hints[p.name]) for p in inspect.signature(command).parameters.values()
-               if p.name != "options"]
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "options"
+        ]
         common = _common_options()
         settings = [name for name in common if name in DEFAULTS]
 
@@ -237,9 +263,10 @@ def pipeline_command(*, sigterm: bool = True) -> Callable[[Callable[..., int]], 
             )
             raise typer.Exit(run(lambda: command(**values, options=options), options.verbosity, sigterm=sigterm))
 
-        parameters = own + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option,
-                                              annotation=annotation)
-                            for name, (annotation, option) in common.items()]
+        parameters = own + [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
+            for name, (annotation, option) in common.items()
+        ]
         wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
         return wrapper

@@ -13,15 +13,27 @@ from ._util import NAME, Arg, Opt, PipelineOptions, app, pipeline_command
 @app.command("resolve", short_help="resolve one text (argument or standard input)")
 @pipeline_command()
 def resolve_cli(
-    text: Optional[List[str]] = Arg(None, metavar="TEXT", show_default=False,
-                                    help="the text (read from standard input when omitted)"),
-    as_json: bool = Opt(False, "--json",
-                        help='print {"clusters", "mentions_text", "resolved"} as JSON (the batch record format)'),
-    dialogue: Optional[str] = Opt(None, "--dialogue", metavar="FILE", help=(
-        "resolve a conversation turn by turn: FILE ('-': standard input) has one 'Speaker: text' line per "
-        "turn; prints each turn resolved")),
-    html: Optional[str] = Opt(None, "--html", metavar="FILE", help=(
-        "also write the clusters as a self-contained HTML page (neuralcoref.render) to FILE")),
+    text: Optional[List[str]] = Arg(
+        None, metavar="TEXT", show_default=False, help="the text (read from standard input when omitted)"
+    ),
+    as_json: bool = Opt(
+        False, "--json", help='print {"clusters", "mentions_text", "resolved"} as JSON (the batch record format)'
+    ),
+    dialogue: Optional[str] = Opt(
+        None,
+        "--dialogue",
+        metavar="FILE",
+        help=(
+            "resolve a conversation turn by turn: FILE ('-': standard input) has one 'Speaker: text' line per "
+            "turn; prints each turn resolved"
+        ),
+    ),
+    html: Optional[str] = Opt(
+        None,
+        "--html",
+        metavar="FILE",
+        help=("also write the clusters as a self-contained HTML page (neuralcoref.render) to FILE"),
+    ),
     *,
     options: PipelineOptions,
 ) -> int:
@@ -39,8 +51,7 @@ def resolve_cli(
         doc = nlp(joined)
         record = _batch.doc_to_record(doc, with_id=False)
     except Exception as exc:
-        print(f"{NAME}: error: the text could not be processed: {_batch.describe_exception(exc)}",
-              file=sys.stderr)
+        print(f"{NAME}: error: the text could not be processed: {_batch.describe_exception(exc)}", file=sys.stderr)
         return _batch.EXIT_FAILED_RECORDS
     if html:
         from ..visualize import render
@@ -90,8 +101,7 @@ def _resolve_dialogue(text: Optional[List[str]], path: str, options: PipelineOpt
         try:
             turn = conversation.add(turn_text, speaker=speaker)
         except (TypeError, ValueError) as exc:
-            print(f"{NAME}: error: turn {len(conversation.turns) + 1} could not be processed: {exc}",
-                  file=sys.stderr)
+            print(f"{NAME}: error: turn {len(conversation.turns) + 1} could not be processed: {exc}", file=sys.stderr)
             return _batch.EXIT_FAILED_RECORDS
         sys.stdout.write(f"{turn.speaker}: {turn.resolved}\n")
     sys.stdout.flush()

@@ -11,10 +11,16 @@ from ._util import Opt, PipelineOptions, app, pipeline_command
 def serve_cli(
     host: str = Opt("127.0.0.1", "--host", help="address to listen on"),
     port: int = Opt(8000, "--port", min=0, metavar="N", help="port"),
-    workers: int = Opt(DEFAULT_WORKERS, "--workers", min=1, metavar="N",
-                       help="documents processed at the same time, in threads sharing the pipeline"),
-    max_bytes: int = Opt(DEFAULT_MAX_BYTES, "--max-bytes", min=1, metavar="N",
-                         help="largest request body accepted; larger ones get 413"),
+    workers: int = Opt(
+        DEFAULT_WORKERS,
+        "--workers",
+        min=1,
+        metavar="N",
+        help="documents processed at the same time, in threads sharing the pipeline",
+    ),
+    max_bytes: int = Opt(
+        DEFAULT_MAX_BYTES, "--max-bytes", min=1, metavar="N", help="largest request body accepted; larger ones get 413"
+    ),
     *,
     options: PipelineOptions,
 ) -> int:
@@ -25,6 +31,12 @@ def serve_cli(
 
     nlp = options.load()
     verbosity = options.verbosity
-    serve.serve(nlp, host=host, port=port, workers=workers, max_bytes=max_bytes,
-                log_level="warning" if verbosity < 0 else "debug" if verbosity > 0 else "info")
+    serve.serve(
+        nlp,
+        host=host,
+        port=port,
+        workers=workers,
+        max_bytes=max_bytes,
+        log_level="warning" if verbosity < 0 else "debug" if verbosity > 0 else "info",
+    )
     return 0

@@ -19,12 +19,18 @@ import typer
 from ..batch import EXIT_USAGE
 from ._util import NAME, app
 
-TRAIN_EXTRA_HINT = ('neuralcoref train needs PyTorch, which the [train] extra installs: '
-                    'pip install "neuralcoref[train]" (docs/training.md: the CPU-only wheel)')
+TRAIN_EXTRA_HINT = (
+    "neuralcoref train needs PyTorch, which the [train] extra installs: "
+    'pip install "neuralcoref[train]" (docs/training.md: the CPU-only wheel)'
+)
 
 
-@app.command("train", add_help_option=False, short_help="train a model on annotated corpora (needs neuralcoref[train])",
-             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(
+    "train",
+    add_help_option=False,
+    short_help="train a model on annotated corpora (needs neuralcoref[train])",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
 def train_cli(ctx: typer.Context) -> None:
     """Train a model: allpairs -> toppairs -> ranking, then export it (see docs/training.md)."""
     raise typer.Exit(run_trainer(["train", *ctx.args]))

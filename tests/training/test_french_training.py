@@ -8,6 +8,7 @@ fails here. (On French LitBank, training on the far first/second-person pairs ma
 from 20.2 to 11.5 over the epochs; fr.cfg's `far_person_pairs = false` leaves them out of
 training, tested on a toy cache below.)
 """
+
 import json
 from pathlib import Path
 
@@ -22,8 +23,12 @@ from training.train import train  # noqa: E402
 FIXTURES = Path(__file__).parent / "fixtures" / "fr"
 FR_CONFIG = Path(__file__).parents[2] / "training" / "configs" / "fr.cfg"
 EPOCHS = 6
-SIZES = {"training.max_pairs": 200, "data.min_word_count": 1,
-         "stages.ranking.max_epochs": EPOCHS, "stages.ranking.patience": EPOCHS}
+SIZES = {
+    "training.max_pairs": 200,
+    "data.min_word_count": 1,
+    "stages.ranking.max_epochs": EPOCHS,
+    "stages.ranking.patience": EPOCHS,
+}
 
 
 def test_french_recipe_raises_dev_f1_over_epochs(tmp_path):
@@ -31,8 +36,15 @@ def test_french_recipe_raises_dev_f1_over_epochs(tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny batches: one thread is faster, and the same under any load
     try:
-        model = train([FIXTURES / "train"], [FIXTURES / "dev"], tmp_path, config=FR_CONFIG, overrides=SIZES,
-                      nlp=nlp, progress=False)
+        model = train(
+            [FIXTURES / "train"],
+            [FIXTURES / "dev"],
+            tmp_path,
+            config=FR_CONFIG,
+            overrides=SIZES,
+            nlp=nlp,
+            progress=False,
+        )
     finally:
         torch.set_num_threads(threads)
     dev = [json.loads(line)["select"] for line in (tmp_path / "log.jsonl").read_text().splitlines()]

@@ -23,7 +23,12 @@ def test_read_gap():
     assert [e.id for e in examples] == ["test-1", "test-2", "test-3"]
     first = examples[0]
     assert (first.pronoun, first.pronoun_offset, first.a, first.a_offset, first.b, first.b_offset) == (
-        "her", 47, "Alice Smith", 0, "Carol Jones", 16,
+        "her",
+        47,
+        "Alice Smith",
+        0,
+        "Carol Jones",
+        16,
     )
     assert (first.a_coref, first.b_coref) == (False, True)
     assert [e.gender for e in examples] == ["feminine", "masculine", "feminine"]

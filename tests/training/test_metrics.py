@@ -107,9 +107,7 @@ def clusterings(doc_count: int):
 
     def partition(spans):
         return st.lists(st.integers(0, 3), min_size=len(spans), max_size=len(spans)).map(
-            lambda labels: [
-                [s for s, label in zip(spans, labels) if label == cluster] for cluster in set(labels)
-            ]
+            lambda labels: [[s for s, label in zip(spans, labels) if label == cluster] for cluster in set(labels)]
         )
 
     document = st.lists(span, unique=True, max_size=8).flatmap(

@@ -1,4 +1,5 @@
 """The torch scorer against the numpy runtime scorer, the losses, batching and the stage schedule."""
+
 import numpy
 import pytest
 
@@ -39,13 +40,16 @@ def random_inputs(n_words, tensor_width, n=12, seed=0):
 def torch_scores(model, rows, tensor, dense, ant, ment, pair_feats):
     model.eval()
     with torch.no_grad():
-        encoded = model.encode(torch.from_numpy(rows.astype("int64")), torch.from_numpy(tensor), torch.from_numpy(dense))
+        encoded = model.encode(
+            torch.from_numpy(rows.astype("int64")), torch.from_numpy(tensor), torch.from_numpy(dense)
+        )
         single = model.single_scores(encoded).numpy()
         a, m = torch.from_numpy(ant.astype("int64")), torch.from_numpy(ment.astype("int64"))
         sims = (model.sim_ant(encoded)[a], model.sim_ment(encoded)[m]) if model.pair_sim is not None else (None, None)
         bilinear = (model.bi_ant(encoded)[a], model.bi_ment(encoded)[m]) if model.bi_ant is not None else ()
-        pair = model.pair_scores(model.pair_ant(encoded)[a], model.pair_ment(encoded)[m], torch.from_numpy(pair_feats),
-                                 *sims, *bilinear).numpy()
+        pair = model.pair_scores(
+            model.pair_ant(encoded)[a], model.pair_ment(encoded)[m], torch.from_numpy(pair_feats), *sims, *bilinear
+        ).numpy()
     return single, pair
 
 
@@ -56,14 +60,31 @@ def numpy_scores(weights, rows, tensor, dense, ant, ment, pair_feats):
     return scorer.single_scores(encoded), scorer.pair_scores(as_ant, as_ment, ant, ment, pair_feats)
 
 
-@pytest.mark.parametrize("single_hidden,pair_hidden,similarity_width,bilinear_width",
-                         [([16], [16], 0, 0), ([16, 8], [16, 12, 8], 0, 0), ([], [8], 0, 0), ([16], [16], 6, 0),
-                          ([8], [16, 8], 4, 0), ([16], [16], 0, 5), ([16], [16, 8], 3, 7)])
+@pytest.mark.parametrize(
+    "single_hidden,pair_hidden,similarity_width,bilinear_width",
+    [
+        ([16], [16], 0, 0),
+        ([16, 8], [16, 12, 8], 0, 0),
+        ([], [8], 0, 0),
+        ([16], [16], 6, 0),
+        ([8], [16, 8], 4, 0),
+        ([16], [16], 0, 5),
+        ([16], [16, 8], 3, 7),
+    ],
+)
 def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden, similarity_width, bilinear_width):
     torch.manual_seed(0)
-    model = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=24, single_hidden=single_hidden,
-                        pair_hidden=pair_hidden, dropout=0.5, similarity_width=similarity_width,
-                        bilinear_width=bilinear_width)
+    model = CorefScorer(
+        30,
+        tensor_width=6,
+        embed_dim=5,
+        encoder_width=24,
+        single_hidden=single_hidden,
+        pair_hidden=pair_hidden,
+        dropout=0.5,
+        similarity_width=similarity_width,
+        bilinear_width=bilinear_width,
+    )
     with torch.no_grad():  # non-zero biases, so a missing bias would show
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.1)
@@ -80,8 +101,15 @@ def test_torch_forward_equals_numpy_scorer(single_hidden, pair_hidden, similarit
 @pytest.mark.parametrize("similarity_width,bilinear_width", [(0, 0), (3, 0), (0, 5)])
 def test_load_weights_inverts_export(similarity_width, bilinear_width):
     torch.manual_seed(1)
-    sizes = dict(tensor_width=4, embed_dim=3, encoder_width=8, single_hidden=[4], pair_hidden=[4, 4],
-                 similarity_width=similarity_width, bilinear_width=bilinear_width)
+    sizes = dict(
+        tensor_width=4,
+        embed_dim=3,
+        encoder_width=8,
+        single_hidden=[4],
+        pair_hidden=[4, 4],
+        similarity_width=similarity_width,
+        bilinear_width=bilinear_width,
+    )
     model = CorefScorer(10, **sizes)
     other = CorefScorer(10, **sizes)
     other.load_weights(model.export_weights())
@@ -93,8 +121,16 @@ def test_without_the_tensor_group_the_export_has_no_tensor_input():
     """zero_groups=["tensor"] exports tensor_width 0 (no doc.tensor columns at all): the runtime then
     needs no tensor, and its scores without one equal the trainer's with any tensor."""
     torch.manual_seed(2)
-    model = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=24, single_hidden=[16], pair_hidden=[16],
-                        zero_groups=["tensor"], bilinear_width=4)
+    model = CorefScorer(
+        30,
+        tensor_width=6,
+        embed_dim=5,
+        encoder_width=24,
+        single_hidden=[16],
+        pair_hidden=[16],
+        zero_groups=["tensor"],
+        bilinear_width=4,
+    )
     model.eval()
     rows, tensor, dense, ant, ment, pair_feats = random_inputs(30, 6)
     expected_single, expected_pair = torch_scores(model, rows, tensor, dense, ant, ment, pair_feats)
@@ -103,8 +139,16 @@ def test_without_the_tensor_group_the_export_has_no_tensor_input():
     single, pair = numpy_scores(exported.weights, rows, tensor[:, :0], dense, ant, ment, pair_feats)
     numpy.testing.assert_allclose(single, expected_single, atol=1e-4)
     numpy.testing.assert_allclose(pair, expected_pair, atol=1e-4)
-    other = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=24, single_hidden=[16], pair_hidden=[16],
-                        zero_groups=["tensor"], bilinear_width=4)
+    other = CorefScorer(
+        30,
+        tensor_width=6,
+        embed_dim=5,
+        encoder_width=24,
+        single_hidden=[16],
+        pair_hidden=[16],
+        zero_groups=["tensor"],
+        bilinear_width=4,
+    )
     other.load_weights(exported.weights)  # the tensor columns come back as zeros
     for name, value in model.export_weights().items():
         numpy.testing.assert_array_equal(other.export_weights()[name], value)
@@ -112,7 +156,9 @@ def test_without_the_tensor_group_the_export_has_no_tensor_input():
 
 def test_float16_embedding_is_stored_small():
     model = CorefScorer(1002, tensor_width=4, embed_dim=50, encoder_width=8, single_hidden=[4], pair_hidden=[4])
-    small = export_model(model, [f"w{k}" for k in range(1000)], {"data": {"lang": "en"}, "export": {"embed_dtype": "float16"}})
+    small = export_model(
+        model, [f"w{k}" for k in range(1000)], {"data": {"lang": "en"}, "export": {"embed_dtype": "float16"}}
+    )
     large = export_model(model, [f"w{k}" for k in range(1000)], CFG)
     assert len(large.to_bytes()) - len(small.to_bytes()) > 1002 * 50 * 2 - 1000
     loaded = CorefModel.from_bytes(small.to_bytes())
@@ -121,8 +167,15 @@ def test_float16_embedding_is_stored_small():
 
 def test_ablation_zeroes_inputs_and_exported_weights():
     torch.manual_seed(2)
-    model = CorefScorer(30, tensor_width=6, embed_dim=5, encoder_width=16, single_hidden=[8], pair_hidden=[8],
-                        zero_groups=["tensor", "words", "speaker"])
+    model = CorefScorer(
+        30,
+        tensor_width=6,
+        embed_dim=5,
+        encoder_width=16,
+        single_hidden=[8],
+        pair_hidden=[8],
+        zero_groups=["tensor", "words", "speaker"],
+    )
     rows, tensor, dense, ant, ment, pair_feats = random_inputs(30, 6)
     weights = export_model(model, [f"w{k}" for k in range(28)], CFG).weights
     no_tensor = tensor[:, :0]  # without the tensor group the exported model takes no tensor at all
@@ -133,7 +186,9 @@ def test_ablation_zeroes_inputs_and_exported_weights():
     other = numpy_scores(weights, numpy.ones_like(rows), no_tensor, dense, ant, ment, changed)
     numpy.testing.assert_allclose(other[0], base[0], atol=1e-5)
     numpy.testing.assert_allclose(other[1], base[1], atol=1e-5)
-    numpy.testing.assert_allclose(torch_scores(model, rows, tensor, dense, ant, ment, pair_feats)[1], base[1], atol=1e-4)
+    numpy.testing.assert_allclose(
+        torch_scores(model, rows, tensor, dense, ant, ment, pair_feats)[1], base[1], atol=1e-4
+    )
     with pytest.raises(ValueError):
         feature_masks(["colour"], 6)
 
@@ -201,6 +256,7 @@ def test_losses_have_gradients_only_on_valid_columns():
 
 # -- batching ----------------------------------------------------------------------------------------------
 
+
 def toy_index():
     """Two documents: mentions 0-3 (pairs of every earlier mention) and 4-6 (max 1 back)."""
     pairs = [(a, m) for m in range(4) for a in range(m)] + [(4, 5), (5, 6)]
@@ -239,12 +295,16 @@ def test_batch_masks_and_gold_columns():
             if batch.mask[b, k]:
                 assert pairs[batch.pairs[b, k]] == (ant_rows[b, k], ment_rows[b])
     # mention 3 has its gold antecedent 1 (column 2); 6 and 0 have none (column 0)
-    assert batch.gold.tolist() == [[False, False, True, False], [True, False, False, False],
-                                   [True, False, False, False]]
+    assert batch.gold.tolist() == [
+        [False, False, True, False],
+        [True, False, False, False],
+        [True, False, False, False],
+    ]
     assert batch.n_pairs == 4
 
 
 # -- schedule ----------------------------------------------------------------------------------------------
+
 
 def test_schedule_moves_on_after_patience_epochs_without_improvement():
     schedule = StageSchedule([("allpairs", 10, 2), ("toppairs", 3, 2), ("ranking", 10, 1)])
@@ -256,9 +316,15 @@ def test_schedule_moves_on_after_patience_epochs_without_improvement():
         if schedule.done:
             break
     assert events == [
-        ("allpairs", True, False), ("allpairs", True, False), ("allpairs", False, False), ("allpairs", False, True),
-        ("toppairs", True, False), ("toppairs", True, False), ("toppairs", True, True),  # max_epochs
-        ("ranking", True, False), ("ranking", False, True),
+        ("allpairs", True, False),
+        ("allpairs", True, False),
+        ("allpairs", False, False),
+        ("allpairs", False, True),
+        ("toppairs", True, False),
+        ("toppairs", True, False),
+        ("toppairs", True, True),  # max_epochs
+        ("ranking", True, False),
+        ("ranking", False, True),
     ]
     assert schedule.done
     assert schedule.epochs == {"allpairs": 4, "toppairs": 3, "ranking": 2}

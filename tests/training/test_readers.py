@@ -46,16 +46,20 @@ def test_conll2012_reads_every_part_as_a_document():
 
 
 def test_conll2012_tab_separated_with_empty_coreference_column(tmp_path):
-    path = write(tmp_path, "story.conll", [
-        "#begin document (story_brat); part 0",
-        conll_line("Alice", "(0)"),
-        conll_line("ran", ""),
-        conll_line("home", ""),
-        "",
-        conll_line("She", "(0)"),
-        conll_line("slept", ""),
-        "#end document",
-    ])
+    path = write(
+        tmp_path,
+        "story.conll",
+        [
+            "#begin document (story_brat); part 0",
+            conll_line("Alice", "(0)"),
+            conll_line("ran", ""),
+            conll_line("home", ""),
+            "",
+            conll_line("She", "(0)"),
+            conll_line("slept", ""),
+            "#end document",
+        ],
+    )
     (doc,) = read_conll2012(path)
     assert doc.doc_id == "story_brat_000"
     assert doc.genre is None
@@ -109,8 +113,23 @@ def test_corefud_reads_documents_speakers_spaces_and_nested_entities():
     assert first.doc_id == "GUM_vlog_sample"
     assert first.genre == "vlog"
     # The multiword token line "8-9 you've" is skipped; its words are joined without a space.
-    assert first.words == ["I", "love", "my", "cat", "'s", "toys", ",", "you", "'ve", "seen", "them", ".",
-                           "It", "works", "."]
+    assert first.words == [
+        "I",
+        "love",
+        "my",
+        "cat",
+        "'s",
+        "toys",
+        ",",
+        "you",
+        "'ve",
+        "seen",
+        "them",
+        ".",
+        "It",
+        "works",
+        ".",
+    ]
     text = "".join(word + (" " if space else "") for word, space in zip(first.words, first.spaces))
     assert text == "I love my cat's toys, you've seen them. It works. "
     assert first.sent_starts == [True] + [False] * 11 + [True, False, False]
@@ -155,8 +174,23 @@ def test_brat_links_singletons_and_alignment(caplog):
     with caplog.at_level(logging.DEBUG, logger="training.readers.brat"):
         doc = read_brat(FIXTURES / "brat" / "story.txt", FIXTURES / "brat" / "story.ann", lang="en")
     assert doc.doc_id == "story"
-    assert doc.words == ["Anna", "met", "Bob", ".", "She", "smiled", "at", "him", ".", "\n",
-                         "The", "dog", "barked", ".", "\n"]
+    assert doc.words == [
+        "Anna",
+        "met",
+        "Bob",
+        ".",
+        "She",
+        "smiled",
+        "at",
+        "him",
+        ".",
+        "\n",
+        "The",
+        "dog",
+        "barked",
+        ".",
+        "\n",
+    ]
     assert "".join(w + (" " if s else "") for w, s in zip(doc.words, doc.spaces)) == (
         FIXTURES / "brat" / "story.txt"
     ).read_text(encoding="utf-8")
@@ -201,14 +235,18 @@ def test_brat_malformed_lines(tmp_path, ann, line, reason):
 
 def test_brat_concatenated_annotation_files_resolve_ids_per_part(tmp_path, caplog):
     (tmp_path / "joined.txt").write_text("Anna met Bob. She saw him.", encoding="utf-8")
-    write(tmp_path, "joined.ann", [
-        "T1\tPER 0 4\tAnna",
-        "T2\tPER 14 17\tShe",
-        "R1\tCoreference Arg1:T2 Arg2:T1",
-        "T1\tPER 9 12\tBob",  # ids restart: a second annotation file
-        "T2\tPER 22 25\thim",
-        "R1\tCoreference Arg1:T2 Arg2:T1",
-    ])
+    write(
+        tmp_path,
+        "joined.ann",
+        [
+            "T1\tPER 0 4\tAnna",
+            "T2\tPER 14 17\tShe",
+            "R1\tCoreference Arg1:T2 Arg2:T1",
+            "T1\tPER 9 12\tBob",  # ids restart: a second annotation file
+            "T2\tPER 22 25\thim",
+            "R1\tCoreference Arg1:T2 Arg2:T1",
+        ],
+    )
     with caplog.at_level(logging.WARNING):
         doc = read_brat(tmp_path / "joined.txt", tmp_path / "joined.ann", lang="en")
     assert doc.clusters == [[(0, 1), (4, 5)], [(2, 3), (6, 7)]]
@@ -231,8 +269,13 @@ def test_read_corpus_dispatches_on_extension(tmp_path):
         shutil.copy(FIXTURES / "brat" / f"story{suffix}", tmp_path / "nested" / f"c{suffix}")
     (tmp_path / "README.md").write_text("not a corpus file")
     doc_ids = [doc.doc_id for doc in read_corpus(tmp_path, nlp=spacy.blank("en"))]
-    assert doc_ids == ["bc/cctv/00/cctv_0001_000", "bc/cctv/00/cctv_0001_001", "GUM_vlog_sample", "GUM_news_second",
-                       "c"]
+    assert doc_ids == [
+        "bc/cctv/00/cctv_0001_000",
+        "bc/cctv/00/cctv_0001_001",
+        "GUM_vlog_sample",
+        "GUM_news_second",
+        "c",
+    ]
 
 
 @pytest.mark.parametrize("name", ["story.txt", "story.ann"])

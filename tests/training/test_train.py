@@ -1,4 +1,5 @@
 """End to end on the hand-written fixture documents: featurize, train every stage, export, run in spaCy."""
+
 import json
 import shutil
 from pathlib import Path
@@ -27,10 +28,13 @@ from training.train import train  # noqa: E402
 FIXTURES = Path(__file__).parent / "fixtures" / "train"
 GAP = Path(__file__).parent / "fixtures" / "gap.tsv"
 SMALL = {
-    "training.max_pairs": 120, "data.min_word_count": 1,
+    "training.max_pairs": 120,
+    "data.min_word_count": 1,
     "training.stages": ["allpairs", "toppairs", "ranking"],  # the whole schedule (en.cfg ships ranking only)
-    "stages.allpairs.max_epochs": 5, "stages.allpairs.patience": 10,
-    "stages.toppairs.max_epochs": 2, "stages.ranking.max_epochs": 2,
+    "stages.allpairs.max_epochs": 5,
+    "stages.allpairs.patience": 10,
+    "stages.toppairs.max_epochs": 2,
+    "stages.ranking.max_epochs": 2,
     "training.ema_decay": 0.0,  # a few dozen steps: an average over them would hardly move (tested apart)
 }
 
@@ -76,7 +80,9 @@ def test_cache_records_mentions_pairs_and_gold(tmp_path, nlp):
         cluster_of = {span: k for k, c in enumerate(gold.clusters) for span in c}
         expected = [cluster_of.get(s, -1) for s in spans]
         assert cache.arrays["gold_cluster"][ms].tolist() == expected
-        for a, m, label in zip(cache.arrays["pair_ant"][ps], cache.arrays["pair_ment"][ps], cache.arrays["pair_label"][ps]):
+        for a, m, label in zip(
+            cache.arrays["pair_ant"][ps], cache.arrays["pair_ment"][ps], cache.arrays["pair_label"][ps]
+        ):
             assert a < m
             assert bool(label) == (expected[a] >= 0 and expected[a] == expected[m])
     # the agreement codes read back from the cached one-hot features are the runtime's own
@@ -100,16 +106,25 @@ def test_gold_spans_without_the_possessive_marker_still_label_mentions(nlp):
 
     words = ["Melanie", "'s", "mom", "called", ".", "Melanie", "was", "out", "."]
     for scheme, first in (("ontonotes", (0, 2)), ("litbank", (0, 1))):
-        gold = GoldDoc(scheme, words, [False, True, True, False, True, True, True, False, False], [False] * 9,
-                       [None] * 9, [[first, (5, 6)]], None, "")
+        gold = GoldDoc(
+            scheme,
+            words,
+            [False, True, True, False, True, True, True, False, False],
+            [False] * 9,
+            [None] * 9,
+            [[first, (5, 6)]],
+            None,
+            "",
+        )
         doc = next(gold_docs_to_docs([gold], nlp))
         arrays = featurize_doc(doc, gold, Featurizer(get_rules("en")), 50, 500)
         spans = list(zip(arrays["starts"].tolist(), arrays["ends"].tolist()))
         assert (0, 2) in spans and (0, 1) not in spans
         labelled = {span for span, k in zip(spans, arrays["gold_cluster"].tolist()) if k == 0}
         assert labelled == {(0, 2), (5, 6)}, scheme
-        assert arrays["pair_label"][(arrays["pair_ant"] == spans.index((0, 2)))
-                                    & (arrays["pair_ment"] == spans.index((5, 6)))].tolist() == [1]
+        assert arrays["pair_label"][
+            (arrays["pair_ant"] == spans.index((0, 2))) & (arrays["pair_ment"] == spans.index((5, 6)))
+        ].tolist() == [1]
 
 
 def test_strip_possessive_scores_mentions_without_the_marker(nlp):
@@ -136,7 +151,8 @@ def test_training_lowers_the_loss_and_runs_every_stage(run):
     assert log[-1]["select"] > log[0]["select"]
     assert model.meta["training"]["epochs"] == {"allpairs": 5, "toppairs": 2, "ranking": 2}
     assert model.meta["scores"]["dev"]["fixtures_train"]["conll_f1"] == pytest.approx(
-        max(r["dev"]["fixtures_train"]["conll_f1"] for r in log), abs=1e-3)
+        max(r["dev"]["fixtures_train"]["conll_f1"] for r in log), abs=1e-3
+    )
     assert (out / "checkpoint.pt").exists()
 
 
@@ -180,8 +196,12 @@ def _component_clusters(model_dir, **config):
 def test_model_without_tensor_input_runs_in_spacy_and_matches_the_trainer(tmp_path, nlp):
     """Trained with the tensor group zeroed, the model is exported with tensor_width 0: the component
     needs no doc.tensor, and it links exactly as the trainer's dev evaluation does."""
-    overrides = {**SMALL, "training.stages": ["ranking"], "stages.ranking.max_epochs": 2,
-                 "model.zero_groups": ["tensor"]}
+    overrides = {
+        **SMALL,
+        "training.stages": ["ranking"],
+        "stages.ranking.max_epochs": 2,
+        "model.zero_groups": ["tensor"],
+    }
     model = train([FIXTURES], [FIXTURES], tmp_path, overrides=overrides, nlp=nlp, progress=False)
     assert model.tensor_width == 0 and model.meta["ablation"] == ["tensor"]
     cache = FeatureCache.load(tmp_path / "cache" / "fixtures_train")
@@ -193,15 +213,44 @@ def test_model_without_tensor_input_runs_in_spacy_and_matches_the_trainer(tmp_pa
 @pytest.mark.parametrize("averaging", [{}, {"training.ema_decay": 0.9, "stages.allpairs.lr_decay": 0.5}])
 def test_resume_continues_exactly(tmp_path, nlp, averaging):
     """Also with a moving average of the weights and a decaying learning rate (both in the checkpoint)."""
-    overrides = dict(SMALL, **{"stages.allpairs.max_epochs": 2, "stages.toppairs.max_epochs": 1,
-                               "stages.ranking.max_epochs": 1}, **averaging)
-    straight = train([FIXTURES], [FIXTURES], tmp_path / "a", overrides=overrides, nlp=nlp, progress=False,
-                     cache_dir=tmp_path / "cache")
-    assert train([FIXTURES], [FIXTURES], tmp_path / "b", overrides=overrides, nlp=nlp, progress=False,
-                 cache_dir=tmp_path / "cache", stop_after=2) is None
+    overrides = dict(
+        SMALL,
+        **{"stages.allpairs.max_epochs": 2, "stages.toppairs.max_epochs": 1, "stages.ranking.max_epochs": 1},
+        **averaging,
+    )
+    straight = train(
+        [FIXTURES],
+        [FIXTURES],
+        tmp_path / "a",
+        overrides=overrides,
+        nlp=nlp,
+        progress=False,
+        cache_dir=tmp_path / "cache",
+    )
+    assert (
+        train(
+            [FIXTURES],
+            [FIXTURES],
+            tmp_path / "b",
+            overrides=overrides,
+            nlp=nlp,
+            progress=False,
+            cache_dir=tmp_path / "cache",
+            stop_after=2,
+        )
+        is None
+    )
     assert len(read_log(tmp_path / "b")) == 2
-    resumed = train([FIXTURES], [FIXTURES], tmp_path / "b", overrides=overrides, nlp=nlp, progress=False,
-                    cache_dir=tmp_path / "cache", resume=True)
+    resumed = train(
+        [FIXTURES],
+        [FIXTURES],
+        tmp_path / "b",
+        overrides=overrides,
+        nlp=nlp,
+        progress=False,
+        cache_dir=tmp_path / "cache",
+        resume=True,
+    )
     assert [r["stage"] for r in read_log(tmp_path / "b")] == ["allpairs", "allpairs", "toppairs", "ranking"]
     for name, value in straight.weights.items():
         numpy.testing.assert_allclose(resumed.weights[name], value, atol=1e-6, err_msg=name)
@@ -210,8 +259,17 @@ def test_resume_continues_exactly(tmp_path, nlp, averaging):
 def test_moving_average_is_what_gets_evaluated_and_exported(tmp_path, nlp):
     from training.train import Trainer, load_config, prepare_caches
 
-    cfg = load_config(overrides=dict(SMALL, **{"training.ema_decay": 0.5, "stages.allpairs.max_epochs": 1,
-                                               "training.stages": ["allpairs"], "stages.allpairs.lr_decay": 0.5}))
+    cfg = load_config(
+        overrides=dict(
+            SMALL,
+            **{
+                "training.ema_decay": 0.5,
+                "stages.allpairs.max_epochs": 1,
+                "training.stages": ["allpairs"],
+                "stages.allpairs.lr_decay": 0.5,
+            },
+        )
+    )
     cache = FeatureCache.concat(prepare_caches([FIXTURES], tmp_path / "cache", nlp, cfg, progress=False))
     trainer = Trainer(cfg, cache, {}, tmp_path / "out", progress=False)
     lr = trainer.optimizer.param_groups[0]["lr"]
@@ -227,8 +285,22 @@ def test_moving_average_is_what_gets_evaluated_and_exported(tmp_path, nlp):
 
 def test_evaluate_and_gap_commands(run, tmp_path, capsys):
     out, _ = run
-    assert main(["evaluate", "--model", str(out / "model"), "--data", str(FIXTURES), "--per-genre",
-                 "--json", str(tmp_path / "scores.json"), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(out / "model"),
+                "--data",
+                str(FIXTURES),
+                "--per-genre",
+                "--json",
+                str(tmp_path / "scores.json"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "CoNLL" in printed and "overall" in printed
     scores = json.loads((tmp_path / "scores.json").read_text())
@@ -246,8 +318,21 @@ def test_record_stores_scores_in_the_model_meta(run, tmp_path):
     model_dir = tmp_path / "model"
     shutil.copytree(out / "model", model_dir)
     before = CorefModel.from_disk(model_dir)
-    assert main(["evaluate", "--model", str(model_dir), "--data", str(FIXTURES), "--no-progress",
-                 "--record", "fixture_test"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(model_dir),
+                "--data",
+                str(FIXTURES),
+                "--no-progress",
+                "--record",
+                "fixture_test",
+            ]
+        )
+        == 0
+    )
     assert main(["gap", "--model", str(model_dir), "--data", str(GAP), "--record", "gap_fixture"]) == 0
     after = CorefModel.from_disk(model_dir)
     recorded = after.meta["scores"]["fixture_test"]
@@ -264,10 +349,31 @@ def test_record_stores_scores_in_the_model_meta(run, tmp_path):
 
 
 def test_ablate_command_trains_one_run_per_group(tmp_path, capsys):
-    overrides = ["--set", "training.max_pairs=120", "--set", "data.min_word_count=1",
-                 "--set", "stages.ranking.max_epochs=1"]
-    args = ["ablate", "--train", str(FIXTURES), "--dev", str(FIXTURES), "--out", str(tmp_path / "ablation"),
-            "--cache", str(tmp_path / "cache"), "--group", "none", "--group", "speaker", "--no-progress", *overrides]
+    overrides = [
+        "--set",
+        "training.max_pairs=120",
+        "--set",
+        "data.min_word_count=1",
+        "--set",
+        "stages.ranking.max_epochs=1",
+    ]
+    args = [
+        "ablate",
+        "--train",
+        str(FIXTURES),
+        "--dev",
+        str(FIXTURES),
+        "--out",
+        str(tmp_path / "ablation"),
+        "--cache",
+        str(tmp_path / "cache"),
+        "--group",
+        "none",
+        "--group",
+        "speaker",
+        "--no-progress",
+        *overrides,
+    ]
     assert main(args) == 0
     table = capsys.readouterr().out
     summary = json.loads((tmp_path / "ablation" / "ablation.json").read_text())
@@ -277,8 +383,19 @@ def test_ablate_command_trains_one_run_per_group(tmp_path, capsys):
     assert speaker_model.meta["ablation"] == ["speaker"]
     assert "ablation" not in CorefModel.from_disk(tmp_path / "ablation" / "none" / "model").meta
     with pytest.raises(ValueError, match="unknown feature groups"):
-        main(["ablate", "--train", str(FIXTURES), "--dev", str(FIXTURES), "--out", str(tmp_path / "x"),
-              "--group", "colour"])
+        main(
+            [
+                "ablate",
+                "--train",
+                str(FIXTURES),
+                "--dev",
+                str(FIXTURES),
+                "--out",
+                str(tmp_path / "x"),
+                "--group",
+                "colour",
+            ]
+        )
 
 
 def test_featurize_command_uses_the_pipelines_rule_set(tmp_path, capsys):
@@ -291,8 +408,22 @@ def test_featurize_command_uses_the_pipelines_rule_set(tmp_path, capsys):
     assert main(["featurize", "--data", str(brat), "--out", str(tmp_path / "fr"), "--pipeline", "fr_core_news_sm"]) == 0
     meta = json.loads(capsys.readouterr().out)
     assert meta["lang"] == "fr" and meta["n_docs"] == 1 and meta["n_mentions"] > 0
-    assert main(["featurize", "--data", str(brat), "--out", str(tmp_path / "en"), "--pipeline", "fr_core_news_sm",
-                 "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "featurize",
+                "--data",
+                str(brat),
+                "--out",
+                str(tmp_path / "en"),
+                "--pipeline",
+                "fr_core_news_sm",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["lang"] == "en"
 
 
@@ -303,8 +434,18 @@ def test_export_into_the_installed_package_needs_force(tmp_path, capsys):
 
     shipped_fr = Path(neuralcoref.__file__).parent / "models" / "fr"
     before = (shipped_fr / "model.msgpack").read_bytes()
-    argv = ["train", "--train", str(FIXTURES), "--dev", str(FIXTURES), "--out", str(tmp_path / "run"),
-            "--export", str(shipped_fr), "--no-progress"]
+    argv = [
+        "train",
+        "--train",
+        str(FIXTURES),
+        "--dev",
+        str(FIXTURES),
+        "--out",
+        str(tmp_path / "run"),
+        "--export",
+        str(shipped_fr),
+        "--no-progress",
+    ]
     assert main(argv) == 2
     assert "--force" in capsys.readouterr().err
     assert (shipped_fr / "model.msgpack").read_bytes() == before

@@ -1,4 +1,5 @@
 """Pretrained word vectors in the trainer: read, put in the right rows, kept fixed, exported for the runtime."""
+
 from pathlib import Path
 
 import numpy
@@ -18,8 +19,14 @@ DIM = 4
 # words the fixtures never use: those only reach the vocabulary as extra words
 GLOVE_WORDS = ["the", ",", ".", "he", "she", "in", "and", "giraffe", "zebra", "okapi"]
 UNSEEN = ["giraffe", "zebra", "okapi"]
-SMALL = {"training.max_pairs": 120, "data.min_word_count": 2, "training.stages": ["ranking"],
-         "training.ema_decay": 0.0, "training.max_batches_per_epoch": 3, "model.embed_dim": DIM}
+SMALL = {
+    "training.max_pairs": 120,
+    "data.min_word_count": 2,
+    "training.stages": ["ranking"],
+    "training.ema_decay": 0.0,
+    "training.max_batches_per_epoch": 3,
+    "model.embed_dim": DIM,
+}
 
 
 def glove_vectors():
@@ -48,8 +55,9 @@ def cache(tmp_path_factory, nlp):
 
 
 def make_trainer(cache, tmp_path, glove_file, **overrides):
-    settings = dict(SMALL, **{"model.pretrained_vectors": str(glove_file), "model.extra_vectors": len(UNSEEN)},
-                    **overrides)
+    settings = dict(
+        SMALL, **{"model.pretrained_vectors": str(glove_file), "model.extra_vectors": len(UNSEEN)}, **overrides
+    )
     torch.set_num_threads(1)
     return Trainer(load_config(overrides=settings), cache, {}, tmp_path / "out", progress=False)
 
@@ -132,8 +140,12 @@ def test_exported_rows_reach_the_runtime(cache, tmp_path, glove_file):
     trainer.train_epoch()
     exported = trainer.exported()
     assert exported.weights["embed"].dtype == numpy.float16
-    assert exported.meta["training"]["vectors"] == {"source": str(glove_file), "words": len(trainer.words),
-                                                    "pretrained_rows": len(GLOVE_WORDS), "frozen_rows": len(GLOVE_WORDS)}
+    assert exported.meta["training"]["vectors"] == {
+        "source": str(glove_file),
+        "words": len(trainer.words),
+        "pretrained_rows": len(GLOVE_WORDS),
+        "frozen_rows": len(GLOVE_WORDS),
+    }
     exported.to_disk(tmp_path / "model")
     assert CorefModel.from_disk(tmp_path / "model").words == trainer.words
     # the component loads the file and finds each vector (float16) by its word, unseen words included

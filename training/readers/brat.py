@@ -133,19 +133,22 @@ def _read_annotations(ann_path: Path, text: str) -> tuple[dict[_Key, _Mention], 
     if part:
         logger.warning(
             "%s: annotation ids restart %d times (concatenated .ann files): ids resolved within each part",
-            ann_path, part,
+            ann_path,
+            part,
         )
     if text_mismatches:
         logger.warning(
             "%s: %d mention texts differ from the .txt at their offsets (offsets used): %s",
-            ann_path, len(text_mismatches), ", ".join(text_mismatches),
+            ann_path,
+            len(text_mismatches),
+            ", ".join(text_mismatches),
         )
     return mentions, links
 
 
 def _align(doc: Doc, text: str, mention: _Mention) -> TokenSpan | None:
     """Token span of a mention, or None when no tokens cover its characters well enough."""
-    annotated = text[mention.start:mention.end]
+    annotated = text[mention.start : mention.end]
     start = mention.start + len(annotated) - len(annotated.lstrip())
     end = mention.end - (len(annotated) - len(annotated.rstrip()))
     if start >= end:
@@ -185,7 +188,12 @@ def read_brat(
             unaligned += 1
             logger.warning(
                 "%s:%d: mention %s (characters %d-%d, %r) does not align with the tokens",
-                ann_path, mention.line_no, key[1], mention.start, mention.end, text[mention.start:mention.end],
+                ann_path,
+                mention.line_no,
+                key[1],
+                mention.start,
+                mention.end,
+                text[mention.start : mention.end],
             )
         else:
             aligned.append((entities.find(key), span))

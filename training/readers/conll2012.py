@@ -48,7 +48,8 @@ class _DocumentBuilder:
             self.n_columns = len(columns)
         elif len(columns) != self.n_columns:
             raise CorpusError(
-                self.path, line_no,
+                self.path,
+                line_no,
                 f"expected {self.n_columns} columns like the document's first token line, found {len(columns)}",
             )
         index = len(self.words)
@@ -81,7 +82,8 @@ class _DocumentBuilder:
             if stack:
                 _, opened_at = stack[0]
                 raise CorpusError(
-                    self.path, opened_at,
+                    self.path,
+                    opened_at,
                     f"bracket for entity {entity} opened here is never closed (document ends at line {line_no})",
                 )
         genre = _ONTONOTES_GENRE.match(self.name)

@@ -47,8 +47,9 @@ class _DocumentBuilder:
         self.parts: dict[str, list[TokenSpan]] = {}  # entity -> closed parts of a discontinuous mention
         self.mentions: list[tuple[str, TokenSpan]] = []
 
-    def add_token(self, word: str, space: bool, sent_start: bool, speaker: str | None, entity: str | None,
-                  line_no: int) -> None:
+    def add_token(
+        self, word: str, space: bool, sent_start: bool, speaker: str | None, entity: str | None, line_no: int
+    ) -> None:
         index = len(self.words)
         self.words.append(word)
         self.spaces.append(space)
@@ -84,7 +85,8 @@ class _DocumentBuilder:
             if stack:
                 _, opened_at = stack[0]
                 raise CorpusError(
-                    self.path, opened_at,
+                    self.path,
+                    opened_at,
                     f"mention of {bracket_id!r} opened here is never closed (document ends at line {line_no})",
                 )
         for entity in self.parts:
@@ -148,7 +150,7 @@ def read_corefud(path: str | Path) -> Iterator[GoldDoc]:
                 raise CorpusError(path, line_no, f"malformed token id {token_id!r}")
             if multiword is not None and multiword[0] <= int(token_id) <= multiword[1]:
                 space = int(token_id) == multiword[1] and multiword[2]
-            entity = next((item[len("Entity="):] for item in misc if item.startswith("Entity=")), None)
+            entity = next((item[len("Entity=") :] for item in misc if item.startswith("Entity=")), None)
             if builder is None:
                 builder = _DocumentBuilder(path, path.stem)
             builder.add_token(word, space, sent_start, speaker, entity, line_no)

@@ -71,9 +71,7 @@ class DisjointSets:
         return True
 
 
-def clusters_from_mentions(
-    mentions: Iterable[tuple[Hashable, TokenSpan]], source: str | Path
-) -> list[list[TokenSpan]]:
+def clusters_from_mentions(mentions: Iterable[tuple[Hashable, TokenSpan]], source: str | Path) -> list[list[TokenSpan]]:
     """Group (entity, span) pairs into sorted clusters, ordered by first mention.
 
     A span given to two entities is one mention, so its entities are merged
@@ -90,7 +88,9 @@ def clusters_from_mentions(
     if shared_spans:
         logger.warning(
             "%s: %d token spans are mentions of two entities, which were merged (first: %s)",
-            source, len(shared_spans), ", ".join(map(str, shared_spans[:5])),
+            source,
+            len(shared_spans),
+            ", ".join(map(str, shared_spans[:5])),
         )
     grouped: dict[Hashable, list[TokenSpan]] = {}
     for span, entity in entity_of_span.items():

@@ -14,7 +14,6 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
-from spacy.symbols import PRON, PROPN, X
 from spacy.vocab import Vocab
 from spacy.training import Example
 from spacy.util import minibatch, registry
@@ -23,10 +22,9 @@ from .config import DEFAULTS, CorefSettings, defaults
 from .errors import Errors, Warnings
 from .model_io import CorefModel, shipped_model_path
 from .resolution import span_groups
+from .resolved import DATA_KEY, resolved_text, stored_results as _stored
 from .resolver import CorefResolver, Prediction
-from .rules import get_rules
 
-DATA_KEY = "neuralcoref"
 SCORER = "neuralcoref.coref_scorer.v1"
 
 
@@ -63,27 +61,6 @@ class Cluster:
 
 
 # -- extension getters ---------------------------------------------------------------------------
-
-
-def _stored(doc: Doc) -> dict:
-    """The results stored on this Doc; {} when they were copied from another Doc.
-
-    `Span.as_doc(copy_user_data=True)` copies `user_data` (token offsets into the original Doc)
-    but not `doc.spans` (spaCy 3.8): such data would give wrong spans, so the Doc reads as having
-    no clusters, as its (empty) span groups say and as `Span.as_doc()` without user data gives.
-    """
-    data = doc.user_data.get(DATA_KEY) or {}
-    if data and not _belongs_to(doc, data):
-        return {}
-    return data
-
-
-def _belongs_to(doc: Doc, data: dict) -> bool:
-    n_tokens = data.get("n_tokens")  # absent in data stored by earlier versions
-    if n_tokens is not None and n_tokens != len(doc):
-        return False
-    prefix = data.get("span_prefix")
-    return prefix is None or not data.get("clusters") or f"{prefix}_1" in doc.spans
 
 
 def get_clusters(doc: Doc) -> Optional[List[Cluster]]:
@@ -144,101 +121,6 @@ def get_has_coref(doc: Doc) -> bool:
 def get_resolved(doc: Doc) -> str:
     """The text with each mention replaced by its cluster's main mention."""
     return resolved_text(doc)
-
-
-def resolved_text(doc: Doc, start: int = 0, end: Optional[int] = None) -> str:
-    """The text of the tokens doc[start:end] with each mention inside that range replaced by its
-    cluster's main mention, which may lie outside the range (a turn of a conversation resolved
-    against earlier turns). `doc._.coref_resolved` is the whole-Doc case.
-
-    Only a name or a nominal replaces anything: a cluster whose main mention is a pronoun is left
-    as written ("We started. Our plan worked." stays). A possessive pronoun takes the possessive
-    form ("his" -> "John's"), a main mention with its possessive marker loses it ("John's" ...
-    "he" -> "John"), and the first letter follows the place: capitalised at a sentence start,
-    lower-cased when a common-noun mention leaves one ("The dog ... its tail" -> "the dog's tail").
-    A main mention that holds a mention of another cluster is written resolved ("his keys" ...
-    "them" -> "John's keys").
-    """
-    return _resolved_text(doc, start, end, nested=True)
-
-
-def _resolved_text(doc: Doc, start: int, end: Optional[int], nested: bool) -> str:
-    range_end = len(doc) if end is None else end
-    data = _stored(doc)
-    if not data.get("clusters"):
-        return doc.text if start == 0 and end is None else doc[start:range_end].text
-    lang = data.get("lang", doc.lang_)
-    rules = get_rules(lang) if lang else None
-    form = rules.possessive_form if rules else "{}"
-
-    def unmarked_end(start, end):  # "[Melanie 's]" ends before its possessive marker
-        return rules.end_without_possessive_marker(doc, start, end) if rules else end
-
-    replacements = []
-    for mentions, main in zip(data["clusters"], data["mains"]):
-        main_start, main_end = mentions[main]
-        main_end = unmarked_end(main_start, main_end)
-        if _is_pronoun_span(doc[main_start:main_end], rules):
-            continue  # no name or nominal to put in: left as written
-        main_text = None
-        for k, (m_start, m_end) in enumerate(mentions):
-            if k == main or m_start < start:
-                continue
-            if main_text is None:  # one level of nesting: "[[his] keys]"
-                main_text = (
-                    _resolved_text(doc, main_start, main_end, False) if nested else doc[main_start:main_end].text
-                )
-            text = _cased(main_text, doc[main_start], doc[m_start])
-            if (m_end - m_start == 1 and _is_possessive(doc[m_start])) or unmarked_end(m_start, m_end) != m_end:
-                text = _possessive(form, text)
-            replacements.append((m_start, m_end, text))
-    replacements.sort()
-    pieces, position = [], start
-    for m_start, m_end, text in replacements:
-        if m_start < position or m_end > range_end:
-            continue  # nested inside a mention already replaced, or outside the range
-        pieces.append(doc[position:m_start].text_with_ws if m_start > position else "")
-        pieces.append(text + doc[m_end - 1].whitespace_)
-        position = m_end
-    pieces.append(doc[position:range_end].text_with_ws if position < range_end else "")
-    resolved = "".join(pieces)
-    return resolved if end is None and start == 0 else resolved.rstrip()
-
-
-def _possessive(form: str, text: str) -> str:
-    """English "{}'s" after a final s is a bare apostrophe: "the students'" (not "the students's")."""
-    if form.endswith("'s") and text.endswith("s"):
-        return form[:-1].format(text)
-    return form.format(text)
-
-
-def _is_possessive(token: Token) -> bool:
-    return token.tag_ == "PRP$" or "Yes" in token.morph.get("Poss", [])
-
-
-def _is_pronoun_span(span: Span, rules) -> bool:
-    """Whether every word of the span is a pronoun (a cluster with only pronouns has no better name)."""
-    words = [t for t in span if not (t.is_punct or t.is_space)]
-    return bool(words) and all(
-        t.pos == PRON or t.tag_ in ("PRP", "PRP$") or (rules is not None and t.lower_ in rules.pronouns) for t in words
-    )
-
-
-def _cased(text: str, first: Token, place: Token) -> str:
-    """The main mention's text with its first letter fitted to the place it is written at."""
-    if not text:
-        return text
-    if place.is_sent_start:
-        return text[0].upper() + text[1:]
-    if (
-        first.is_sent_start
-        and first.is_title
-        and first.pos not in (0, PROPN, X)
-        and not first.ent_type
-        and first.text != "I"
-    ):  # a tagged common word, capitalised only because it began a sentence
-        return text[0].lower() + text[1:]
-    return text
 
 
 def get_scores(doc: Doc) -> Optional[Dict[Span, Dict[Span, float]]]:

@@ -23,6 +23,10 @@ window. Rules (docs/dialogue.md):
   that speaker are one entity, joined after the model's links.
 * Not thread-safe: one thread at a time per Conversation; Conversations of one `nlp` may run in
   different threads (the component is thread-safe, see docs/robustness.md).
+
+Over 500 lines: `Conversation` is one object whose candidate window, speakers' names and joined Doc
+change together (about 430 lines); below it, the utterance formats that `resolve --dialogue`, batch
+records and `POST /resolve` turn into a conversation.
 """
 
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
@@ -32,7 +36,8 @@ from spacy.attrs import SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .component import DATA_KEY, Cluster, NeuralCoref, _main_mention, resolved_text
+from .component import Cluster, NeuralCoref, _main_mention
+from .resolved import DATA_KEY, resolved_text
 from .constraints import constraint_columns
 from .errors import Errors
 from .features import MENTION_LAYOUT, candidate_pairs, pair_features

@@ -4,6 +4,7 @@
 This is the single feature extractor: the runtime scorer and the PyTorch trainer both
 call these functions, so what a model sees in training is what it sees at inference.
 Column offsets live in structs.pxd; `MENTION_LAYOUT` / `PAIR_LAYOUT` name them for Python.
+About 500 lines: one job, one extension module (mentions, features, resolution).
 """
 from libc.stdint cimport int8_t, int32_t, uint64_t
 from libc.string cimport memset

@@ -4,6 +4,9 @@
 A mention is a pronoun, a named entity, or the subtree of a noun under a licensing
 dependency label (plus its variant without coordinated/appositive parts). The rules
 come from a language's `RuleSet`, hashed once; the walk over `doc.c` runs without the GIL.
+Over 500 lines because it is one job, one extension module (mentions, features, resolution): the
+walk's nogil helpers are `cdef inline` functions, which another module could only reach as calls or
+as definitions in a .pxd (which only declares).
 """
 from libc.stdlib cimport qsort
 from libc.stdint cimport int8_t, int32_t

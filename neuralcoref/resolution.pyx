@@ -5,6 +5,10 @@
 antecedents, pair features, the pair net (one hidden layer, `PairWeights`, the C++ kernel in
 pair_kernel.hh) and the best-antecedent choice, fused, without the GIL.
 `ClusterAgreement` keeps that choice from joining clusters that clash in gender or number.
+
+Over 500 lines on purpose: the Linker's nogil loop checks the agreement pair by pair through
+`ClusterAgreement`'s `cdef inline` methods; split into two modules, they would become calls through
+the class's vtable in the hot loop (or definitions in a .pxd, which only declares).
 """
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint64_t
 

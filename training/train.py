@@ -6,6 +6,10 @@ hands over to the next when the dev CoNLL F1 has not improved for `patience` epo
 with the exported model through the runtime's scorer and linking (`predict_cached`),
 so they are the scores the shipped model gets in the component (same pipeline, same
 settings). The model kept is the best over all stages.
+
+Over 500 lines: the three losses, the stage schedule and the `Trainer` that runs them with
+checkpoints, resume and export; the Trainer's state (model, optimiser, EMA weights, stage, best
+weights) is shared by every step, so it stays one class.
 """
 
 from __future__ import annotations

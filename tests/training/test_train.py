@@ -218,39 +218,23 @@ def test_resume_continues_exactly(tmp_path, nlp, averaging):
         **{"stages.allpairs.max_epochs": 2, "stages.toppairs.max_epochs": 1, "stages.ranking.max_epochs": 1},
         **averaging,
     )
-    straight = train(
-        [FIXTURES],
-        [FIXTURES],
-        tmp_path / "a",
-        overrides=overrides,
-        nlp=nlp,
-        progress=False,
-        cache_dir=tmp_path / "cache",
-    )
-    assert (
-        train(
+
+    def run_to(out, **options):
+        return train(
             [FIXTURES],
             [FIXTURES],
-            tmp_path / "b",
+            tmp_path / out,
             overrides=overrides,
             nlp=nlp,
             progress=False,
             cache_dir=tmp_path / "cache",
-            stop_after=2,
+            **options,
         )
-        is None
-    )
+
+    straight = run_to("a")
+    assert run_to("b", stop_after=2) is None
     assert len(read_log(tmp_path / "b")) == 2
-    resumed = train(
-        [FIXTURES],
-        [FIXTURES],
-        tmp_path / "b",
-        overrides=overrides,
-        nlp=nlp,
-        progress=False,
-        cache_dir=tmp_path / "cache",
-        resume=True,
-    )
+    resumed = run_to("b", resume=True)
     assert [r["stage"] for r in read_log(tmp_path / "b")] == ["allpairs", "allpairs", "toppairs", "ranking"]
     for name, value in straight.weights.items():
         numpy.testing.assert_allclose(resumed.weights[name], value, atol=1e-6, err_msg=name)

@@ -22,7 +22,7 @@ from .config import DEFAULTS, CorefSettings, defaults
 from .errors import Errors, Warnings
 from .model_io import CorefModel, shipped_model_path
 from .resolution import span_groups
-from .resolved import DATA_KEY, resolved_text, stored_results as _stored
+from .resolved import DATA_KEY, resolved_text, stored_results
 from .resolver import CorefResolver, Prediction
 
 SCORER = "neuralcoref.coref_scorer.v1"
@@ -64,7 +64,7 @@ class Cluster:
 
 
 def get_clusters(doc: Doc) -> Optional[List[Cluster]]:
-    data = _stored(doc)
+    data = stored_results(doc)
     if "clusters" not in data:
         return None
     return [_cluster(doc, data, i) for i in range(len(data["clusters"]))]
@@ -115,7 +115,7 @@ def _index(doc: Doc, data: dict) -> _Index:
 
 
 def get_has_coref(doc: Doc) -> bool:
-    return bool(_stored(doc).get("clusters"))
+    return bool(stored_results(doc).get("clusters"))
 
 
 def get_resolved(doc: Doc) -> str:
@@ -125,7 +125,7 @@ def get_resolved(doc: Doc) -> str:
 
 def get_scores(doc: Doc) -> Optional[Dict[Span, Dict[Span, float]]]:
     """mention -> {mention: its "no antecedent" score, antecedent: pair score, ...}."""
-    data = _stored(doc)
+    data = stored_results(doc)
     if "scores" not in data:
         return None
     return _scores_by_mention(doc, data)
@@ -146,11 +146,11 @@ def _scores_by_mention(doc, data):
 
 
 def get_span_is_coref(span: Span) -> bool:
-    return (span.start, span.end) in _index(span.doc, _stored(span.doc)).by_span
+    return (span.start, span.end) in _index(span.doc, stored_results(span.doc)).by_span
 
 
 def get_span_cluster(span: Span) -> Optional[Cluster]:
-    data = _stored(span.doc)
+    data = stored_results(span.doc)
     i = _index(span.doc, data).by_span.get((span.start, span.end))
     return None if i is None else _cluster(span.doc, data, i)
 
@@ -158,7 +158,7 @@ def get_span_cluster(span: Span) -> Optional[Cluster]:
 def get_span_scores(span: Span) -> Optional[Dict[Span, float]]:
     """{the span: its "no antecedent" score, each candidate antecedent: the pair score}."""
     doc = span.doc
-    data = _stored(doc)
+    data = stored_results(doc)
     if "scores" not in data:
         return None
     k = _index(doc, data).mention(data, span.start, span.end)
@@ -180,12 +180,12 @@ def get_span_scores(span: Span) -> Optional[Dict[Span, float]]:
 
 
 def get_token_clusters(token: Token) -> List[Cluster]:
-    data = _stored(token.doc)
+    data = stored_results(token.doc)
     return [_cluster(token.doc, data, i) for i in _index(token.doc, data).by_token.get(token.i, ())]
 
 
 def get_token_in_coref(token: Token) -> bool:
-    return token.i in _index(token.doc, _stored(token.doc)).by_token
+    return token.i in _index(token.doc, stored_results(token.doc)).by_token
 
 
 def register_extensions() -> None:

@@ -114,7 +114,8 @@ def make_batch(index: MentionIndex, mentions: numpy.ndarray, gold_pair: numpy.nd
 
 
 class Batcher:
-    """Epochs of shuffled batches over a feature cache.
+    """Epochs of shuffled batches over a feature cache: its trained mentions (all but the unannotated
+    mentions of partly annotated documents), each with its known candidates (`keep` can remove more).
 
     word_rows (ndarray): int32 [n, 8] embedding rows of every cached mention.
     """
@@ -129,9 +130,13 @@ class Batcher:
     ):
         self.cache = cache
         self.word_rows = word_rows
+        known = numpy.asarray(cache.arrays["pair_known"], dtype=bool)  # all, unless a document is partly annotated
+        if not known.all():
+            keep = known if keep is None else keep & known
         self.index = MentionIndex.from_cache(cache, keep)
         self.gold_pair = numpy.asarray(cache.arrays["pair_label"], dtype=bool)
-        self.groups = pack(self.index.pair_count, max_pairs)
+        trained = numpy.flatnonzero(numpy.asarray(cache.arrays["mention_trained"], dtype=bool))
+        self.groups = [trained[group] for group in pack(self.index.pair_count[trained], max_pairs)]
         self.seed = seed
 
     def __len__(self):

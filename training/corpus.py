@@ -16,13 +16,14 @@ from spacy.tokens import Doc
 
 from neuralcoref.featurize import set_speakers
 
-from .readers import read_brat, read_conll2012, read_corefud
-from .readers.gold import CorpusError, DisjointSets, GoldDoc, TokenSpan, clusters_from_mentions
+from .readers import read_brat, read_conll2012, read_corefud, read_gap_golds
+from .readers.gold import CorpusError, DisjointSets, GoldDoc, PartialLinks, TokenSpan, clusters_from_mentions
 
 __all__ = [
     "CorpusError",
     "DisjointSets",
     "GoldDoc",
+    "PartialLinks",
     "TokenSpan",
     "clusters_from_mentions",
     "gold_to_doc",
@@ -71,6 +72,8 @@ def _corpus_format(path: Path) -> str | None:
         return "corefud"
     if path.suffix in (".ann", ".txt"):
         return "brat"
+    if path.suffix == ".tsv":
+        return "gap"
     return None
 
 
@@ -78,7 +81,7 @@ def read_corpus(path: str | Path, nlp: Language | None = None, lang: str | None 
     """Read a corpus file or directory, choosing the reader by file extension.
 
     `*_conll`/`.conll` are CoNLL-2012, `.conllu` is CorefUD, `.ann`+`.txt` pairs are
-    brat standoff. A directory is read recursively in sorted path order, its brat
+    brat standoff, `.tsv` is GAP (partly annotated: `read_gap_golds`). A directory is read recursively in sorted path order, its brat
     pairs found through their `.ann` files. Brat text has no tokens, so it needs
     `nlp` (its tokenizer is used) or a `lang` for `spacy.blank`.
     """
@@ -87,7 +90,9 @@ def read_corpus(path: str | Path, nlp: Language | None = None, lang: str | None 
         files = [file for file in sorted(path.rglob("*")) if file.is_file() and file.suffix != ".txt"]
     else:
         if _corpus_format(path) is None:
-            raise ValueError(f"{path}: unsupported corpus file (expected *_conll, .conll, .conllu, .ann or .txt)")
+            raise ValueError(
+                f"{path}: unsupported corpus file (expected *_conll, .conll, .conllu, .ann, .txt or a GAP .tsv)"
+            )
         files = [path]
     for file in files:
         corpus_format = _corpus_format(file)
@@ -97,5 +102,7 @@ def read_corpus(path: str | Path, nlp: Language | None = None, lang: str | None 
             yield from read_corefud(file)
         elif corpus_format == "brat":
             yield read_brat(file.with_suffix(".txt"), file.with_suffix(".ann"), nlp=nlp, lang=lang)
+        elif corpus_format == "gap":
+            yield from read_gap_golds(file, nlp=nlp, lang=lang or "en")
         else:
             logger.debug("%s: not a corpus file, skipped", file)

@@ -19,6 +19,7 @@ computes at inference. One cache directory holds, concatenated over its document
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
+| `mention_trained.npy`, `pair_known.npy` | uint8 [n], [P] | 1 unless the document is partly annotated (GAP, `GoldDoc.partial`): then only its anaphors are trained, each against the candidates the annotation speaks of (`partial_labels`) |
 
 plus `docs.json` (id, source, genre, gold clusters of every document) and `meta.json`
 (pipeline, candidate settings, extractor recall and precision of gold mentions).
@@ -45,11 +46,11 @@ from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from neuralcoref.constraints import MAX_MODIFIERS, constraint_columns
 from neuralcoref.rules import get_rules
-from .corpus import GoldDoc, gold_docs_to_docs, read_corpus
+from .corpus import GoldDoc, PartialLinks, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 #: the inputs of the binding and modifier-clash constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = ("governor", "core_role", "head_lemma", "modifiers", "time_entity")
 MENTION_ARRAYS = (
@@ -64,8 +65,9 @@ MENTION_ARRAYS = (
     "person",
     "speaker",
     "sent_index",
+    "mention_trained",
 ) + CONSTRAINT_ARRAYS
-PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label")
+PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label", "pair_known")
 #: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
 #: coordination, relative clauses, quotes, speakers, far first-person pronouns): its features fingerprint the featurizer
 FINGERPRINT_TEXT = (
@@ -168,6 +170,9 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
     if not numpy.array_equal(as_bytes, pair_feats):
         raise ValueError("pair features are no longer all 0/1: the cache needs a float32 pair_feats array")
     label = (gold_cluster[ant] >= 0) & (gold_cluster[ant] == gold_cluster[ment])
+    trained, known = numpy.ones(n, dtype=bool), numpy.ones(len(ant), dtype=bool)
+    if gold.partial is not None:
+        trained, known, label = partial_labels(gold.partial, feats.starts, feats.ends, ant, ment)
     return {
         "starts": feats.starts.astype("int32"),
         "ends": feats.ends.astype("int32"),
@@ -180,6 +185,7 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
         "person": columns["person"].astype("int8"),
         "speaker": columns["speaker"].astype("int32"),
         "sent_index": columns["sent_index"].astype("int32"),
+        "mention_trained": trained.astype("uint8"),
         **{
             name: values
             for name, values in constraint_columns(doc, columns, featurizer.rules).items()
@@ -189,7 +195,32 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
         "pair_ment": ment.astype("int32"),
         "pair_feats": as_bytes,
         "pair_label": label.astype("uint8"),
+        "pair_known": known.astype("uint8"),
     }
+
+
+def partial_labels(partial: PartialLinks, starts, ends, ant, ment) -> tuple:
+    """(trained mentions, known pairs, pair labels) of a partly annotated document: a mention is trained
+    when it is one of the anaphors and a candidate overlapping one of its antecedents is among its pairs;
+    its known pairs are those whose candidate overlaps an antecedent (label 1) or another named span
+    (label 0); nothing else is known (it is left out of training, not taken as a negative)."""
+    starts, ends = numpy.asarray(starts), numpy.asarray(ends)
+
+    def overlapping(spans) -> numpy.ndarray:
+        hit = numpy.zeros(len(starts), dtype=bool)
+        for s, e in spans:
+            hit |= (starts < e) & (s < ends)
+        return hit
+
+    anaphor = numpy.zeros(len(starts), dtype=bool)
+    for s, e in partial.anaphors:
+        anaphor |= (starts == s) & (ends == e)
+    positive, negative = overlapping(partial.antecedents), overlapping(partial.others)
+    label = anaphor[ment] & positive[ant]
+    known = anaphor[ment] & (positive[ant] | negative[ant])
+    trained = numpy.zeros(len(starts), dtype=bool)
+    trained[ment[label]] = True
+    return trained, known & trained[ment], label
 
 
 def featurize_corpus(

@@ -8,90 +8,16 @@ feminine/masculine F1 ratio as the bias measure.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .corpus import CorpusError
+from .readers.gap import GapExample, read_gap
 
-_COLUMNS = ["ID", "Text", "Pronoun", "Pronoun-offset", "A", "A-offset", "A-coref", "B", "B-offset", "B-coref", "URL"]
-_MASCULINE = frozenset({"he", "him", "his", "himself"})
-_FEMININE = frozenset({"she", "her", "hers", "herself"})
-_BOOLEANS = {"TRUE": True, "FALSE": False}
-
-
-@dataclass(frozen=True)
-class GapExample:
-    """One GAP row; offsets are character offsets into `text`."""
-
-    id: str
-    text: str
-    pronoun: str
-    pronoun_offset: int
-    a: str
-    a_offset: int
-    a_coref: bool
-    b: str
-    b_offset: int
-    b_coref: bool
-    url: str
-
-    @property
-    def gender(self) -> str | None:
-        """'masculine' or 'feminine' from the pronoun (None for any other pronoun)."""
-        pronoun = self.pronoun.lower()
-        if pronoun in _MASCULINE:
-            return "masculine"
-        if pronoun in _FEMININE:
-            return "feminine"
-        return None
-
-
-def _parse_row(row: list[str], path: Path, line_no: int) -> GapExample:
-    if len(row) != len(_COLUMNS):
-        raise CorpusError(path, line_no, f"expected {len(_COLUMNS)} tab-separated columns, found {len(row)}")
-    fields = dict(zip(_COLUMNS, row))
-    offsets = {}
-    for column, name_column in (("Pronoun-offset", "Pronoun"), ("A-offset", "A"), ("B-offset", "B")):
-        if not fields[column].isdigit():
-            raise CorpusError(path, line_no, f"{column} {fields[column]!r} is not a character offset")
-        offset = int(fields[column])
-        if fields["Text"][offset : offset + len(fields[name_column])] != fields[name_column]:
-            raise CorpusError(path, line_no, f"{name_column} {fields[name_column]!r} is not at offset {offset}")
-        offsets[column] = offset
-    for column in ("A-coref", "B-coref"):
-        if fields[column].upper() not in _BOOLEANS:
-            raise CorpusError(path, line_no, f"{column} {fields[column]!r} is not TRUE or FALSE")
-    return GapExample(
-        id=fields["ID"],
-        text=fields["Text"],
-        pronoun=fields["Pronoun"],
-        pronoun_offset=offsets["Pronoun-offset"],
-        a=fields["A"],
-        a_offset=offsets["A-offset"],
-        a_coref=_BOOLEANS[fields["A-coref"].upper()],
-        b=fields["B"],
-        b_offset=offsets["B-offset"],
-        b_coref=_BOOLEANS[fields["B-coref"].upper()],
-        url=fields["URL"],
-    )
-
-
-def read_gap(path: str | Path) -> list[GapExample]:
-    """Read a GAP TSV file (with its header line); offsets are checked against the text."""
-    path = Path(path)
-    with open(path, encoding="utf-8", newline="") as file:
-        rows = csv.reader(file, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(rows, None)
-        if header != _COLUMNS:
-            raise CorpusError(path, 1, f"expected the GAP header {' '.join(_COLUMNS)!r}")
-        return [_parse_row(row, path, rows.line_num) for row in rows if row]
+__all__ = ["GapExample", "gap_scores", "predict_gap", "read_gap", "resolve_gap_example"]
 
 
 def _f1(true_positives: int, false_positives: int, false_negatives: int) -> float:

@@ -19,6 +19,17 @@ TokenSpan = tuple[int, int]
 
 
 @dataclass
+class PartialLinks:
+    """What a partly annotated document (GAP) says: each of `anaphors` refers to the name at one of
+    `antecedents` and not to the one at `others`; nothing about its other mentions. Training asks only
+    that an anaphor rank a mention overlapping an antecedent above those overlapping the others."""
+
+    anaphors: list[TokenSpan]
+    antecedents: list[TokenSpan]
+    others: list[TokenSpan]
+
+
+@dataclass
 class GoldDoc:
     """One annotated document in its gold tokenization.
 
@@ -36,6 +47,8 @@ class GoldDoc:
     genre: str | None
     source: str
     unaligned: int = 0
+    #: None: every mention is annotated (clusters, and any mention outside them is a singleton or none)
+    partial: PartialLinks | None = None
 
 
 class CorpusError(ValueError):

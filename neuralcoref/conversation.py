@@ -243,11 +243,12 @@ class Conversation:
 
     def _link(self, doc: Doc, speaker: Optional[str], window: List[Turn]):
         """The new turn's mentions and their links: (links, features), nothing stored yet."""
-        resolver = self.component.resolver
         parts = _TurnArrays(doc, self._speaker_id(speaker))
         joined, speakers = _join_turns([cast(_TurnArrays, t._parts) for t in window] + [parts], self.nlp.vocab)
         offset = len(joined) - len(doc)
-        resolver.check_tensor(joined)  # a tensor the model cannot read: W003, zeros for the context features
+        # a tensor the model cannot read: the model's tensorless fallback (W004), else zeros for the context
+        # features (W003). One nlp makes every turn, so a conversation keeps one reader.
+        resolver = self.component.resolver.for_doc(joined)
         mentions = resolver.featurizer.extractor(joined, *resolver.featurizer.token_grammar(joined), speakers)
         columns = mentions.columns()
         n_old = int(numpy.searchsorted(columns["start"], offset))

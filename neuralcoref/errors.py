@@ -22,6 +22,12 @@ class Warnings(metaclass=ErrorsWithCodes):
         "without those context features (zeros), so expect lower accuracy. Run it after the "
         "pipeline the model was trained with for full accuracy."
     )
+    W004 = (
+        "The coreference model reads doc.tensor rows of width {expected} (from the pipeline "
+        "'{pipeline}'), but this Doc's tensor has width {found}: neuralcoref resolves it with "
+        "the model's fallback, which reads no doc.tensor and is a little less accurate (see "
+        "the model card). Run it after the pipeline the model was trained with for full accuracy."
+    )
 
 
 class Errors(metaclass=ErrorsWithCodes):

@@ -4,9 +4,9 @@ No pickle, no code: loading only decodes msgpack and copies bytes into numpy arr
 an allowed dtype, then checks every shape against the meta record.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, List, Optional, Union, cast
 
 import msgpack
 import numpy
@@ -23,6 +23,8 @@ from .features import (
 from .scorer import expected_shapes
 
 MODEL_FILENAME = "model.msgpack"
+#: in a fallback stored inside its model: the embedding rows it has of its own (the others are the model's)
+SHARED_ROWS_KEY = "embed_rows_of_its_own"
 FORMAT_NAME = "neuralcoref-model"
 _ALLOWED_DTYPES = {"<f4": "float32", "<f2": "float16"}
 MODELS_DIR = Path(__file__).parent / "models"
@@ -30,11 +32,21 @@ MODELS_DIR = Path(__file__).parent / "models"
 
 @dataclass
 class CorefModel:
-    """A loaded model: meta record, embedding vocabulary and weights."""
+    """A loaded model: meta record, embedding vocabulary and weights.
+
+    fallback: a second model with no doc.tensor input (tensor_width 0), stored inside the same file, that
+    the resolver uses for a Doc whose tensor this model cannot read (a pipeline without a tok2vec, a
+    transformer or custom pipeline): without it such a Doc gets zeros for the context features, which
+    the shipped English model was not trained for.
+    """
 
     meta: Dict[str, Any]
     words: List[str]
     weights: Dict[str, numpy.ndarray]
+    fallback: Optional["CorefModel"] = None
+    #: weight name -> the dtype it is stored in ("<f2"), for weights read from a file: they are float32
+    #: in memory and written back as they were, so a float16 table stays float16 through `to_bytes`
+    stored_dtypes: Dict[str, str] = field(default_factory=dict)
 
     @property
     def lang(self) -> str:
@@ -73,19 +85,63 @@ class CorefModel:
         arrays = {}
         for name, array in self.weights.items():
             array = numpy.ascontiguousarray(array)
-            if array.dtype.str not in _ALLOWED_DTYPES:
+            if name in self.stored_dtypes:
+                array = array.astype(self.stored_dtypes[name])
+            elif array.dtype.str not in _ALLOWED_DTYPES:
                 array = array.astype("<f4")
-            arrays[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "data": array.tobytes()}
-        return msgpack.packb(
-            {
-                "format": FORMAT_NAME,
-                "format_version": MODEL_FORMAT_VERSION,
-                "meta": self.meta,
-                "words": self.words,
-                "weights": arrays,
-            },
-            use_bin_type=True,
-        )
+            arrays[name] = _array_spec(array)
+        record = {
+            "format": FORMAT_NAME,
+            "format_version": MODEL_FORMAT_VERSION,
+            "meta": self.meta,
+            "words": self.words,
+            "weights": arrays,
+        }
+        if self.fallback is not None:  # an optional key: readers that predate it ignore it
+            record["fallback"] = self._fallback_bytes()
+        return msgpack.packb(record, use_bin_type=True)
+
+    def _fallback_bytes(self) -> bytes:
+        """The fallback's model file, without what it shares with this model: a fallback trained on the
+        same data with the same fixed word vectors has the same vocabulary and mostly the same embedding
+        rows, so only the rows that differ are stored (`SHARED_ROWS_KEY`), and its words not at all."""
+        fallback = cast(CorefModel, self.fallback)
+        data = fallback.to_bytes()
+        mine, theirs = self.weights.get("embed"), fallback.weights.get("embed")
+        if fallback.words != self.words or mine is None or theirs is None or mine.shape != theirs.shape:
+            return data
+        dtype = self.stored_dtypes.get("embed", "<f4")
+        if fallback.stored_dtypes.get("embed", "<f4") != dtype:
+            return data
+        rows = numpy.flatnonzero((mine.astype(dtype) != theirs.astype(dtype)).any(axis=1)).astype("<i4")
+        msg = msgpack.unpackb(data, raw=False, strict_map_key=True)
+        msg["words"] = None
+        msg["weights"]["embed"] = _array_spec(theirs[rows].astype(dtype))
+        msg[SHARED_ROWS_KEY] = _array_spec(rows)
+        return msgpack.packb(msg, use_bin_type=True)
+
+    def _unshare_fallback(self, data: bytes, path) -> bytes:
+        """The fallback's whole model file from what `_fallback_bytes` stored (unchanged if it shares nothing)."""
+        try:
+            msg = msgpack.unpackb(data, raw=False, strict_map_key=True)
+            if not isinstance(msg, dict) or SHARED_ROWS_KEY not in msg:
+                return data
+            spec, rows_spec = msg["weights"]["embed"], msg.pop(SHARED_ROWS_KEY)
+            rows = numpy.frombuffer(rows_spec["data"], dtype="<i4")
+            dtype = self.stored_dtypes.get("embed", "<f4")
+            embed = self.weights["embed"].astype(dtype)
+            embed[rows] = numpy.frombuffer(spec["data"], dtype=spec["dtype"]).reshape(len(rows), -1)
+        except (KeyError, TypeError, ValueError, IndexError) as err:  # msgpack raises several types too
+            raise ValueError(Errors.E030.format(path=path, reason=f"its fallback model is malformed ({err})")) from None
+        msg["weights"]["embed"] = _array_spec(embed)
+        msg["words"] = self.words
+        return msgpack.packb(msg, use_bin_type=True)
+
+    def with_fallback(self, fallback: Optional["CorefModel"]) -> "CorefModel":
+        """This model with `fallback` (a model without tensor input, of the same language) stored inside it."""
+        if fallback is not None:
+            _check_fallback(self, fallback, "<fallback>")
+        return CorefModel(self.meta, self.words, self.weights, fallback, self.stored_dtypes)
 
     @classmethod
     def from_bytes(cls, data: bytes, path="<bytes>", lang=None) -> "CorefModel":
@@ -110,7 +166,7 @@ class CorefModel:
         _check_meta(meta, path)
         if lang is not None and meta["lang"] != lang:
             raise ValueError(Errors.E033.format(path=path, found=meta["lang"], expected=lang))
-        weights = {}
+        weights, stored_dtypes = {}, {}
         specs = msg.get("weights") or {}
         if not isinstance(specs, dict):
             raise ValueError(Errors.E030.format(path=path, reason="the weights are not a map"))
@@ -123,11 +179,19 @@ class CorefModel:
                     Errors.E030.format(path=path, reason=f"weight '{name}' is malformed ({err})")
                 ) from None
             weights[name] = array.astype("float32")
+            stored_dtypes[name] = spec["dtype"]
         words = msg.get("words")
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise ValueError(Errors.E030.format(path=path, reason="the vocabulary is not a list of strings"))
-        model = cls(meta, words, weights)
+        model = cls(meta, words, weights, stored_dtypes=stored_dtypes)
         model.check_shapes(path)
+        if msg.get("fallback") is not None:
+            if not isinstance(msg["fallback"], bytes):
+                raise ValueError(Errors.E030.format(path=path, reason="the fallback model is not a byte string"))
+            inner = model._unshare_fallback(msg["fallback"], path)
+            fallback = cls.from_bytes(inner, path=f"{path} (its fallback model)")
+            _check_fallback(model, fallback, path)
+            model.fallback = fallback
         return model
 
     def to_disk(self, path: Union[str, Path]) -> None:
@@ -144,6 +208,21 @@ class CorefModel:
         except OSError as err:
             raise ValueError(Errors.E030.format(path=file, reason=err.strerror or str(err))) from None
         return cls.from_bytes(data, path=file, lang=lang)
+
+
+def _array_spec(array: numpy.ndarray) -> dict:
+    array = numpy.ascontiguousarray(array)
+    return {"dtype": array.dtype.str, "shape": list(array.shape), "data": array.tobytes()}
+
+
+def _check_fallback(model: CorefModel, fallback: CorefModel, path) -> None:
+    """A fallback reads no doc.tensor, is of the model's language and has no fallback of its own."""
+    if not model.tensor_width or fallback.tensor_width or fallback.lang != model.lang or fallback.fallback:
+        reason = (
+            f"its fallback model (language '{fallback.lang}', tensor width {fallback.tensor_width}) must be a "
+            f"'{model.lang}' model without tensor input, inside a model that reads doc.tensor"
+        )
+        raise ValueError(Errors.E030.format(path=path, reason=reason))
 
 
 def _check_meta(meta: dict, path) -> None:

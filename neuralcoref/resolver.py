@@ -86,6 +86,19 @@ class CorefResolver:
         self.max_dist_match = max_dist_match
         self.blacklist = blacklist
         self.require_agreement = rules.cluster_agreement if require_agreement is None else bool(require_agreement)
+        #: the resolver of the model's tensorless fallback (`CorefModel.fallback`), with these settings
+        self.fallback: Optional[CorefResolver] = None
+        if model.fallback is not None:
+            self.fallback = CorefResolver(
+                model.fallback,
+                greedyness,
+                max_dist,
+                max_dist_match,
+                blacklist,
+                conv_dict,
+                require_agreement,
+                infer_speakers,
+            )
 
     def _add_conv_dict(self, embed, conv_dict):
         rows = []
@@ -99,20 +112,20 @@ class CorefResolver:
                 self.word_table.add_alias(word.lower(), len(embed) + len(rows) - 1)
         return numpy.concatenate([embed, numpy.asarray(rows, dtype="float32")]) if rows else embed
 
-    def check_tensor(self, doc: Doc) -> bool:
-        """Whether the Doc's tensor is the width the model reads; when it is not (a pipeline without a
-        tok2vec, a transformer or custom pipeline), warn: the Doc is resolved with zeros for the
-        context features (`_encode`), never refused."""
+    def for_doc(self, doc: Doc) -> "CorefResolver":
+        """The resolver that reads this Doc: self when the Doc's tensor is the width the model reads (or
+        the model reads none). When it is not (a pipeline without a tok2vec, a transformer or custom
+        pipeline), warn, and return the model's tensorless fallback if it ships one (W004), else self,
+        which resolves the Doc with zeros for the context features (W003, `_features`): never refused."""
         width = self.model.tensor_width
         if not width or self._model_tensor(doc) is not None:
-            return True
+            return self
         tensor: Any = getattr(doc, "tensor", None)
         found = tensor.shape[1] if getattr(tensor, "ndim", 0) == 2 and tensor.size else 0
-        warnings.warn(
-            Warnings.W003.format(expected=width, found=found, pipeline=self.model.meta.get("pipeline", {}).get("name")),
-            stacklevel=2,
-        )
-        return False
+        message = Warnings.W003 if self.fallback is None else Warnings.W004
+        pipeline = self.model.meta.get("pipeline", {}).get("name")
+        warnings.warn(message.format(expected=width, found=found, pipeline=pipeline), stacklevel=2)
+        return self if self.fallback is None else self.fallback
 
     def _model_tensor(self, doc: Doc):
         """doc.tensor when the model reads one and it has the model's width, one row per token; else None."""
@@ -128,7 +141,7 @@ class CorefResolver:
 
     def _features(self, doc: Doc, mentions: Mentions, first=None, last=None):
         """`mention_features` of mentions first..last, with zeros for the tensor features when the Doc has
-        no tensor of the model's width (see `check_tensor`)."""
+        no tensor of the model's width (see `for_doc`)."""
         width = self.model.tensor_width
         word_hashes, tensor_feats, mention_feats = mention_features(
             doc, mentions, self._model_tensor(doc), first, last, turn_ends=turn_ends(doc)
@@ -138,8 +151,8 @@ class CorefResolver:
         return word_hashes, tensor_feats, mention_feats
 
     def predict(self, doc: Doc, store_scores: bool = False) -> Prediction:  # own default: scores when asked
-        self.check_tensor(doc)
-        return self._predict_mentions(doc, self.featurizer.mentions(doc), store_scores)
+        resolver = self.for_doc(doc)
+        return resolver._predict_mentions(doc, resolver.featurizer.mentions(doc), store_scores)
 
     def _predict_mentions(self, doc: Doc, mentions: Mentions, store_scores: bool) -> Prediction:
         """Encode the mentions block by block as they are resolved (their features are never all in memory)."""
@@ -156,7 +169,18 @@ class CorefResolver:
         which dominates for Docs of a few sentences: Docs are grouped up to MENTION_BLOCK mentions
         and encoded in one product. Larger Docs go through `predict`. The results equal `predict`'s
         up to float rounding (the product's rows are rounded differently in a larger matrix).
+        Docs whose tensor the model cannot read go to the fallback's resolver (`for_doc`).
         """
+        readers = [self.for_doc(doc) for doc in docs]
+        out: List[Optional[Prediction]] = [None] * len(docs)
+        for resolver in {id(r): r for r in readers}.values():
+            mine = [i for i, r in enumerate(readers) if r is resolver]
+            for i, prediction in zip(mine, resolver._predict_grouped([docs[i] for i in mine], store_scores)):
+                out[i] = prediction
+        return cast(List[Prediction], out)  # every slot is filled
+
+    def _predict_grouped(self, docs: List[Doc], store_scores: bool) -> List[Prediction]:
+        """`predict_many` of Docs that this resolver reads (see `for_doc`)."""
         out: List[Optional[Prediction]] = [None] * len(docs)
         group: List[tuple] = []
         n_rows = 0
@@ -181,7 +205,6 @@ class CorefResolver:
             group.clear()
 
         for i, doc in enumerate(docs):
-            self.check_tensor(doc)
             mentions = self.featurizer.mentions(doc)
             if len(mentions) > MENTION_BLOCK:
                 out[i] = self._predict_mentions(doc, mentions, store_scores)

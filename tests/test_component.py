@@ -252,10 +252,12 @@ def test_resolved_text_with_possessive_mentions():
     assert doc._.coref_resolved == "Melanie's mom called. Melanie's mom said Melanie's dog and Melanie's cat were sick."
 
 
+@pytest.mark.parametrize("with_fallback", [True, False])
 @pytest.mark.parametrize("tensor", [numpy.zeros((0, 0), dtype="float32"), "wrong width"])
-def test_doc_without_the_models_tensor_gets_clusters_and_a_warning(en_nlp, tensor):
+def test_doc_without_the_models_tensor_gets_clusters_and_a_warning(en_nlp, tmp_path, tensor, with_fallback):
     """A Doc whose doc.tensor is empty or of another width (a custom or transformer pipeline) is
-    resolved without the context features, with a warning: never an exception."""
+    resolved by the model's tensorless fallback (W004) or, for a model without one, with zeros for the
+    context features (W003): never an exception."""
     text = "My sister has a dog. She loves him. My sister is happy."
     expected = en_nlp(text)._.coref_clusters
     doc = en_nlp.make_doc(text)
@@ -263,8 +265,12 @@ def test_doc_without_the_models_tensor_gets_clusters_and_a_warning(en_nlp, tenso
         if name != "neuralcoref":
             doc = component(doc)
     doc.tensor = numpy.ones((len(doc), 17), dtype="float32") if isinstance(tensor, str) else tensor
-    with pytest.warns(UserWarning, match="W003"):
-        doc = en_nlp.get_pipe("neuralcoref")(doc)
+    coref = en_nlp.get_pipe("neuralcoref")
+    if not with_fallback:
+        coref.resolver.model.with_fallback(None).to_disk(tmp_path)
+        coref = load_english().add_pipe("neuralcoref", config={"model": str(tmp_path)})
+    with pytest.warns(UserWarning, match="W004" if with_fallback else "W003"):
+        doc = coref(doc)
     clusters = doc._.coref_clusters
     assert clusters is not None and len(clusters) >= 1
     assert any(c.main.text == "My sister" and "She" in [m.text for m in c] for c in clusters), (clusters, expected)

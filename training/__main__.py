@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from neuralcoref.config import DEFAULTS, describe
 
@@ -114,6 +115,25 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--no-progress", action="store_true")
 
+    p.add_argument(
+        "--drop-tensor",
+        action="store_true",
+        help="empty doc.tensor before the component, as a pipeline without a tok2vec (a transformer or custom "
+        "one) leaves it: what such a user gets (the model's tensorless fallback, if it has one)",
+    )
+
+    p = sub.add_parser(
+        "fallback", help="store a model without doc.tensor input inside a model, for Docs whose tensor it cannot read"
+    )
+    p.add_argument("--model", required=True, help="the model (a run's model/ directory or model.msgpack)")
+    p.add_argument(
+        "--fallback",
+        required=True,
+        help="a model trained with --set 'model.zero_groups=[\"tensor\"]' (no doc.tensor input); 'none' removes it",
+    )
+    p.add_argument("--out", required=True, help="directory to write the combined model.msgpack to")
+    p.add_argument("--force", action="store_true", help="allow --out inside the installed package's models/")
+
     p = sub.add_parser("gap", help="GAP pronoun resolution F1 and gender bias of the component")
     _add_scoring_options(p)
     p.add_argument("--data", required=True, help="gap-development.tsv (or -validation / -test)")
@@ -176,6 +196,18 @@ def main(argv=None, prog: str | None = None) -> int:
             stop_after=args.stop_after,
             force=args.force,
         )
+    elif args.command == "fallback":
+        from .train import attach_fallback, check_export_targets
+
+        try:
+            check_export_targets([args.out], args.force)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        fallback = None if args.fallback == "none" else args.fallback
+        combined = attach_fallback(args.model, fallback, args.out)
+        inner = "no fallback" if combined.fallback is None else f"a fallback of {len(combined.fallback.words):,} words"
+        print(f"wrote {Path(args.out) / 'model.msgpack'}: {len(combined.words):,} words, {inner}")
     elif args.command == "evaluate":
         from .evaluate import evaluate_model, format_table, record_scores, write_json
 
@@ -189,6 +221,7 @@ def main(argv=None, prog: str | None = None) -> int:
             drop_gold_singletons=args.drop_gold_singletons,
             strip_possessive=args.strip_possessive,
             gold_speakers=args.gold_speakers,
+            drop_tensor=args.drop_tensor,
             per_genre=args.per_genre,
             progress=not args.no_progress,
         )

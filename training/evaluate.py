@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
 
 from neuralcoref.config import DEFAULTS
 from neuralcoref.features import MENTION_LAYOUT, N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS, WordTable
@@ -207,18 +209,22 @@ def evaluate_model(
     strip_possessive: bool = False,
     require_agreement: bool | None = DEFAULTS["require_agreement"],
     gold_speakers: bool = False,
+    drop_tensor: bool = False,
 ) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
     Mentions are the component's own (predicted). `strip_possessive` scores them without a trailing
     possessive marker ("Melanie 's" -> "Melanie"), for corpora whose guidelines leave it out (LitBank;
     the component follows OntoNotes). `gold_speakers` gives the component the corpus's speakers (a
-    labelled second row: by default the text comes plain, as a user's does). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
+    labelled second row: by default the text comes plain, as a user's does). `drop_tensor` empties doc.tensor
+    before the component, as a pipeline without a tok2vec leaves it (another labelled row). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
     per_genre), "n_docs", "seconds", "settings".
     """
     from .corpus import read_corpus
 
     nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
+    if drop_tensor:
+        nlp.add_pipe(EMPTY_TENSOR_PIPE, before="neuralcoref")
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
     start = time.time()
     docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, skip_coref=False, gold_speakers=gold_speakers)
@@ -248,6 +254,7 @@ def evaluate_model(
             "drop_gold_singletons": drop_gold_singletons,
             "strip_possessive": strip_possessive,
             "gold_speakers": gold_speakers,
+            "drop_tensor": drop_tensor,
         },
     }
     if per_genre:
@@ -257,6 +264,16 @@ def evaluate_model(
             result["genres"][genre] = corpus_scores(subset, drop_gold_singletons=drop_gold_singletons)
             result["genres"][genre]["n_docs"] = len(subset)
     return result
+
+
+EMPTY_TENSOR_PIPE = "neuralcoref_empty_tensor"
+
+
+@Language.component(EMPTY_TENSOR_PIPE)
+def empty_tensor(doc: Doc) -> Doc:
+    """Empty doc.tensor, as a pipeline without a tok2vec (a transformer or custom one) leaves it."""
+    doc.tensor = numpy.zeros((0, 0), dtype="float32")
+    return doc
 
 
 def _pipeline_with_component(model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool | None):

@@ -612,10 +612,21 @@ def check_export_targets(export_to: Sequence[str | Path], force: bool = False) -
         resolved = Path(target).resolve()
         if not force and (resolved == shipped or shipped in resolved.parents):
             raise ValueError(
-                f"--export {target} is inside the installed neuralcoref package ({shipped}): it would replace the "
+                f"{target} is inside the installed neuralcoref package ({shipped}): writing there would replace the "
                 f"model the component loads. Export elsewhere and copy the model there once its score is known, "
                 f"or pass --force to write it anyway."
             )
+
+
+def attach_fallback(model_path: str | Path, fallback_path: str | Path | None, out: str | Path) -> CorefModel:
+    """Write to `out` the model at `model_path` with the model at `fallback_path` (trained with
+    `model.zero_groups=["tensor"]`: no doc.tensor input) stored inside it as its fallback, which the
+    component uses for Docs whose tensor the model cannot read (`CorefModel.fallback`); None removes it."""
+    model = CorefModel.from_disk(model_path)
+    fallback = CorefModel.from_disk(fallback_path) if fallback_path is not None else None
+    combined = model.with_fallback(fallback)
+    combined.to_disk(out)
+    return combined
 
 
 def train(

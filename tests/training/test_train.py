@@ -438,3 +438,26 @@ def test_export_into_the_installed_package_needs_force(tmp_path, capsys):
         train([FIXTURES], [FIXTURES], tmp_path / "run", export_to=[shipped_fr / "sub"], overrides=SMALL)
     check_export_targets([shipped_fr], force=True)  # allowed when asked for
     check_export_targets([tmp_path / "models" / "fr"])  # anywhere else needs nothing
+
+
+def test_fallback_command_stores_and_removes_a_tensorless_model(tmp_path, capsys):
+    import neuralcoref
+    from neuralcoref.testing import write_random_model
+
+    main_model = write_random_model(tmp_path / "main", tensor_width=96)
+    tensorless = write_random_model(tmp_path / "tensorless", tensor_width=0, seed=1)
+    assert (
+        main(["fallback", "--model", str(main_model), "--fallback", str(tensorless), "--out", str(tmp_path / "c")]) == 0
+    )
+    combined = CorefModel.from_disk(tmp_path / "c")
+    assert combined.fallback is not None and combined.fallback.tensor_width == 0
+    assert "a fallback of 4 words" in capsys.readouterr().out
+    assert main(["fallback", "--model", str(tmp_path / "c"), "--fallback", "none", "--out", str(tmp_path / "d")]) == 0
+    assert CorefModel.from_disk(tmp_path / "d").fallback is None
+    with pytest.raises(ValueError, match="E030"):  # a model that reads doc.tensor is no fallback
+        main(["fallback", "--model", str(main_model), "--fallback", str(main_model), "--out", str(tmp_path / "e")])
+    shipped_en = Path(neuralcoref.__file__).parent / "models" / "en"
+    before = (shipped_en / "model.msgpack").read_bytes()
+    argv = ["fallback", "--model", str(main_model), "--fallback", str(tensorless), "--out", str(shipped_en)]
+    assert main(argv) == 2 and "--force" in capsys.readouterr().err
+    assert (shipped_en / "model.msgpack").read_bytes() == before

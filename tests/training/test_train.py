@@ -1,5 +1,6 @@
 """End to end on the hand-written fixture documents: featurize, train every stage, export, run in spaCy."""
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -294,6 +295,20 @@ def test_evaluate_and_gap_commands(run, tmp_path, capsys):
     assert main(["gap", "--model", str(out / "model"), "--data", str(GAP), "--json", str(tmp_path / "gap.json")]) == 0
     gap = json.loads((tmp_path / "gap.json").read_text())
     assert gap["n_examples"] == 3 and "bias" in gap
+
+
+def test_evaluate_drop_tensor_resolves_what_a_tensorless_pipeline_gives(run, tmp_path):
+    """`--drop-tensor` empties doc.tensor before the component: a model without a fallback then links with
+    zeros for the context features, and says so (W003); without the flag nothing warns."""
+    out, _ = run
+    scores = {}
+    for flag in ([], ["--drop-tensor"]):
+        path = tmp_path / f"scores{len(flag)}.json"
+        with pytest.warns(UserWarning, match="W003") if flag else contextlib.nullcontext():
+            argv = ["evaluate", "--model", str(out / "model"), "--data", str(FIXTURES), "--no-progress"]
+            assert main(argv + ["--json", str(path)] + flag) == 0
+        scores[bool(flag)] = json.loads(path.read_text())
+    assert scores[True]["settings"]["drop_tensor"] and not scores[False]["settings"]["drop_tensor"]
 
 
 def test_record_stores_scores_in_the_model_meta(run, tmp_path):

@@ -82,6 +82,10 @@ class CorefModel:
             raise ValueError(Errors.E034.format(path=path, name=sorted(extra)[0], detail="unexpected weight"))
 
     def to_bytes(self) -> bytes:
+        return msgpack.packb(self._record(), use_bin_type=True)
+
+    def _record(self) -> Dict[str, Any]:
+        """The msgpack map of the model file (`to_bytes`)."""
         arrays = {}
         for name, array in self.weights.items():
             array = numpy.ascontiguousarray(array)
@@ -98,44 +102,43 @@ class CorefModel:
             "weights": arrays,
         }
         if self.fallback is not None:  # an optional key: readers that predate it ignore it
-            record["fallback"] = self._fallback_bytes()
-        return msgpack.packb(record, use_bin_type=True)
+            record["fallback"] = msgpack.packb(self._fallback_record(), use_bin_type=True)
+        return record
 
-    def _fallback_bytes(self) -> bytes:
-        """The fallback's model file, without what it shares with this model: a fallback trained on the
+    def _fallback_record(self) -> Dict[str, Any]:
+        """The fallback's record, without what it shares with this model: a fallback trained on the
         same data with the same fixed word vectors has the same vocabulary and mostly the same embedding
         rows, so only the rows that differ are stored (`SHARED_ROWS_KEY`), and its words not at all."""
         fallback = cast(CorefModel, self.fallback)
-        data = fallback.to_bytes()
+        record = fallback._record()
         mine, theirs = self.weights.get("embed"), fallback.weights.get("embed")
         if fallback.words != self.words or mine is None or theirs is None or mine.shape != theirs.shape:
-            return data
+            return record
         dtype = self.stored_dtypes.get("embed", "<f4")
         if fallback.stored_dtypes.get("embed", "<f4") != dtype:
-            return data
+            return record
         rows = numpy.flatnonzero((mine.astype(dtype) != theirs.astype(dtype)).any(axis=1)).astype("<i4")
-        msg = msgpack.unpackb(data, raw=False, strict_map_key=True)
-        msg["words"] = None
-        msg["weights"]["embed"] = _array_spec(theirs[rows].astype(dtype))
-        msg[SHARED_ROWS_KEY] = _array_spec(rows)
-        return msgpack.packb(msg, use_bin_type=True)
+        record["words"] = None
+        record["weights"]["embed"] = _array_spec(theirs[rows].astype(dtype))
+        record[SHARED_ROWS_KEY] = _array_spec(rows)
+        return record
 
-    def _unshare_fallback(self, data: bytes, path) -> bytes:
-        """The fallback's whole model file from what `_fallback_bytes` stored (unchanged if it shares nothing)."""
+    def _unshared_fallback_record(self, data: bytes, path) -> Any:
+        """The fallback's whole record from the bytes `_fallback_record` was stored as (as read if it shares
+        nothing; `_from_record` checks the rest)."""
         try:
-            msg = msgpack.unpackb(data, raw=False, strict_map_key=True)
-            if not isinstance(msg, dict) or SHARED_ROWS_KEY not in msg:
-                return data
-            spec, rows_spec = msg["weights"]["embed"], msg.pop(SHARED_ROWS_KEY)
+            record = msgpack.unpackb(data, raw=False, strict_map_key=True)
+            if not isinstance(record, dict) or SHARED_ROWS_KEY not in record:
+                return record
+            spec, rows_spec = record["weights"]["embed"], record.pop(SHARED_ROWS_KEY)
             rows = numpy.frombuffer(rows_spec["data"], dtype="<i4")
-            dtype = self.stored_dtypes.get("embed", "<f4")
-            embed = self.weights["embed"].astype(dtype)
+            embed = self.weights["embed"].astype(self.stored_dtypes.get("embed", "<f4"))
             embed[rows] = numpy.frombuffer(spec["data"], dtype=spec["dtype"]).reshape(len(rows), -1)
-        except (KeyError, TypeError, ValueError, IndexError) as err:  # msgpack raises several types too
+        except Exception as err:  # msgpack raises several types for garbled data, numpy others
             raise ValueError(Errors.E030.format(path=path, reason=f"its fallback model is malformed ({err})")) from None
-        msg["weights"]["embed"] = _array_spec(embed)
-        msg["words"] = self.words
-        return msgpack.packb(msg, use_bin_type=True)
+        record["weights"]["embed"] = _array_spec(embed)
+        record["words"] = self.words
+        return record
 
     def with_fallback(self, fallback: Optional["CorefModel"]) -> "CorefModel":
         """This model with `fallback` (a model without tensor input, of the same language) stored inside it."""
@@ -149,6 +152,11 @@ class CorefModel:
             msg = msgpack.unpackb(data, raw=False, strict_map_key=True)
         except Exception as err:  # msgpack raises several types for truncated/garbled data
             raise ValueError(Errors.E030.format(path=path, reason=f"not a valid model file ({err})")) from None
+        return cls._from_record(msg, path, lang)
+
+    @classmethod
+    def _from_record(cls, msg: Any, path, lang=None) -> "CorefModel":
+        """The model of a decoded model file, every field checked."""
         if not isinstance(msg, dict) or msg.get("format") != FORMAT_NAME:
             raise ValueError(Errors.E030.format(path=path, reason="not a neuralcoref model file"))
         version = msg.get("format_version")
@@ -188,8 +196,8 @@ class CorefModel:
         if msg.get("fallback") is not None:
             if not isinstance(msg["fallback"], bytes):
                 raise ValueError(Errors.E030.format(path=path, reason="the fallback model is not a byte string"))
-            inner = model._unshare_fallback(msg["fallback"], path)
-            fallback = cls.from_bytes(inner, path=f"{path} (its fallback model)")
+            inner = model._unshared_fallback_record(msg["fallback"], path)
+            fallback = cls._from_record(inner, path=f"{path} (its fallback model)")
             _check_fallback(model, fallback, path)
             model.fallback = fallback
         return model

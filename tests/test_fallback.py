@@ -173,10 +173,9 @@ def test_a_broken_fallback_is_a_clear_error(models, fallback):
         CorefModel.from_bytes(msgpack.packb(record, use_bin_type=True))
 
 
-def test_a_fallback_stores_only_the_embedding_rows_it_does_not_share(models):
+def test_a_fallback_stores_only_the_embedding_rows_it_does_not_share():
     """Trained on the same data with the same fixed word vectors, a fallback has the model's vocabulary
     and mostly its embedding rows: the file holds only the rows that differ."""
-    main, fallback = models
     big_words = [f"w{i}" for i in range(2000)]
     main = random_model(words=big_words, tensor_width=96, seed=0)
     fallback = random_model(words=big_words, tensor_width=0, seed=1)

@@ -156,6 +156,29 @@ def _set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
+def _scoring_settings(args: argparse.Namespace) -> dict:
+    """The component settings of `_add_scoring_options`, as `evaluate_model` and `evaluate_gap` take them."""
+    return {
+        "pipeline": args.pipeline,
+        "greedyness": args.greedyness,
+        "blacklist": args.blacklist,
+        "require_agreement": args.require_agreement,
+    }
+
+
+def _refused_package_target(targets, force: bool) -> bool:
+    """Whether `train.check_export_targets` refuses to write a model to `targets` (inside the installed
+    package's models/ without --force); it then says why on stderr (the command exits 2)."""
+    from .train import check_export_targets
+
+    try:
+        check_export_targets(targets, force)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return True
+    return False
+
+
 def main(argv=None, prog: str | None = None) -> int:
     """Run a trainer command on `argv` (default: sys.argv[1:]); `prog` names the command in usage lines."""
     args = _parser(prog).parse_args(argv)
@@ -174,13 +197,10 @@ def main(argv=None, prog: str | None = None) -> int:
         )
         print(json.dumps(meta, indent=2))
     elif args.command == "train":
-        from .train import DEFAULT_CONFIG, check_export_targets, parse_overrides, train
+        from .train import DEFAULT_CONFIG, parse_overrides, train
 
         _set_threads(args.threads)
-        try:
-            check_export_targets(args.export, args.force)
-        except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
+        if _refused_package_target(args.export, args.force):
             return 2
         train(
             args.train,
@@ -197,12 +217,9 @@ def main(argv=None, prog: str | None = None) -> int:
             force=args.force,
         )
     elif args.command == "fallback":
-        from .train import attach_fallback, check_export_targets
+        from .train import attach_fallback
 
-        try:
-            check_export_targets([args.out], args.force)
-        except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
+        if _refused_package_target([args.out], args.force):
             return 2
         fallback = None if args.fallback == "none" else args.fallback
         combined = attach_fallback(args.model, fallback, args.out)
@@ -214,10 +231,7 @@ def main(argv=None, prog: str | None = None) -> int:
         result = evaluate_model(
             args.model,
             args.data,
-            pipeline=args.pipeline,
-            greedyness=args.greedyness,
-            blacklist=args.blacklist,
-            require_agreement=args.require_agreement,
+            **_scoring_settings(args),
             drop_gold_singletons=args.drop_gold_singletons,
             strip_possessive=args.strip_possessive,
             gold_speakers=args.gold_speakers,
@@ -252,14 +266,7 @@ def main(argv=None, prog: str | None = None) -> int:
     elif args.command == "gap":
         from .evaluate import evaluate_gap, record_scores, write_json
 
-        result = evaluate_gap(
-            args.model,
-            args.data,
-            pipeline=args.pipeline,
-            greedyness=args.greedyness,
-            blacklist=args.blacklist,
-            require_agreement=args.require_agreement,
-        )
+        result = evaluate_gap(args.model, args.data, **_scoring_settings(args))
         print(
             f"GAP {args.data}: overall F1 {result['overall']:.1f}, masculine {result['masculine']:.1f}, "
             f"feminine {result['feminine']:.1f}, bias (F/M) {result['bias']:.3f} "

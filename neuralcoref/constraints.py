@@ -8,6 +8,10 @@
   "the Indian government" / "the French government") are not linked to each other; "the surface" /
   "the warm sea surface" may be.
 
+- Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
+  definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
+  nominal antecedent ("one study ... one study"); a pronoun or a name may still be its antecedent.
+
 Read once per Doc from `doc.to_array`; the trainer caches the same columns, so its dev score links
 exactly as the component does.
 """
@@ -15,13 +19,16 @@ exactly as the component does.
 from typing import Dict, Optional
 
 import numpy
-from spacy.attrs import DEP, ENT_TYPE, HEAD, LEMMA, LOWER
+from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_TITLE, LEMMA, LOWER
 from spacy.tokens import Doc
 
 from .rules import RuleSet
 
-#: the mention type code of pronouns (structs.pxd MT_PRONOUN)
+#: the mention type codes of pronouns and nominals (structs.pxd MT_PRONOUN, MT_NOMINAL)
 MT_PRONOUN = 0
+MT_NOMINAL = 2
+#: the number code of plurals (structs.pxd NUMBER_PLUR)
+NUMBER_PLUR = 1
 #: modifiers kept per mention for the modifier clash (more are rare: "the big old red wooden barn")
 MAX_MODIFIERS = 4
 #: `core_role` codes: not a core argument (or reflexive), a subject, an object
@@ -29,8 +36,8 @@ ROLE_NONE, ROLE_SUBJECT, ROLE_OBJECT = 0, 1, 2
 
 
 #: the token attributes the constraints read, in `token_array`'s column order
-TOKEN_ATTRS = [HEAD, DEP, LOWER, LEMMA, ENT_TYPE]
-_HEAD, _DEP, _LOWER, _LEMMA, _ENT_TYPE = range(len(TOKEN_ATTRS))
+TOKEN_ATTRS = [HEAD, DEP, LOWER, LEMMA, ENT_TYPE, IS_TITLE]
+_HEAD, _DEP, _LOWER, _LEMMA, _ENT_TYPE, _IS_TITLE = range(len(TOKEN_ATTRS))
 
 
 def token_array(doc: Doc) -> numpy.ndarray:
@@ -106,8 +113,38 @@ def time_entity_column(
     return {"time_entity": flags}
 
 
+def indefinite_nominal_column(
+    doc: Doc, starts, ends, heads, mention_types, numbers, rules: RuleSet, array: Optional[numpy.ndarray] = None
+) -> Dict[str, numpy.ndarray]:
+    """ "indefinite_nominal" (int8): 1 for a nominal mention whose first token is not one of the rule
+    set's `definite_words` and whose head has no possessive dependent (`possessive_deps`) inside it
+    ("a study", "limited exposure", "librarians"; not "the study", "Melanie 's mom", nor one capitalized
+    singular word, used as a name: "Mom"); 0 for every
+    mention when the rule set has no `indefinite_nominal_constraint`."""
+    n = len(heads)
+    flags = numpy.zeros(n, dtype="int8")
+    nominal = numpy.asarray(mention_types) == MT_NOMINAL
+    if n == 0 or not rules.indefinite_nominal_constraint or not nominal.any():
+        return {"indefinite_nominal": flags}
+    array = token_array(doc) if array is None else array
+    strings = doc.vocab.strings
+    definite = numpy.asarray([strings.add(w) for w in rules.definite_words], dtype="uint64").astype("int64")
+    possessive = numpy.asarray([strings.add(d) for d in rules.possessive_deps], dtype="uint64").astype("int64")
+    starts, ends, heads = (numpy.asarray(x, dtype="int64") for x in (starts, ends, heads))
+    flags[nominal & ~numpy.isin(array[starts, _LOWER], definite)] = 1
+    # one capitalized word, not plural, is used as a name: "Mom", "Dad", "Doctor" (not "Librarians")
+    flags[(ends - starts == 1) & (array[starts, _IS_TITLE] != 0) & (numpy.asarray(numbers) != NUMBER_PLUR)] = 0
+    # a possessive dependent of the head inside the mention makes it definite ("Melanie 's mom")
+    token_head = numpy.arange(len(doc)) + array[:, _HEAD]
+    for k in numpy.flatnonzero(flags).tolist():
+        inside = slice(int(starts[k]), int(ends[k]))
+        if (numpy.isin(array[inside, _DEP], possessive) & (token_head[inside] == heads[k])).any():
+            flags[k] = 0
+    return {"indefinite_nominal": flags}
+
+
 def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet) -> Dict[str, numpy.ndarray]:
-    """A Doc's `Mentions.columns()` with the binding, modifier and time-entity columns added: everything
+    """A Doc's `Mentions.columns()` with the binding, modifier, time-entity and indefinite-nominal columns added: everything
     `resolution.linking_constraints` reads."""
     array = token_array(doc) if len(doc) else None
     return {
@@ -117,4 +154,14 @@ def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleS
             doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules, array
         ),
         **time_entity_column(doc, columns["head"], rules, array),
+        **indefinite_nominal_column(
+            doc,
+            columns["start"],
+            columns["end"],
+            columns["head"],
+            columns["mention_type"],
+            columns["number"],
+            rules,
+            array,
+        ),
     }

@@ -25,7 +25,7 @@ from spacy.tokens.span_group cimport SpanGroup
 from .features cimport PairRules, _candidates, _pair_active
 from .features import candidate_range
 from .mentions cimport Mentions
-from .structs cimport (GENDER_NEUT, GENDER_UNKNOWN, MT_PRONOUN, N_GENDERS, N_NUMBERS, NUMBER_UNKNOWN,
+from .structs cimport (GENDER_NEUT, GENDER_UNKNOWN, MT_NOMINAL, MT_PRONOUN, N_GENDERS, N_NUMBERS, NUMBER_UNKNOWN,
                        PAIR_FEATS_WIDTH, PERSON_1, PERSON_2, PERSON_3, LinkSettingsC, PairWeightsC)
 
 cnp.import_array()
@@ -65,6 +65,25 @@ def mention_agreement_codes(columns):
     return agreement_codes(gender, columns["number"], columns["mention_type"])
 
 
+# `ClusterAgreement.set_nominal_kinds` codes
+cdef enum:
+    KIND_NOT_NOMINAL = 0
+    KIND_NOMINAL = 1
+    KIND_INDEFINITE_NOMINAL = 2
+
+NOT_NOMINAL, NOMINAL, INDEFINITE_NOMINAL = KIND_NOT_NOMINAL, KIND_NOMINAL, KIND_INDEFINITE_NOMINAL
+
+
+def nominal_kinds(mention_type, indefinite_nominal=None):
+    """Per mention (int8): INDEFINITE_NOMINAL where `indefinite_nominal` (`constraints.indefinite_nominal_column`)
+    is set, NOMINAL for the other nominals, NOT_NOMINAL for pronouns, names and lists."""
+    nominal = numpy.asarray(mention_type) == MT_NOMINAL
+    kinds = numpy.where(nominal, NOMINAL, NOT_NOMINAL).astype("int8")
+    if indefinite_nominal is not None:
+        kinds[nominal & (numpy.asarray(indefinite_nominal) != 0)] = INDEFINITE_NOMINAL
+    return kinds
+
+
 #: persons that the person constraint keeps apart within one speaker's text
 CONSTRAINED_PERSONS = (PERSON_1, PERSON_2, PERSON_3)
 #: speakers are told apart by a bit of a 64-bit set: speaker ids beyond 63 share bits (modulo 64),
@@ -96,7 +115,8 @@ def linking_constraints(columns, bint require_agreement):
     and number agreement with `require_agreement`. columns (dict): "gender", "number", "mention_type",
     "person", "speaker", "sent_index" (`Mentions.columns()`), "governor", "core_role"
     (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`),
-    "time_entity" (`constraints.time_entity_column`, optional) per mention, mentions in document order; or the trainer's cached
+    "time_entity" (`constraints.time_entity_column`, optional), "indefinite_nominal"
+    (`constraints.indefinite_nominal_column`, optional) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
     codes = mention_agreement_codes(columns)
     if not require_agreement:
@@ -112,6 +132,7 @@ def linking_constraints(columns, bint require_agreement):
                         numpy.ascontiguousarray(numpy.asarray(columns["mention_type"]) == MT_PRONOUN, dtype="int8"))
     agreement.set_modifiers(numpy.ascontiguousarray(columns["head_lemma"], dtype="uint64"),
                             numpy.ascontiguousarray(columns["modifiers"], dtype="uint64"))
+    agreement.set_nominal_kinds(nominal_kinds(columns["mention_type"], columns.get("indefinite_nominal")))
     return agreement
 
 
@@ -132,6 +153,8 @@ cdef class ClusterAgreement:
       never antecedent and anaphor.
     - modifier clash (always, pair by pair): a nominal never takes as antecedent a mention with the
       same head and modifiers that neither contains ("the land surface" / "the warm sea surface").
+    - indefinite nominals (pair by pair, where the rule set marks them): an indefinite or bare nominal
+      never takes a nominal antecedent ("one study ... one study"; `constraints.indefinite_nominal_column`).
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
@@ -153,6 +176,7 @@ cdef class ClusterAgreement:
     cdef bint has_spans
     cdef const uint64_t[::1] head_lemmas
     cdef const uint64_t[:, ::1] modifiers  # per mention: sorted hashes, then zeros
+    cdef const int8_t[::1] nominal_kinds  # per mention: NOT_NOMINAL, NOMINAL or INDEFINITE_NOMINAL
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
@@ -191,6 +215,7 @@ cdef class ClusterAgreement:
         self.cluster_speakers = numpy.zeros((n, 3), dtype="uint64")
         self.n_finished = 0
         self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
+        self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
 
     def set_spans(self, const int32_t[::1] starts, const int32_t[::1] ends, const int8_t[::1] pronouns):
         """Token spans and pronoun flags of the mentions, for the i-within-i constraint: a mention never
@@ -207,6 +232,13 @@ cdef class ClusterAgreement:
         if head_lemmas.shape[0] != n or modifiers.shape[0] != n or modifiers.shape[1] < 1:
             raise ValueError(f"head_lemmas and modifiers must cover the {n} mentions")
         self.head_lemmas, self.modifiers = head_lemmas, modifiers
+
+    def set_nominal_kinds(self, const int8_t[::1] kinds):
+        """The indefinite-nominal constraint's input (`nominal_kinds`): per mention NOT_NOMINAL, NOMINAL
+        or INDEFINITE_NOMINAL (which never takes a NOMINAL or INDEFINITE_NOMINAL antecedent)."""
+        if kinds.shape[0] != self.codes.shape[0]:
+            raise ValueError(f"nominal kinds must cover the {self.codes.shape[0]} mentions")
+        self.nominal_kinds = kinds
 
     def __len__(self):
         return self.codes.shape[0]
@@ -226,7 +258,7 @@ cdef class ClusterAgreement:
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
         return (self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0 or self.modifiers[j, 0] != 0
-                or self.has_spans)
+                or self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL or self.has_spans)
 
     cdef inline bint _contains(self, int a, int b) noexcept nogil:
         """Whether mention a's modifiers include all of mention b's (both sorted, then zeros)."""
@@ -262,6 +294,8 @@ cdef class ClusterAgreement:
                 if other != person and self.cluster_speakers[root, other] & self.speakers[j]:
                     return False
         if self._modifiers_clash(i, j):
+            return False
+        if self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL and self.nominal_kinds[i] != KIND_NOT_NOMINAL:
             return False
         if self.has_spans and (self.pronouns[i] or self.pronouns[j]) and self.starts[i] < self.ends[j] \
                 and self.starts[j] < self.ends[i]:  # one inside the other, one a pronoun: "[My] sister"

@@ -1,5 +1,6 @@
-"""The binding constraint at linking: a subject and an object of one predicate are two entities
-unless one is reflexive (`neuralcoref.constraints`, `resolution.ClusterAgreement`)."""
+"""The linking constraints that read the parse (`neuralcoref.constraints`, `resolution.ClusterAgreement`):
+binding (a subject and an object of one predicate are two entities unless one is reflexive), modifier
+clash, indefinite nominals."""
 
 import pytest
 
@@ -59,3 +60,57 @@ def test_same_head_with_clashing_modifiers_is_not_linked(make_nlp, en_nlp, confi
             for cluster in doc._.coref_clusters:
                 heads = [m.root.lemma_ for m in cluster]
                 assert len(set(heads)) > 1 or len(cluster) < 2, (text, cluster)
+
+
+def test_indefinite_nominal_column(en_nlp_base):
+    from neuralcoref.constraints import indefinite_nominal_column
+    from neuralcoref.lang.fr import RULES as FRENCH
+
+    doc = en_nlp_base("A study helps. The study helps. Melanie's mom called. Mom called. Librarians help.")
+    assert [t.text for t in doc][8:11] == ["Melanie", "'s", "mom"]
+    spans = [(0, 2, 1), (4, 6, 5), (8, 11, 10), (13, 14, 13), (16, 17, 16)]
+    starts, ends, heads = (list(x) for x in zip(*spans))
+    types, numbers = [2] * 5, [0, 0, 0, 0, 1]
+    column = indefinite_nominal_column(doc, starts, ends, heads, types, numbers, RULES)["indefinite_nominal"]
+    # "A study" and "Librarians" (plural, though capitalized); not "The study", "Melanie's mom", "Mom"
+    assert column.tolist() == [1, 0, 0, 0, 1]
+    assert not indefinite_nominal_column(doc, starts, ends, heads, types, numbers, FRENCH)["indefinite_nominal"].any()
+    assert not indefinite_nominal_column(doc, starts, ends, heads, [1] * 5, numbers, RULES)["indefinite_nominal"].any()
+
+
+def test_an_indefinite_nominal_takes_a_name_but_not_a_nominal():
+    import numpy
+
+    from neuralcoref.resolution import INDEFINITE_NOMINAL, NOMINAL, NOT_NOMINAL, ClusterAgreement, best_antecedents
+
+    # mentions: 0 a name, 1 a nominal, 2 an indefinite nominal whose best-scoring candidate is the nominal
+    agreement = ClusterAgreement(numpy.zeros(3, dtype="uint8"))
+    agreement.set_nominal_kinds(numpy.asarray([NOT_NOMINAL, NOMINAL, INDEFINITE_NOMINAL], dtype="int8"))
+    best, best_scores = numpy.full(3, -1, dtype="int32"), numpy.zeros(3, dtype="float32")
+    best_antecedents(
+        numpy.asarray([0, 1], dtype="int32"),
+        numpy.asarray([2, 2], dtype="int32"),
+        numpy.asarray([1.0, 3.0], dtype="float32"),
+        numpy.zeros(3, dtype="float32"),
+        best,
+        best_scores,
+        0.0,
+        agreement,
+    )
+    assert best.tolist() == [-1, -1, 0]
+
+
+@pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
+def test_repeated_indefinite_nominals_are_not_linked(make_nlp, en_nlp, config):
+    """OntoNotes-style: "one study ... another study", "limited exposure ... limited exposure" are not one
+    entity (the shipped model linked the two studies before the constraint)."""
+    text = "One study found that limited exposure helps. Another study showed that limited exposure hurts."
+    for nlp in (make_nlp(**config), en_nlp):
+        for cluster in nlp(text)._.coref_clusters:
+            texts = [m.text for m in cluster]
+            assert texts.count("limited exposure") < 2 and not {"One study", "Another study"} <= set(texts), texts
+
+
+def test_a_capitalized_kinship_word_still_links(en_nlp):
+    clusters = [[m.text for m in c] for c in en_nlp("Melanie's mom called. Mom was angry.")._.coref_clusters]
+    assert ["Melanie's mom", "Mom"] in clusters

@@ -50,9 +50,9 @@ from .corpus import GoldDoc, PartialLinks, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 6
-#: the inputs of the binding and modifier-clash constraints (`neuralcoref.constraints`)
-CONSTRAINT_ARRAYS = ("governor", "core_role", "head_lemma", "modifiers", "time_entity")
+CACHE_VERSION = 7
+#: the inputs of the binding, modifier-clash and indefinite-nominal constraints (`neuralcoref.constraints`)
+CONSTRAINT_ARRAYS = ("governor", "core_role", "head_lemma", "modifiers", "time_entity", "indefinite_nominal")
 MENTION_ARRAYS = (
     "starts",
     "ends",

@@ -46,6 +46,7 @@ class ClusterAgreement:
 
 def agreement_codes(gender: npt.ArrayLike, number: npt.ArrayLike, mention_type: npt.ArrayLike) -> _UInt8s: ...
 def mention_agreement_codes(columns: Mapping[str, Any]) -> _UInt8s: ...
+
 NOT_NOMINAL: int
 NOMINAL: int
 INDEFINITE_NOMINAL: int

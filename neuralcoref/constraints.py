@@ -119,8 +119,8 @@ def indefinite_nominal_column(
     """ "indefinite_nominal" (int8): 1 for a nominal mention whose first token is not one of the rule
     set's `definite_words` and whose head has no possessive dependent (`possessive_deps`) inside it
     ("a study", "limited exposure", "librarians"; not "the study", "Melanie 's mom", nor one capitalized
-    singular word, used as a name: "Mom"); 0 for every
-    mention when the rule set has no `indefinite_nominal_constraint`."""
+    singular word, used as a name: "Mom"); 0 for every mention when the rule set has no
+    `indefinite_nominal_constraint`."""
     n = len(heads)
     flags = numpy.zeros(n, dtype="int8")
     nominal = numpy.asarray(mention_types) == MT_NOMINAL
@@ -144,8 +144,8 @@ def indefinite_nominal_column(
 
 
 def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet) -> Dict[str, numpy.ndarray]:
-    """A Doc's `Mentions.columns()` with the binding, modifier, time-entity and indefinite-nominal columns added: everything
-    `resolution.linking_constraints` reads."""
+    """A Doc's `Mentions.columns()` with the binding, modifier, time-entity and indefinite-nominal columns
+    added: everything `resolution.linking_constraints` reads."""
     array = token_array(doc) if len(doc) else None
     return {
         **columns,

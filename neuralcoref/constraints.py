@@ -134,12 +134,13 @@ def indefinite_nominal_column(
     flags[nominal & ~numpy.isin(array[starts, _LOWER], definite)] = 1
     # one capitalized word, not plural, is used as a name: "Mom", "Dad", "Doctor" (not "Librarians")
     flags[(ends - starts == 1) & (array[starts, _IS_TITLE] != 0) & (numpy.asarray(numbers) != NUMBER_PLUR)] = 0
-    # a possessive dependent of the head inside the mention makes it definite ("Melanie 's mom")
-    token_head = numpy.arange(len(doc)) + array[:, _HEAD]
-    for k in numpy.flatnonzero(flags).tolist():
-        inside = slice(int(starts[k]), int(ends[k]))
-        if (numpy.isin(array[inside, _DEP], possessive) & (token_head[inside] == heads[k])).any():
-            flags[k] = 0
+    # a possessive dependent of the head inside the mention makes it definite ("Melanie 's mom"); a head
+    # has at most one, so each head's possessive dependent (-1: none) says it
+    possessors = numpy.flatnonzero(numpy.isin(array[:, _DEP], possessive))
+    possessor_of = numpy.full(len(doc), -1, dtype="int64")
+    possessor_of[possessors + array[possessors, _HEAD]] = possessors
+    possessor = possessor_of[heads]
+    flags[(possessor >= starts) & (possessor < ends)] = 0
     return {"indefinite_nominal": flags}
 
 

@@ -86,15 +86,31 @@ def modifier_columns(
     heads = numpy.asarray(heads, dtype="int64")
     lemmas[:] = array[heads, _LEMMA].astype("uint64")
     deps = numpy.asarray([doc.vocab.strings.add(d) for d in rules.modifier_deps], dtype="uint64").astype("int64")
-    token_head = numpy.arange(len(doc)) + array[:, _HEAD]
-    is_modifier = numpy.isin(array[:, _DEP], deps)
-    modified = numpy.zeros(len(doc), dtype=bool)
-    modified[token_head[is_modifier]] = True
-    for k in numpy.flatnonzero(modified[heads] & (numpy.asarray(mention_types) != MT_PRONOUN)).tolist():
-        start, end, head = int(starts[k]), int(ends[k]), int(heads[k])
-        inside = numpy.flatnonzero(is_modifier[start:end] & (token_head[start:end] == head)) + start
-        found = numpy.unique(array[inside, _LOWER].astype("uint64"))[:MAX_MODIFIERS]
-        modifiers[k, : len(found)] = found
+    starts, ends = numpy.asarray(starts, dtype="int64"), numpy.asarray(ends, dtype="int64")
+    # every (mention, modifier token of its head) pair, without a loop over mentions: the modifier tokens
+    # sorted by their head, and for each mention the run of those whose head is its head
+    tokens = numpy.flatnonzero(numpy.isin(array[:, _DEP], deps))
+    token_heads = tokens + array[tokens, _HEAD]
+    order = numpy.argsort(token_heads, kind="stable")
+    tokens, token_heads = tokens[order], token_heads[order]
+    first = numpy.searchsorted(token_heads, heads, side="left")
+    counts = numpy.searchsorted(token_heads, heads, side="right") - first
+    counts[numpy.asarray(mention_types) == MT_PRONOUN] = 0
+    mention = numpy.repeat(numpy.arange(n), counts)
+    token = tokens[
+        numpy.repeat(first, counts) + numpy.arange(counts.sum()) - numpy.repeat(counts.cumsum() - counts, counts)
+    ]
+    inside = (token >= starts[mention]) & (token < ends[mention])
+    mention, word = mention[inside], array[token[inside], _LOWER].astype("uint64")
+    # per mention: its distinct words, sorted, the first MAX_MODIFIERS of them
+    order = numpy.lexsort((word, mention))
+    mention, word = mention[order], word[order]
+    distinct = numpy.ones(len(word), dtype=bool)
+    distinct[1:] = (mention[1:] != mention[:-1]) | (word[1:] != word[:-1])
+    mention, word = mention[distinct], word[distinct]
+    rank = numpy.arange(len(mention)) - numpy.searchsorted(mention, mention, side="left")
+    kept = rank < MAX_MODIFIERS
+    modifiers[mention[kept], rank[kept]] = word[kept]
     return {"head_lemma": lemmas, "modifiers": modifiers}
 
 

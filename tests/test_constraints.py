@@ -114,3 +114,37 @@ def test_repeated_indefinite_nominals_are_not_linked(make_nlp, en_nlp, config):
 def test_a_capitalized_kinship_word_still_links(en_nlp):
     clusters = [[m.text for m in c] for c in en_nlp("Melanie's mom called. Mom was angry.")._.coref_clusters]
     assert ["Melanie's mom", "Mom"] in clusters
+
+
+def _modifiers_one_by_one(doc, starts, ends, heads, mention_types):
+    """The modifier column mention by mention: the reference for the vectorized `modifier_columns`."""
+    out = []
+    for start, end, head, mention_type in zip(starts, ends, heads, mention_types):
+        found = sorted(
+            {
+                t.orth_.lower()
+                for t in doc[start:end]
+                if t.head.i == head and t.i != head and t.dep_ in RULES.modifier_deps
+            }
+        )
+        out.append([] if mention_type == 0 else found)
+    return out
+
+
+def test_modifier_columns_match_a_mention_by_mention_reading(en_nlp):
+    from neuralcoref.constraints import MAX_MODIFIERS, modifier_columns
+
+    text = (
+        "The big old red wooden barn and the small new blue barn stood near the Indian government's "
+        "old office. It was the 1990 election, not the 1994 election. She saw the warm sea surface."
+    )
+    doc = en_nlp(text)
+    columns = en_nlp.get_pipe("neuralcoref").resolver.featurizer.mentions(doc).columns()
+    args = (columns["start"], columns["end"], columns["head"], columns["mention_type"])
+    got = modifier_columns(doc, *args, RULES)["modifiers"]
+    strings = doc.vocab.strings
+    expected = _modifiers_one_by_one(doc, *args)
+    assert any(len(words) > 1 for words in expected)
+    for row, words in zip(got, expected):
+        hashes = sorted(strings[w] for w in words)[:MAX_MODIFIERS]
+        assert [h for h in row.tolist() if h] == hashes

@@ -108,7 +108,7 @@ class RuleSet:
     #: whether an indefinite or bare nominal (no definite word first, no possessive: "a study",
     #: "limited exposure", "librarians") never takes a nominal antecedent: OntoNotes-style corpora do not
     #: link repeated generic or non-specific noun phrases ("one study ... one study"), which the model's
-    #: string match does. English, on the weights before it: OntoGUM dev 57.78 -> 58.01, test 56.84 -> 56.99,
+    #: string match does. English, on the shipped weights: OntoGUM dev 57.78 -> 58.01, test 56.84 -> 56.99,
     #: LitBank dev 60.46 -> 60.74; off for French, where articles mark nouns differently (French LitBank dev
     #: 31.30 -> 31.11 with it)
     indefinite_nominal_constraint: bool = False

@@ -109,14 +109,14 @@ def test_the_fallback_travels_with_the_component(models, tmp_path):
 
 
 #: of the 21 hand-written sentences of test_phenomena.py (18 with doc.tensor), resolved as a person would
-#: through a pipeline that leaves doc.tensor empty: by the shipped model's fallback, and by the main model
-#: itself with zeros for the context features (what a model without a fallback does)
-PHENOMENA_RESOLVED_WITHOUT_TENSOR = {"fallback": 16, "zeros": 7}
+#: through a pipeline that leaves doc.tensor empty: by the shipped model's fallback, and (measured when
+#: the fallback was added) by the model itself with zeros for the context features
+PHENOMENA_RESOLVED_WITHOUT_TENSOR = {"fallback": 14, "zeros": 8}
 
 
 def test_shipped_english_model_resolves_tensorless_docs_with_its_fallback(en_nlp, tmp_path):
-    """A user of a pipeline without doc.tensor gets the fallback's clusters (W004): 16 of the 21
-    phenomena sentences resolved, against 7 with zeros for the context features (W003)."""
+    """A user of a pipeline without doc.tensor gets the fallback's clusters (W004): 14 of the 21
+    phenomena sentences resolved, against 8 with zeros for the context features (W003)."""
     assert en_nlp.get_pipe("neuralcoref").resolver.fallback is not None
     en_nlp.get_pipe("neuralcoref").resolver.model.with_fallback(None).to_disk(tmp_path)
     counts = {}

@@ -40,6 +40,11 @@ TOKEN_ATTRS = [HEAD, DEP, LOWER, LEMMA, ENT_TYPE, IS_TITLE]
 _HEAD, _DEP, _LOWER, _LEMMA, _ENT_TYPE, _IS_TITLE = range(len(TOKEN_ATTRS))
 
 
+def _hashes(doc: Doc, words) -> numpy.ndarray:
+    """The StringStore hashes of a rule set's words or labels, as int64 like `token_array`'s columns."""
+    return numpy.asarray([doc.vocab.strings.add(w) for w in words], dtype="uint64").astype("int64")
+
+
 def token_array(doc: Doc) -> numpy.ndarray:
     """`doc.to_array(TOKEN_ATTRS)` as int64, read once per Doc for every constraint column (HEAD is
     an offset, which spaCy wraps to uint64: int64 unwraps it)."""
@@ -58,15 +63,11 @@ def binding_columns(
         return {"governor": numpy.full(len(heads), -1, dtype="int32"), "core_role": roles}
     array = token_array(doc) if array is None else array
     governor = (heads + array[heads, _HEAD]).astype("int32")
-    strings = doc.vocab.strings
-
-    def hashes(words):
-        return numpy.asarray([strings.add(w) for w in words], dtype="uint64").astype("int64")
 
     deps, words = array[heads, _DEP], array[heads, _LOWER]
-    roles[numpy.isin(deps, hashes(rules.clause_subject_deps))] = ROLE_SUBJECT
-    roles[numpy.isin(deps, hashes(rules.clause_object_deps))] = ROLE_OBJECT
-    roles[numpy.isin(words, hashes(rules.reflexive_words))] = ROLE_NONE
+    roles[numpy.isin(deps, _hashes(doc, rules.clause_subject_deps))] = ROLE_SUBJECT
+    roles[numpy.isin(deps, _hashes(doc, rules.clause_object_deps))] = ROLE_OBJECT
+    roles[numpy.isin(words, _hashes(doc, rules.reflexive_words))] = ROLE_NONE
     return {"governor": governor, "core_role": roles}
 
 
@@ -85,7 +86,7 @@ def modifier_columns(
     array = token_array(doc) if array is None else array
     heads = numpy.asarray(heads, dtype="int64")
     lemmas[:] = array[heads, _LEMMA].astype("uint64")
-    deps = numpy.asarray([doc.vocab.strings.add(d) for d in rules.modifier_deps], dtype="uint64").astype("int64")
+    deps = _hashes(doc, rules.modifier_deps)
     starts, ends = numpy.asarray(starts, dtype="int64"), numpy.asarray(ends, dtype="int64")
     # every (mention, modifier token of its head) pair, without a loop over mentions: the modifier tokens
     # sorted by their head, and for each mention the run of those whose head is its head
@@ -123,9 +124,8 @@ def time_entity_column(
     heads = numpy.asarray(heads, dtype="int64")
     flags = numpy.zeros(len(heads), dtype="int8")
     if len(heads) and rules.nominal_entity_labels:
-        labels = numpy.asarray([doc.vocab.strings.add(x) for x in rules.nominal_entity_labels], dtype="uint64")
         array = token_array(doc) if array is None else array
-        flags[numpy.isin(array[heads, _ENT_TYPE].astype("uint64"), labels)] = 1
+        flags[numpy.isin(array[heads, _ENT_TYPE], _hashes(doc, rules.nominal_entity_labels))] = 1
     return {"time_entity": flags}
 
 
@@ -143,9 +143,7 @@ def indefinite_nominal_column(
     if n == 0 or not rules.indefinite_nominal_constraint or not nominal.any():
         return {"indefinite_nominal": flags}
     array = token_array(doc) if array is None else array
-    strings = doc.vocab.strings
-    definite = numpy.asarray([strings.add(w) for w in rules.definite_words], dtype="uint64").astype("int64")
-    possessive = numpy.asarray([strings.add(d) for d in rules.possessive_deps], dtype="uint64").astype("int64")
+    definite, possessive = _hashes(doc, rules.definite_words), _hashes(doc, rules.possessive_deps)
     starts, ends, heads = (numpy.asarray(x, dtype="int64") for x in (starts, ends, heads))
     flags[nominal & ~numpy.isin(array[starts, _LOWER], definite)] = 1
     # one capitalized word, not plural, is used as a name: "Mom", "Dad", "Doctor" (not "Librarians")

@@ -5,7 +5,6 @@ import warnings
 
 import numpy
 import pytest
-from spacy.language import Language
 
 from neuralcoref import Conversation
 from neuralcoref.model_io import CorefModel
@@ -13,6 +12,7 @@ from neuralcoref.resolver import CorefResolver
 from neuralcoref.testing import random_model
 
 from conftest import load_english
+from training.evaluate import EMPTY_TENSOR_PIPE
 from test_phenomena import PHENOMENA
 
 TEXT = "My sister has a dog. She loves him. My sister is happy. The dog is happy too."
@@ -122,7 +122,7 @@ def test_shipped_english_model_resolves_tensorless_docs_with_its_fallback(en_nlp
     counts = {}
     for name, model in (("fallback", None), ("zeros", str(tmp_path))):
         nlp = load_english()
-        nlp.add_pipe("test_empty_tensor")
+        nlp.add_pipe(EMPTY_TENSOR_PIPE)
         nlp.add_pipe("neuralcoref", config={"model": model} if model else {})
         resolved = 0
         with pytest.warns(UserWarning, match="W004" if name == "fallback" else "W003"):
@@ -131,12 +131,6 @@ def test_shipped_english_model_resolves_tensorless_docs_with_its_fallback(en_nlp
                 resolved += got == sorted(sorted(cluster) for cluster in expected)
         counts[name] = resolved
     assert counts == PHENOMENA_RESOLVED_WITHOUT_TENSOR
-
-
-@Language.component("test_empty_tensor")
-def _empty_tensor(doc):
-    doc.tensor = numpy.zeros((0, 0), dtype="float32")
-    return doc
 
 
 def test_a_conversation_without_the_tensor_is_resolved_by_the_fallback(models, tmp_path):
@@ -150,7 +144,7 @@ def test_a_conversation_without_the_tensor_is_resolved_by_the_fallback(models, t
     for model, empty in (("combined", True), ("alone", False)):
         nlp = load_english()
         if empty:
-            nlp.add_pipe("test_empty_tensor")
+            nlp.add_pipe(EMPTY_TENSOR_PIPE)
         nlp.add_pipe("neuralcoref", config={"model": str(tmp_path / model)})
         conv = Conversation(nlp)
         with warnings.catch_warnings(record=True) as caught:

@@ -217,6 +217,8 @@ def main(argv=None, prog: str | None = None) -> int:
             force=args.force,
         )
     elif args.command == "fallback":
+        from neuralcoref.model_io import MODEL_FILENAME
+
         from .train import attach_fallback
 
         if _refused_package_target([args.out], args.force):
@@ -224,7 +226,7 @@ def main(argv=None, prog: str | None = None) -> int:
         fallback = None if args.fallback == "none" else args.fallback
         combined = attach_fallback(args.model, fallback, args.out)
         inner = "no fallback" if combined.fallback is None else f"a fallback of {len(combined.fallback.words):,} words"
-        print(f"wrote {Path(args.out) / 'model.msgpack'}: {len(combined.words):,} words, {inner}")
+        print(f"wrote {Path(args.out) / MODEL_FILENAME}: {len(combined.words):,} words, {inner}")
     elif args.command == "evaluate":
         from .evaluate import evaluate_model, format_table, record_scores, write_json
 

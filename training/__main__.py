@@ -24,7 +24,12 @@ from neuralcoref.config import DEFAULTS, describe
 def _add_run_options(p: argparse.ArgumentParser, out_help: str) -> None:
     """The options that `train` and `ablate` share: data, run directory, config, cache, device."""
     p.add_argument("--train", action="append", required=True, help="training corpus (repeatable)")
-    p.add_argument("--dev", action="append", required=True, help="dev corpus (repeatable; the first drives selection)")
+    p.add_argument(
+        "--dev",
+        action="append",
+        required=True,
+        help="dev corpus (repeatable; training.select: the first, or the mean of all, drives selection)",
+    )
     p.add_argument("--out", required=True, help=out_help)
     p.add_argument("--config", default=None, help="config file (default: training/configs/en.cfg)")
     p.add_argument(

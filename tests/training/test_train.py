@@ -241,6 +241,20 @@ def test_resume_continues_exactly(tmp_path, nlp, averaging):
         numpy.testing.assert_allclose(resumed.weights[name], value, atol=1e-6, err_msg=name)
 
 
+@pytest.mark.parametrize("select, expected", [("first", 50.0), ("mean", 55.0)])
+def test_epochs_are_selected_on_the_first_or_the_mean_dev_score(tmp_path, nlp, select, expected):
+    """en.cfg selects on the mean of its dev corpora (OntoGUM and LitBank): on OntoGUM alone, epochs
+    0.05 apart decided which one a run shipped."""
+    from training.train import Trainer, load_config, prepare_caches
+
+    cfg = load_config(overrides=dict(SMALL, **{"training.select": select}))
+    cache = FeatureCache.concat(prepare_caches([FIXTURES], tmp_path / "cache", nlp, cfg, progress=False))
+    trainer = Trainer(cfg, cache, {}, tmp_path / "out", progress=False)
+    dev = {"ontogum_dev": {"conll_f1": 50.0}, "litbank_dev": {"conll_f1": 60.0}}
+    assert trainer.select_score(dev) == pytest.approx(expected)
+    assert load_config()["training"]["select"] == "mean"
+
+
 def test_moving_average_is_what_gets_evaluated_and_exported(tmp_path, nlp):
     from training.train import Trainer, load_config, prepare_caches
 

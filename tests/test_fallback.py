@@ -89,7 +89,9 @@ def test_predict_many_sends_each_doc_to_its_reader(models, parsed):
         got = resolver.predict_many([with_tensor, without, with_tensor])
     assert numpy.allclose(got[0].single_scores, CorefResolver(main).predict(with_tensor).single_scores, atol=1e-5)
     assert numpy.allclose(got[1].single_scores, CorefResolver(fallback).predict(without).single_scores, atol=1e-5)
-    numpy.testing.assert_array_equal(got[0].single_scores, got[2].single_scores)
+    # the same Doc twice: the same reader; its rows sit at another offset of the batched matmul, which
+    # OpenBLAS may round differently in the last bits (seen with numpy 2.4.6's scipy-openblas 0.3.31)
+    numpy.testing.assert_allclose(got[0].single_scores, got[2].single_scores, rtol=0, atol=1e-5)
 
 
 def test_the_fallback_travels_with_the_component(models, tmp_path):

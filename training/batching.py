@@ -148,6 +148,13 @@ class Batcher:
         for g in order:
             yield make_batch(self.index, self.groups[g], self.gold_pair)
 
+    def mention_weights(self, batch: Batch, device="cpu") -> torch.Tensor | None:
+        """Loss weight of each of the batch's mentions (`data.partial_weight` for those of partly annotated
+        documents, `train.weigh_partial_documents`); None when every mention weighs 1."""
+        if "mention_weight" not in self.cache.arrays:
+            return None
+        return torch.from_numpy(self.cache.arrays["mention_weight"][batch.rows[batch.ment]]).to(device)
+
     def tensors(self, batch: Batch, device="cpu") -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Model inputs of a batch (see `CorefScorer.forward`) and its gold matrix."""
         arrays = self.cache.arrays

@@ -18,6 +18,7 @@ import copy
 import datetime
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -91,20 +92,24 @@ def _valid(scores: torch.Tensor) -> torch.Tensor:
     return torch.isfinite(scores)
 
 
-def allpairs_loss(scores: torch.Tensor, gold: torch.Tensor, costs: dict) -> torch.Tensor:
+def allpairs_loss(
+    scores: torch.Tensor, gold: torch.Tensor, costs: dict, weights: torch.Tensor | None = None
+) -> torch.Tensor:
     """Binary cross-entropy of every candidate pair and every single score, summed per mention.
 
     A pair is positive when both mentions are in the same gold cluster; the single score
     is positive when no candidate is (mentions outside the gold, gold singletons included).
-    RETURNS: mean over the batch's mentions.
+    RETURNS: mean over the batch's mentions (each times `weights`, when given: as in every loss).
     """
     valid = _valid(scores)
     logits = scores.masked_fill(~valid, 0.0)
     loss = F.binary_cross_entropy_with_logits(logits, gold.float(), reduction="none")
-    return (loss * valid).sum(dim=1).mean()
+    return _mean_over_mentions((loss * valid).sum(dim=1), weights)
 
 
-def toppairs_loss(scores: torch.Tensor, gold: torch.Tensor, costs: dict) -> torch.Tensor:
+def toppairs_loss(
+    scores: torch.Tensor, gold: torch.Tensor, costs: dict, weights: torch.Tensor | None = None
+) -> torch.Tensor:
     """Cross-entropy of the highest-scoring true pair (-> 1) and highest-scoring false pair (-> 0), plus the single score.
 
     Mentions without a true (false) candidate skip that term. RETURNS: mean over mentions.
@@ -137,7 +142,7 @@ def toppairs_loss(scores: torch.Tensor, gold: torch.Tensor, costs: dict) -> torc
         )
         * has_false
     )
-    return (single + true_term + false_term).mean()
+    return _mean_over_mentions(single + true_term + false_term, weights)
 
 
 def ranking_costs(gold: torch.Tensor, valid: torch.Tensor, costs: dict) -> torch.Tensor:
@@ -154,7 +159,9 @@ def ranking_costs(gold: torch.Tensor, valid: torch.Tensor, costs: dict) -> torch
     return delta.masked_fill(gold | ~valid, 0.0)
 
 
-def ranking_loss(scores: torch.Tensor, gold: torch.Tensor, costs: dict) -> torch.Tensor:
+def ranking_loss(
+    scores: torch.Tensor, gold: torch.Tensor, costs: dict, weights: torch.Tensor | None = None
+) -> torch.Tensor:
     """Slack-rescaled max-margin (Wiseman et al. 2015, Clark & Manning 2016).
 
     loss = max_i Delta(i) * (1 + s(i) - s(t)), where t is the highest-scoring gold column
@@ -166,7 +173,13 @@ def ranking_loss(scores: torch.Tensor, gold: torch.Tensor, costs: dict) -> torch
     best_gold = finite.masked_fill(~gold, torch.finfo(scores.dtype).min).max(dim=1, keepdim=True).values
     delta = ranking_costs(gold, valid, costs).to(scores.dtype)
     margins = delta * (1.0 + finite - best_gold)
-    return margins.clamp(min=0.0).max(dim=1).values.mean()
+    return _mean_over_mentions(margins.clamp(min=0.0).max(dim=1).values, weights)
+
+
+def _mean_over_mentions(per_mention: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
+    """The batch's loss: the mean of its mentions' losses, each times its weight when given
+    (`data.partial_weight`, `Batcher.mention_weights`)."""
+    return per_mention.mean() if weights is None else (per_mention * weights).mean()
 
 
 LOSSES = {"allpairs": allpairs_loss, "toppairs": toppairs_loss, "ranking": ranking_loss}
@@ -415,7 +428,7 @@ class Trainer:
             inputs, gold = self.batcher.tensors(batch, self.device)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_bf16):
                 scores = self.model(**inputs)
-            loss = loss_fn(scores.float(), gold, costs)
+            loss = loss_fn(scores.float(), gold, costs, weights=self.batcher.mention_weights(batch, self.device))
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if clip:
@@ -629,6 +642,40 @@ def attach_fallback(model_path: str | Path, fallback_path: str | Path | None, ou
     return combined
 
 
+def partial_document_mentions(cache: FeatureCache) -> numpy.ndarray:
+    """bool [n]: whether each cached mention is in a partly annotated document (GAP, `GoldDoc.partial`),
+    which is one with an untrained mention or an unknown pair (`featurize_corpus.partial_labels`)."""
+    arrays = cache.arrays
+    doc_mentions, doc_pairs = numpy.asarray(arrays["doc_mentions"]), numpy.asarray(arrays["doc_pairs"])
+
+    def per_document(flags: numpy.ndarray, offsets: numpy.ndarray) -> numpy.ndarray:
+        counts = numpy.concatenate([[0], numpy.cumsum(flags)])
+        return counts[offsets[1:]] - counts[offsets[:-1]]
+
+    untrained = per_document(~numpy.asarray(arrays["mention_trained"], dtype=bool), doc_mentions)
+    unknown = per_document(~numpy.asarray(arrays["pair_known"], dtype=bool), doc_pairs)
+    return numpy.repeat((untrained > 0) | (unknown > 0), numpy.diff(doc_mentions))
+
+
+def checked_partial_weight(data: dict) -> float:
+    """`data.partial_weight` (default 1: partly annotated documents weigh as much as the others), checked
+    before anything is featurized."""
+    value = data.get("partial_weight", 1.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"data.partial_weight must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+def weigh_partial_documents(cache: FeatureCache, partial_weight: float) -> FeatureCache:
+    """The loss weight of the mentions of partly annotated documents (`data.partial_weight`, checked),
+    as arrays["mention_weight"] (`Batcher.mention_weights`); the cache unchanged when it is 1."""
+    if partial_weight == 1.0:
+        return cache
+    weights = numpy.where(partial_document_mentions(cache), numpy.float32(partial_weight), numpy.float32(1.0))
+    cache.arrays = dict(cache.arrays, mention_weight=weights.astype("float32"))
+    return cache
+
+
 def train(
     train_paths: Sequence[str | Path],
     dev_paths: Sequence[str | Path],
@@ -656,8 +703,14 @@ def train(
     if nlp is None:
         nlp = load_pipeline(cfg["data"]["pipeline"], cfg["data"]["lang"])
     data = cfg["data"]
-    train_cache = FeatureCache.concat(
-        prepare_caches(train_paths, cache_dir, nlp, cfg, progress, gold_speakers=data.get("train_gold_speakers", True))
+    partial_weight = checked_partial_weight(data)
+    train_cache = weigh_partial_documents(
+        FeatureCache.concat(
+            prepare_caches(
+                train_paths, cache_dir, nlp, cfg, progress, gold_speakers=data.get("train_gold_speakers", True)
+            )
+        ),
+        partial_weight,
     )
     devs = {}
     for path, cache in zip(

@@ -247,6 +247,20 @@ def test_losses_have_gradients_only_on_valid_columns():
         assert scores.grad[0, 2] == 0
 
 
+@pytest.mark.parametrize("loss", [allpairs_loss, toppairs_loss, ranking_loss])
+def test_losses_weigh_each_mention_by_its_corpus(loss):
+    """`data.train_weights`: a mention's loss counts its corpus's weight times (GAP's pronouns at 0.5)."""
+    scores = matrix([[1.0, 0.5, 0.0], [0.0, 2.0, NEG]])
+    gold = torch.tensor([[False, False, True], [True, False, False]])
+    rows = [loss(scores[k : k + 1], gold[k : k + 1], COSTS).item() for k in range(2)]
+    assert min(rows) > 0
+    assert loss(scores, gold, COSTS, weights=torch.tensor([1.0, 1.0])).item() == pytest.approx(
+        loss(scores, gold, COSTS).item()
+    )
+    weighted = loss(scores, gold, COSTS, weights=torch.tensor([1.0, 0.5])).item()
+    assert weighted == pytest.approx((rows[0] + 0.5 * rows[1]) / 2, rel=1e-5)
+
+
 # -- batching ----------------------------------------------------------------------------------------------
 
 

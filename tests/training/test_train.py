@@ -255,6 +255,36 @@ def test_epochs_are_selected_on_the_first_or_the_mean_dev_score(tmp_path, nlp, s
     assert load_config()["training"]["select"] == "mean"
 
 
+def test_partly_annotated_documents_weigh_partial_weight(tmp_path, nlp):
+    """`data.partial_weight`: GAP's pronouns can weigh less in the loss than fully annotated text."""
+    from training.batching import Batcher
+    from training.train import load_config, prepare_caches, weigh_partial_documents
+
+    cfg = load_config(overrides=SMALL)
+    caches = prepare_caches([FIXTURES, GAP], tmp_path / "cache", nlp, cfg, progress=False)
+    cache = weigh_partial_documents(FeatureCache.concat(caches), 0.5)
+    n_full = caches[0].n_mentions
+    expected = numpy.where(numpy.arange(cache.n_mentions) < n_full, 1.0, 0.5)
+    numpy.testing.assert_array_equal(cache.arrays["mention_weight"], expected)
+    word_rows = numpy.zeros((cache.n_mentions, 8), dtype="int32")
+    batcher = Batcher(cache, word_rows, max_pairs=120)
+    weights = []
+    for batch in batcher.epoch(0):
+        rows = batch.rows[batch.ment]
+        numpy.testing.assert_array_equal(batcher.mention_weights(batch).numpy(), expected[rows])
+        weights.extend(expected[rows])
+    assert set(weights) == {0.5, 1.0}  # both kinds were trained
+    unweighted = weigh_partial_documents(FeatureCache.concat(caches), 1.0)
+    assert Batcher(unweighted, word_rows, max_pairs=120).mention_weights(batch) is None
+
+
+@pytest.mark.parametrize("weight", [-1.0, float("nan"), "half", True])
+def test_partial_weight_is_checked_before_featurizing(tmp_path, nlp, weight):
+    with pytest.raises(ValueError, match="partial_weight"):
+        train([FIXTURES, GAP], [FIXTURES], tmp_path, overrides=dict(SMALL, **{"data.partial_weight": weight}), nlp=nlp)
+    assert not (tmp_path / "cache").exists()
+
+
 def test_moving_average_is_what_gets_evaluated_and_exported(tmp_path, nlp):
     from training.train import Trainer, load_config, prepare_caches
 

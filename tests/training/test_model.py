@@ -248,8 +248,8 @@ def test_losses_have_gradients_only_on_valid_columns():
 
 
 @pytest.mark.parametrize("loss", [allpairs_loss, toppairs_loss, ranking_loss])
-def test_losses_weigh_each_mention_by_its_corpus(loss):
-    """`data.train_weights`: a mention's loss counts its corpus's weight times (GAP's pronouns at 0.5)."""
+def test_losses_weigh_each_mention_by_its_weight(loss):
+    """`data.partial_weight`: a mention's loss counts its weight times (GAP's pronouns at 0.5, say)."""
     scores = matrix([[1.0, 0.5, 0.0], [0.0, 2.0, NEG]])
     gold = torch.tensor([[False, False, True], [True, False, False]])
     rows = [loss(scores[k : k + 1], gold[k : k + 1], COSTS).item() for k in range(2)]

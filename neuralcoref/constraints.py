@@ -119,13 +119,15 @@ def time_entity_column(
     doc: Doc, heads, rules: RuleSet, array: Optional[numpy.ndarray] = None
 ) -> Dict[str, numpy.ndarray]:
     """ "time_entity" (int8): 1 for a mention headed by an entity of the rule set's
-    `nominal_entity_labels` (DATE, TIME): never a person, so agreement reads it as neuter and it
+    `nominal_entity_labels` (DATE, TIME) or by one of its `time_words` ("every day", which the NER
+    leaves untagged in "I see him every day"): never a person, so agreement reads it as neuter and it
     never joins a cluster of *she*, *Olga* or *him* ("Earlier this year, Olga ... She ...")."""
     heads = numpy.asarray(heads, dtype="int64")
     flags = numpy.zeros(len(heads), dtype="int8")
-    if len(heads) and rules.nominal_entity_labels:
+    if len(heads) and (rules.nominal_entity_labels or rules.time_words):
         array = token_array(doc) if array is None else array
         flags[numpy.isin(array[heads, _ENT_TYPE], _hashes(doc, rules.nominal_entity_labels))] = 1
+        flags[numpy.isin(array[heads, _LOWER], _hashes(doc, rules.time_words))] = 1
     return {"time_entity": flags}
 
 

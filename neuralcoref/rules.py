@@ -98,6 +98,9 @@ class RuleSet:
     #: entity labels of common nouns, not names ("the morning", "last year"): their mentions are
     #: nominal, so "the morning ... the morning" is matched as nominals are, not as a name
     nominal_entity_labels: List[str] = field(default_factory=list)
+    #: head words of time expressions that the NER may leave untagged ("every day", "that morning"): a
+    #: mention headed by one is a time, neuter at linking as the `nominal_entity_labels` entities are
+    time_words: List[str] = field(default_factory=list)
     #: words left unresolved when the component's `blacklist` option is on
     blacklist: List[str] = field(default_factory=list)
     #: the default of the component's `require_agreement`: whether a mention may only join a cluster

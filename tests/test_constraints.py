@@ -148,3 +148,26 @@ def test_modifier_columns_match_a_mention_by_mention_reading(en_nlp):
     for row, words in zip(got, expected):
         hashes = sorted(strings[w] for w in words)[:MAX_MODIFIERS]
         assert [h for h in row.tolist() if h] == hashes
+
+
+def test_time_entity_column_reads_time_words(en_nlp_base):
+    """A time noun the NER leaves untagged ("every day") is a time, as a DATE entity is."""
+    from neuralcoref.constraints import time_entity_column
+
+    doc = en_nlp_base("Does she walk him every day? Yes, on Monday.")
+    assert not doc[5].ent_type_  # en_core_web_sm does not tag "every day" here
+    heads = [t.i for t in doc if t.text in ("she", "him", "day", "Monday")]
+    assert time_entity_column(doc, heads, RULES)["time_entity"].tolist() == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
+def test_time_nouns_never_join_a_person(make_nlp, en_nlp, config):
+    """With an eager random model and with the shipped one: *him* is no day, *she* no morning."""
+    for nlp in (make_nlp(**config), en_nlp):
+        for text in [
+            "My sister has a dog called Rex. Does she walk him every day?",
+            "Every morning my sister waits for him. She loves that hour.",
+        ]:
+            for cluster in nlp(text)._.coref_clusters:
+                heads = {m.root.lower_ for m in cluster}
+                assert not (heads & {"day", "morning", "hour"} and heads & {"she", "him", "sister"}), (text, cluster)

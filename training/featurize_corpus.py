@@ -69,7 +69,8 @@ MENTION_ARRAYS = (
 ) + CONSTRAINT_ARRAYS
 PAIR_ARRAYS = ("pair_ant", "pair_ment", "pair_feats", "pair_label", "pair_known")
 #: a text that exercises the mention rules and features (names, pronouns, possessives, appositions,
-#: coordination, relative clauses, quotes, speakers, far first-person pronouns): its features fingerprint the featurizer
+#: coordination, relative clauses, quotes, speakers, far first-person pronouns, an untagged time noun):
+#: its features fingerprint the featurizer
 FINGERPRINT_TEXT = (
     "Marie Curie , the physicist who discovered polonium , was born in Warsaw in 1867 . "
     "She and her husband Pierre moved to Paris , where they worked together . "
@@ -77,7 +78,7 @@ FINGERPRINT_TEXT = (
     "Their daughter Irène later won the prize herself ; it was the family 's second Nobel Prize . "
     "The lab , which the university built for them , still stands . You can visit it today . "
     "Nobody knows what they would think of us now , but we remember them and their work . "
-    "I told them so , and I agree ."
+    "I told them so , and I agree . We met every day ."
 )
 
 

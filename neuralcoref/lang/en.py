@@ -77,6 +77,13 @@ RULES = register_rules(
         ],
         excluded_entity_labels=["CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"],
         nominal_entity_labels=["DATE", "TIME"],
+        time_words=[
+            "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "weekend",
+            "weekends", "month", "months", "year", "years", "decade", "decades", "century", "centuries",
+            "morning", "mornings", "afternoon", "afternoons", "evening", "evenings", "night", "nights", "midnight",
+            "noon", "today", "tonight", "yesterday", "tomorrow", "monday", "tuesday", "wednesday", "thursday",
+            "friday", "saturday", "sunday", "summer", "winter", "autumn",
+        ],
         pleonastic_words=["it"],
         weather_lemmas=["rain", "snow", "hail", "drizzle", "sleet", "thunder", "pour", "storm", "freeze"],
         extraposing_lemmas=["be", "seem", "appear", "happen", "turn", "matter", "remain", "become", "occur",

@@ -100,6 +100,7 @@ class RuleSet:
     nominal_entity_labels: List[str] = field(default_factory=list)
     #: head words of time expressions that the NER may leave untagged ("every day", "that morning"): a
     #: mention headed by one is a time, neuter at linking as the `nominal_entity_labels` entities are
+    #: (leave out words that are also given names: English has no "summer", "autumn")
     time_words: List[str] = field(default_factory=list)
     #: words left unresolved when the component's `blacklist` option is on
     blacklist: List[str] = field(default_factory=list)

@@ -86,8 +86,11 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
     """A hash of the features the runtime computes for FINGERPRINT_TEXT with this pipeline.
 
     Caches record it: when the mention rules or the features change, the cache is stale
-    (code refactorings that compute the same features leave it valid).
+    (code refactorings that compute the same features leave it valid). The rule set's fields are
+    hashed too, so a word added to or removed from any of its lists (which the text may not
+    exercise: `time_words`) makes the cache stale as well.
     """
+    import dataclasses
     import hashlib
 
     words = FINGERPRINT_TEXT.split(" ")
@@ -97,7 +100,7 @@ def featurizer_fingerprint(nlp: Language, lang: str = "en") -> str:
     doc = next(gold_docs_to_docs([gold], nlp))
     # max_dist 1: every other candidate comes from the far-match rules, so changing them changes the hash
     arrays = featurize_doc(doc, gold, Featurizer(get_rules(lang)), 1, DEFAULTS["max_dist_match"])
-    digest = hashlib.sha1()
+    digest = hashlib.sha1(repr(dataclasses.asdict(get_rules(lang))).encode())
     for name in sorted(arrays):
         array = arrays[name]
         if array.dtype.kind == "f":

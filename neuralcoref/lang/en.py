@@ -82,7 +82,7 @@ RULES = register_rules(
             "weekends", "month", "months", "year", "years", "decade", "decades", "century", "centuries",
             "morning", "mornings", "afternoon", "afternoons", "evening", "evenings", "night", "nights", "midnight",
             "noon", "today", "tonight", "yesterday", "tomorrow", "monday", "tuesday", "wednesday", "thursday",
-            "friday", "saturday", "sunday", "summer", "winter", "autumn",
+            "friday", "saturday", "sunday",
         ],
         pleonastic_words=["it"],
         weather_lemmas=["rain", "snow", "hail", "drizzle", "sleet", "thunder", "pour", "storm", "freeze"],

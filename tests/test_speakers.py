@@ -72,3 +72,17 @@ def test_inferred_speakers_let_a_quote_and_its_narration_corefer(en_nlp_base):
             assert found == expected
     finally:
         nlp.remove_pipe(name)
+
+
+def test_pos_ids_without_a_name_do_not_stop_the_inference(en_nlp_base):
+    """A Doc filled by `from_array` may hold POS ids that spaCy has no name for (`Token.pos_` raises
+    KeyError on them; the fuzzer found this): the inference reads ids, so it still attributes the quote."""
+    from spacy.attrs import POS
+
+    doc = en_nlp_base('"I am tired," said John.')
+    pos = doc.to_array([POS]).astype("uint64")
+    pos[1] = 287  # "I": an id with no name
+    doc.from_array([POS], pos.reshape(-1, 1))
+    with pytest.raises(KeyError):
+        assert doc[1].pos_  # spaCy has no name for it
+    assert infer_speakers(doc)[1:4] == ["john"] * 3

@@ -21,6 +21,7 @@ sentences of tests/test_phenomena.py (the quotations).
 
 from typing import List, Optional, Tuple
 
+from spacy.strings import get_string_id
 from spacy.symbols import AUX, VERB
 from spacy.tokens import Doc
 
@@ -30,6 +31,8 @@ CLOSING_QUOTES = {'"', "\u201d", "''"}
 #: at most this many tokens of a name before the colon of a transcript line
 MAX_NAME_TOKENS = 3
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "nsubj:pass"}
+#: their hashes, as Token.dep holds them (ids, not names: see `_quotations`)
+SUBJECT_DEP_IDS = {get_string_id(dep) for dep in SUBJECT_DEPS}
 
 
 def infer_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
@@ -104,9 +107,8 @@ def _reporting_subject(doc: Doc, start: int, end: int) -> Optional[str]:
         head = token.head
         if start <= head.i < end or head.i == token.i:
             continue
-        subject_deps = {doc.vocab.strings.add(dep) for dep in SUBJECT_DEPS}
         for child in head.children:
-            if child.dep in subject_deps and not (start <= child.i < end):
+            if child.dep in SUBJECT_DEP_IDS and not (start <= child.i < end):
                 words = [t.text for t in child.subtree if not t.is_punct and not (start <= t.i < end)]
                 return " ".join(words).lower() or None
         return None

@@ -8,6 +8,14 @@ from neuralcoref.constraints import ROLE_NONE, ROLE_OBJECT, ROLE_SUBJECT, bindin
 from neuralcoref.lang.en import RULES
 
 
+def clusters_of(nlps, texts):
+    """(text, cluster) for every cluster that each pipeline finds in each text."""
+    for nlp in nlps:
+        for text in texts:
+            for cluster in nlp(text)._.coref_clusters:
+                yield text, cluster
+
+
 def test_binding_columns(en_nlp_base):
     doc = en_nlp_base("John saw him. Mary saw herself.")
     heads = [t.i for t in doc if t.text in ("John", "him", "Mary", "herself")]
@@ -20,15 +28,15 @@ def test_binding_columns(en_nlp_base):
 @pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}, {"greedyness": 0.9, "require_agreement": False}])
 def test_clause_mates_never_share_a_cluster(make_nlp, en_nlp, config):
     """With an eager random model and with the shipped one, under any setting."""
-    for nlp in (make_nlp(**config), en_nlp):
-        for text, subject, obj in [
-            ("John saw him in the mirror.", "John", "him"),
-            ("He met John at the station.", "He", "John"),
-            ("The red car hit the blue car.", "The red car", "the blue car"),
-        ]:
-            for cluster in nlp(text)._.coref_clusters:
-                texts = [m.text for m in cluster]
-                assert not (subject in texts and obj in texts), (text, texts)
+    clause_mates = {
+        "John saw him in the mirror.": ("John", "him"),
+        "He met John at the station.": ("He", "John"),
+        "The red car hit the blue car.": ("The red car", "the blue car"),
+    }
+    for text, cluster in clusters_of((make_nlp(**config), en_nlp), clause_mates):
+        texts = [m.text for m in cluster]
+        subject, obj = clause_mates[text]
+        assert not (subject in texts and obj in texts), (text, texts)
 
 
 def test_reflexives_still_link(en_nlp):
@@ -51,15 +59,13 @@ def test_modifier_columns(en_nlp_base):
 
 @pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
 def test_same_head_with_clashing_modifiers_is_not_linked(make_nlp, en_nlp, config):
-    for nlp in (make_nlp(**config), en_nlp):
-        for text in [
-            "The land surface warmed quickly, but the warm sea surface stayed cool.",
-            "The 1990 election was close. The 1994 election was not.",
-        ]:
-            doc = nlp(text)
-            for cluster in doc._.coref_clusters:
-                heads = [m.root.lemma_ for m in cluster]
-                assert len(set(heads)) > 1 or len(cluster) < 2, (text, cluster)
+    texts = [
+        "The land surface warmed quickly, but the warm sea surface stayed cool.",
+        "The 1990 election was close. The 1994 election was not.",
+    ]
+    for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
+        heads = [m.root.lemma_ for m in cluster]
+        assert len(set(heads)) > 1 or len(cluster) < 2, (text, cluster)
 
 
 def test_indefinite_nominal_column(en_nlp_base):
@@ -105,10 +111,9 @@ def test_repeated_indefinite_nominals_are_not_linked(make_nlp, en_nlp, config):
     """OntoNotes-style: "one study ... another study", "limited exposure ... limited exposure" are not one
     entity (the shipped model linked the two studies before the constraint)."""
     text = "One study found that limited exposure helps. Another study showed that limited exposure hurts."
-    for nlp in (make_nlp(**config), en_nlp):
-        for cluster in nlp(text)._.coref_clusters:
-            texts = [m.text for m in cluster]
-            assert texts.count("limited exposure") < 2 and not {"One study", "Another study"} <= set(texts), texts
+    for _, cluster in clusters_of((make_nlp(**config), en_nlp), [text]):
+        texts = [m.text for m in cluster]
+        assert texts.count("limited exposure") < 2 and not {"One study", "Another study"} <= set(texts), texts
 
 
 def test_a_capitalized_kinship_word_still_links(en_nlp):
@@ -163,11 +168,10 @@ def test_time_entity_column_reads_time_words(en_nlp_base):
 @pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
 def test_time_nouns_never_join_a_person(make_nlp, en_nlp, config):
     """With an eager random model and with the shipped one: *him* is no day, *she* no morning."""
-    for nlp in (make_nlp(**config), en_nlp):
-        for text in [
-            "My sister has a dog called Rex. Does she walk him every day?",
-            "Every morning my sister waits for him. She loves that hour.",
-        ]:
-            for cluster in nlp(text)._.coref_clusters:
-                heads = {m.root.lower_ for m in cluster}
-                assert not (heads & {"day", "morning", "hour"} and heads & {"she", "him", "sister"}), (text, cluster)
+    texts = [
+        "My sister has a dog called Rex. Does she walk him every day?",
+        "Every morning my sister waits for him. She loves that hour.",
+    ]
+    for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
+        heads = {m.root.lower_ for m in cluster}
+        assert not (heads & {"day", "morning", "hour"} and heads & {"she", "him", "sister"}), (text, cluster)

@@ -464,7 +464,7 @@ def make_neuralcoref(
     max_dist_match: int,
     blacklist: bool,
     require_agreement: Optional[bool],
-    infer_speakers: bool,
+    infer_speakers: Optional[bool],
     store_scores: bool,
     conv_dict: Dict[str, List[str]],
     span_cluster_prefix: str,

@@ -51,8 +51,10 @@ class CorefSettings:
         "null: the language's default (on for English); on: a mention only joins a cluster that agrees "
         "with it in gender and number",
     )
-    infer_speakers: bool = _setting(
-        False, "true: infer speakers from transcript lines and reported speech when a Doc has none"
+    infer_speakers: Optional[bool] = _setting(
+        None,
+        "null: the language's default (on for English); on: infer speakers from transcript lines and "
+        "reported speech when a Doc has none",
     )
     store_scores: bool = _setting(True, "keep every candidate's score for doc._.coref_scores (memory per pair)")
     conv_dict: Dict[str, List[str]] = _setting(

@@ -57,13 +57,13 @@ class Featurizer:
     """Mentions and features of a Doc, with a language's rule set.
 
     rules (RuleSet): the language's mention rules.
-    infer_speakers (bool): when a Doc has no speakers (`set_speakers`), infer them from transcript
-        lines and quotations (`neuralcoref.speakers`).
+    infer_speakers (bool or None): when a Doc has no speakers (`set_speakers`), infer them from
+        transcript lines and quotations (`neuralcoref.speakers`); None: the rule set's `speaker_inference`.
     """
 
-    def __init__(self, rules: RuleSet, infer_speakers: bool = DEFAULTS["infer_speakers"]):
+    def __init__(self, rules: RuleSet, infer_speakers: Optional[bool] = DEFAULTS["infer_speakers"]):
         self.rules = rules
-        self.infer_speakers = infer_speakers
+        self.infer_speakers = rules.speaker_inference if infer_speakers is None else bool(infer_speakers)
         self.extractor = MentionExtractor(rules)
         self.pair_rules = PairRules(rules)
         self._grammar: Optional[GrammarTable] = None  # codes cached by morph (and word, for the pronoun lexicon)

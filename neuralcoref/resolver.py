@@ -59,7 +59,8 @@ class CorefResolver:
         for pronouns, number (`resolution.ClusterAgreement`); None: the rule set's `cluster_agreement`.
         The person constraint (no first- and third-person pronouns of one speaker in a cluster) holds
         whatever this says.
-    infer_speakers (bool): infer speakers from transcript lines and quotations when a Doc has none.
+    infer_speakers (bool or None): infer speakers from transcript lines and quotations when a Doc has
+        none; None: the rule set's `speaker_inference`.
     """
 
     def __init__(
@@ -71,7 +72,7 @@ class CorefResolver:
         blacklist: bool = DEFAULTS["blacklist"],
         conv_dict: Optional[Dict[str, List[str]]] = None,
         require_agreement: Optional[bool] = DEFAULTS["require_agreement"],
-        infer_speakers: bool = DEFAULTS["infer_speakers"],
+        infer_speakers: Optional[bool] = DEFAULTS["infer_speakers"],
     ):
         self.model = model
         rules = get_rules(model.lang)

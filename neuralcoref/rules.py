@@ -116,6 +116,11 @@ class RuleSet:
     #: LitBank dev 60.46 -> 60.74; off for French, where articles mark nouns differently (French LitBank dev
     #: 36.83 -> 36.80 with it, the shipped French model)
     indefinite_nominal_constraint: bool = False
+    #: the default of the component's `infer_speakers`: whether a Doc without speakers gets them from
+    #: transcript lines and quotations (`neuralcoref.speakers`). The trainer featurizes with it too, so a
+    #: model is trained as it runs. On for English (docs/accuracy.md); off for French, whose quotations
+    #: (guillemets, dashes) the inference does not read
+    speaker_inference: bool = False
     #: how `coref_resolved` writes a cluster's main mention in place of a possessive pronoun
     possessive_form: str = "{}"
 

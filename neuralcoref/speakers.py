@@ -13,10 +13,9 @@ Who says what matters for *I*, *you* and *we*: the narrator's "he" and John's "I
 
 Everything else (narration) has no speaker. Speakers given by the user (`set_speakers`) always win.
 
-Off by default: the shipped English model was trained without inferred speakers. With the
-inference its scores move by noise (OntoGUM dev +0.30, test -0.11, LitBank dev -0.02, where
-quotations are everywhere; docs/accuracy.md), and it resolves two more of the hand-written
-sentences of tests/test_phenomena.py (the quotations).
+The default is the language's (`RuleSet.speaker_inference`): on for English, whose model is trained
+with these speakers (three seeds: OntoGUM dev +0.48 over the recipe without them; docs/accuracy.md,
+"Speakers inferred by default"), off for French, whose guillemets and dashes are not read here.
 """
 
 from typing import List, Optional, Tuple

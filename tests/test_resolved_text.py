@@ -46,8 +46,8 @@ TABLE = [
     ),
     (
         "Angela lives in Boston. She is quite happy in that city.",
-        "[Angela: [Angela, She]]",
-        "Angela lives in Boston. Angela is quite happy in that city.",
+        "[Angela: [Angela, She], Boston: [Boston, that city]]",
+        "Angela lives in Boston. Angela is quite happy in Boston.",
     ),
     (
         "The committee met on Monday. It approved the budget.",
@@ -92,8 +92,8 @@ TABLE = [
     ),
     (
         "The girl dropped her book. She picked it up.",
-        "[The girl: [The girl, her, She]]",
-        "The girl dropped the girl's book. The girl picked it up.",
+        "[The girl: [The girl, her, She], her book: [her book, it]]",
+        "The girl dropped the girl's book. The girl picked the girl's book up.",
     ),
     (
         "The old man sat down. He was tired.",

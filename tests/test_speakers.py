@@ -54,24 +54,38 @@ def test_no_cluster_mixes_first_and_third_person_of_one_speaker(make_nlp, en_nlp
                 assert sum(persons) <= 1, (text, cluster)
 
 
-def test_inferred_speakers_let_a_quote_and_its_narration_corefer(en_nlp_base):
-    """With `infer_speakers`, John's "I" and the narrator's "He" are one entity; without it the person
-    constraint keeps the two pronouns apart (plain text is one speaker's)."""
-    import spacy  # noqa: F401
-
+def test_english_infers_speakers_by_default(en_nlp_base):
+    """The English default (`infer_speakers` null: the rule set's `speaker_inference`) reads who speaks
+    a quotation, so John's "I" and the narrator's "He" are one entity; with `infer_speakers` false the
+    person constraint keeps the two pronouns apart (plain text is one speaker's)."""
     nlp = en_nlp_base
     cases = {
         '"I am tired," said John. He went to bed.': {("I", "John", "He")},
         'Anna said, "I will call you tomorrow." She never did.': {("Anna", "I", "She")},
     }
-    name = "neuralcoref_inferred"
-    nlp.add_pipe("neuralcoref", name=name, config={"infer_speakers": True})
-    try:
-        for text, expected in cases.items():
-            found = {tuple(m.text for m in c) for c in nlp(text)._.coref_clusters}
-            assert found == expected
-    finally:
-        nlp.remove_pipe(name)
+    for name, config in (("neuralcoref_default", {}), ("neuralcoref_no_inference", {"infer_speakers": False})):
+        nlp.add_pipe("neuralcoref", name=name, config=config)
+        try:
+            for text, expected in cases.items():
+                found = {tuple(m.text for m in c) for c in nlp(text)._.coref_clusters}
+                if config:
+                    assert not any({"I", "He"} <= set(c) or {"I", "She"} <= set(c) for c in found), found
+                else:
+                    assert found == expected
+        finally:
+            nlp.remove_pipe(name)
+
+
+def test_speaker_inference_is_the_languages_default():
+    """English infers speakers unless told not to; French does not (its guillemets and dashes are not
+    read), and an explicit setting wins either way."""
+    from neuralcoref.featurize import Featurizer
+    from neuralcoref.rules import get_rules
+
+    assert Featurizer(get_rules("en")).infer_speakers is True
+    assert Featurizer(get_rules("fr")).infer_speakers is False
+    assert Featurizer(get_rules("en"), infer_speakers=False).infer_speakers is False
+    assert Featurizer(get_rules("fr"), infer_speakers=True).infer_speakers is True
 
 
 def test_pos_ids_without_a_name_do_not_stop_the_inference(en_nlp_base):

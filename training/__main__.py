@@ -5,7 +5,7 @@ train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set K
            [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...] [--force]
 evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
            [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
-           [--require-agreement/--no-require-agreement] [--json FILE]
+           [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--json FILE]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
 ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
 """
@@ -64,6 +64,12 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
         "require_agreement",
         action=argparse.BooleanOptionalAction,
         help=f"{describe()['require_agreement']} (default: the component's)",
+    )
+    _add_setting_option(
+        p,
+        "infer_speakers",
+        action=argparse.BooleanOptionalAction,
+        help=f"{describe()['infer_speakers']} (default: the component's)",
     )
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
     p.add_argument(
@@ -168,6 +174,7 @@ def _scoring_settings(args: argparse.Namespace) -> dict:
         "greedyness": args.greedyness,
         "blacklist": args.blacklist,
         "require_agreement": args.require_agreement,
+        "infer_speakers": args.infer_speakers,
     }
 
 

@@ -208,6 +208,7 @@ def evaluate_model(
     progress: bool = True,
     strip_possessive: bool = False,
     require_agreement: bool | None = DEFAULTS["require_agreement"],
+    infer_speakers: bool | None = DEFAULTS["infer_speakers"],
     gold_speakers: bool = False,
     drop_tensor: bool = False,
 ) -> dict:
@@ -222,7 +223,7 @@ def evaluate_model(
     """
     from .corpus import read_corpus
 
-    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
+    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement, infer_speakers)
     if drop_tensor:
         nlp.add_pipe(EMPTY_TENSOR_PIPE, before="neuralcoref")
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
@@ -251,6 +252,7 @@ def evaluate_model(
             "greedyness": greedyness,
             "blacklist": blacklist,
             "require_agreement": nlp.get_pipe("neuralcoref").resolver.require_agreement,
+            "infer_speakers": nlp.get_pipe("neuralcoref").resolver.featurizer.infer_speakers,
             "drop_gold_singletons": drop_gold_singletons,
             "strip_possessive": strip_possessive,
             "gold_speakers": gold_speakers,
@@ -276,7 +278,14 @@ def empty_tensor(doc: Doc) -> Doc:
     return doc
 
 
-def _pipeline_with_component(model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool | None):
+def _pipeline_with_component(
+    model_dir,
+    pipeline,
+    greedyness: float,
+    blacklist: bool,
+    require_agreement: bool | None,
+    infer_speakers: bool | None = DEFAULTS["infer_speakers"],
+):
     """The spaCy pipeline with the `neuralcoref` component of this model and these settings added."""
     nlp = load_pipeline(pipeline)
     nlp.add_pipe(
@@ -286,6 +295,7 @@ def _pipeline_with_component(model_dir, pipeline, greedyness: float, blacklist: 
             "greedyness": greedyness,
             "blacklist": blacklist,
             "require_agreement": require_agreement,
+            "infer_speakers": infer_speakers,
             "store_scores": False,
         },
     )
@@ -329,11 +339,12 @@ def evaluate_gap(
     greedyness: float = DEFAULTS["greedyness"],
     blacklist: bool = DEFAULTS["blacklist"],
     require_agreement: bool | None = DEFAULTS["require_agreement"],
+    infer_speakers: bool | None = DEFAULTS["infer_speakers"],
 ) -> dict:
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
     from .gap import gap_scores, predict_gap, read_gap
 
-    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement)
+    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement, infer_speakers)
     examples = read_gap(data)
     start = time.time()
     predictions = predict_gap(nlp, examples)

@@ -237,15 +237,17 @@ def featurize_corpus(
     batch_size: int = 32,
     progress: bool = True,
     gold_speakers: bool = True,
+    infer_speakers: bool | None = DEFAULTS["infer_speakers"],
 ) -> dict:
     """Read, parse and featurize the corpora at `paths` into the cache directory `out_dir`
-    (`gold_speakers`: with the corpus's speakers; False: as plain text).
+    (`gold_speakers`: with the corpus's speakers; False: as plain text). `infer_speakers` is the
+    component's setting (None: the language's default): a document without speakers gets inferred ones.
 
     RETURNS (dict): the cache's meta record (also written to meta.json).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    featurizer = Featurizer(get_rules(lang))
+    featurizer = Featurizer(get_rules(lang), infer_speakers=infer_speakers)
     acc = _Accumulator()
     start_time = time.time()
     golds = [gold for path in paths for gold in read_corpus(path, nlp=nlp)]
@@ -320,6 +322,7 @@ def featurize_corpus(
         "layout_version": FEATURE_LAYOUT_VERSION,
         "max_dist_match": max_dist_match,
         "gold_speakers": gold_speakers,
+        "infer_speakers": featurizer.infer_speakers,
         "tensor_width": acc.tensor_width,
         "n_docs": len(acc.docs),
         "n_tokens": sum(d["n_tokens"] for d in acc.docs),
@@ -450,6 +453,7 @@ def cache_is_current(
     max_dist_match: int,
     lang: str = "en",
     gold_speakers: bool = True,
+    infer_speakers: bool | None = DEFAULTS["infer_speakers"],
 ) -> bool:
     """Whether `path` holds a cache of these corpora made with this pipeline and these settings."""
     meta_file = Path(path) / "meta.json"
@@ -463,6 +467,7 @@ def cache_is_current(
         and meta.get("max_dist") == max_dist
         and meta.get("max_dist_match") == max_dist_match
         and meta.get("gold_speakers", True) == gold_speakers
+        and meta.get("infer_speakers", False) == Featurizer(get_rules(lang), infer_speakers).infer_speakers
         and meta.get("featurizer") == featurizer_fingerprint(nlp, lang)
     )
 

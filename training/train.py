@@ -265,8 +265,9 @@ def prepare_caches(
         suffix = "" if gold_speakers else "_plain"
         out = Path(cache_dir) / (cache_name(path) + suffix)
         data = cfg["data"]
+        infer_speakers = data.get("infer_speakers")
         if not cache_is_current(
-            out, [path], nlp, data["max_dist"], data["max_dist_match"], data["lang"], gold_speakers
+            out, [path], nlp, data["max_dist"], data["max_dist_match"], data["lang"], gold_speakers, infer_speakers
         ):
             meta = featurize_corpus(
                 [path],
@@ -277,6 +278,7 @@ def prepare_caches(
                 lang=data["lang"],
                 progress=progress,
                 gold_speakers=gold_speakers,
+                infer_speakers=infer_speakers,
             )
             print(
                 f"featurized {path}: {meta['n_docs']} docs, {meta['n_mentions']} mentions, {meta['n_pairs']} pairs, "

@@ -45,6 +45,7 @@ RULES = register_rules(
         first_names={**{w: _M for w in _MASCULINE_NAMES}, **{w: _F for w in _FEMININE_NAMES}},
         person_entity_labels=["PERSON"],
         cluster_agreement=True,
+        speaker_inference=True,
         indefinite_nominal_constraint=True,
         pronoun_pos=["PRON"],
         pronoun_tags=["PRP", "PRP$"],

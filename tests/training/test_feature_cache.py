@@ -15,3 +15,30 @@ def test_fingerprint_covers_every_rule_list(monkeypatch, en_nlp_base):
     changed = dataclasses.replace(RULES, time_words=[*RULES.time_words, "fortnight"])
     monkeypatch.setattr(featurize_corpus, "get_rules", lambda lang: changed)
     assert featurize_corpus.featurizer_fingerprint(en_nlp_base) != before
+
+
+def test_training_features_use_the_inferred_speakers_a_user_gets(tmp_path, en_nlp_base):
+    """A training document without speakers is featurized with the speakers the component infers at
+    runtime (English default), so the model learns from what it will see; `infer_speakers` false
+    leaves them unknown, and a cache made one way is stale for the other."""
+    import numpy
+
+    words = ['"', "I", "am", "tired", ",", '"', "said", "John", "."]
+    corpus = tmp_path / "quote.conll"
+    lines = ["#begin document (quote); part 0"]
+    lines += [
+        "\t".join(["quote", "0", str(i), w] + ["_"] * 8 + ["(0)" if w in ("I", "John") else "-"])
+        for i, w in enumerate(words)
+    ]
+    corpus.write_text("\n".join([*lines, "", "#end document"]) + "\n", encoding="utf-8")
+    speakers = {}
+    for infer in (None, False):
+        out = tmp_path / f"cache_{infer}"
+        meta = featurize_corpus.featurize_corpus([corpus], out, en_nlp_base, progress=False, infer_speakers=infer)
+        assert meta["infer_speakers"] is (infer is None)
+        speakers[infer] = numpy.load(out / "speaker.npy")
+        current = featurize_corpus.cache_is_current(out, [corpus], en_nlp_base, 50, 500, "en", True, infer)
+        flipped = False if infer is None else None
+        other = featurize_corpus.cache_is_current(out, [corpus], en_nlp_base, 50, 500, "en", True, flipped)
+        assert current and not other
+    assert (speakers[None] >= 0).any() and (speakers[False] == -1).all()

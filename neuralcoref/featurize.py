@@ -63,7 +63,7 @@ class Featurizer:
 
     def __init__(self, rules: RuleSet, infer_speakers: Optional[bool] = DEFAULTS["infer_speakers"]):
         self.rules = rules
-        self.infer_speakers = rules.speaker_inference if infer_speakers is None else bool(infer_speakers)
+        self.infer_speakers = rules.infers_speakers(infer_speakers)
         self.extractor = MentionExtractor(rules)
         self.pair_rules = PairRules(rules)
         self._grammar: Optional[GrammarTable] = None  # codes cached by morph (and word, for the pronoun lexicon)

@@ -6,7 +6,7 @@ new module in `neuralcoref/lang/` that builds a `RuleSet` and registers it.
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .errors import Errors
 
@@ -132,6 +132,10 @@ class RuleSet:
             for word, gender in getattr(self, name).items():
                 if gender not in ("Masc", "Fem"):
                     raise ValueError(Errors.E012.format(lang=self.lang, field=name, word=word, value=gender))
+
+    def infers_speakers(self, setting: Optional[bool]) -> bool:
+        """The component's `infer_speakers` setting resolved: None is this language's `speaker_inference`."""
+        return self.speaker_inference if setting is None else bool(setting)
 
     def end_without_possessive_marker(self, doc, start: int, end: int) -> int:
         """The end of the mention doc[start:end] without a trailing possessive marker ("Melanie 's" ->

@@ -240,6 +240,7 @@ def evaluate_model(
         triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
         genres.append(gold.genre or "-")
     seconds = time.time() - start
+    resolver = nlp.get_pipe("neuralcoref").resolver
     result: dict = {
         "overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons),
         "n_docs": len(golds),
@@ -251,8 +252,8 @@ def evaluate_model(
             "pipeline": f"{nlp.meta['lang']}_{nlp.meta['name']}",
             "greedyness": greedyness,
             "blacklist": blacklist,
-            "require_agreement": nlp.get_pipe("neuralcoref").resolver.require_agreement,
-            "infer_speakers": nlp.get_pipe("neuralcoref").resolver.featurizer.infer_speakers,
+            "require_agreement": resolver.require_agreement,
+            "infer_speakers": resolver.featurizer.infer_speakers,
             "drop_gold_singletons": drop_gold_singletons,
             "strip_possessive": strip_possessive,
             "gold_speakers": gold_speakers,
@@ -279,12 +280,7 @@ def empty_tensor(doc: Doc) -> Doc:
 
 
 def _pipeline_with_component(
-    model_dir,
-    pipeline,
-    greedyness: float,
-    blacklist: bool,
-    require_agreement: bool | None,
-    infer_speakers: bool | None = DEFAULTS["infer_speakers"],
+    model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool | None, infer_speakers: bool | None
 ):
     """The spaCy pipeline with the `neuralcoref` component of this model and these settings added."""
     nlp = load_pipeline(pipeline)

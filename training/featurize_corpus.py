@@ -467,7 +467,7 @@ def cache_is_current(
         and meta.get("max_dist") == max_dist
         and meta.get("max_dist_match") == max_dist_match
         and meta.get("gold_speakers", True) == gold_speakers
-        and meta.get("infer_speakers", False) == Featurizer(get_rules(lang), infer_speakers).infer_speakers
+        and meta.get("infer_speakers", False) == get_rules(lang).infers_speakers(infer_speakers)
         and meta.get("featurizer") == featurizer_fingerprint(nlp, lang)
     )
 

@@ -86,7 +86,7 @@ class CorefResolver:
         self.max_dist = max_dist
         self.max_dist_match = max_dist_match
         self.blacklist = blacklist
-        self.require_agreement = rules.cluster_agreement if require_agreement is None else bool(require_agreement)
+        self.require_agreement = rules.requires_agreement(require_agreement)
         #: the resolver of the model's tensorless fallback (`CorefModel.fallback`), with these settings
         self.fallback: Optional[CorefResolver] = None
         if model.fallback is not None:

@@ -133,6 +133,10 @@ class RuleSet:
                 if gender not in ("Masc", "Fem"):
                     raise ValueError(Errors.E012.format(lang=self.lang, field=name, word=word, value=gender))
 
+    def requires_agreement(self, setting: Optional[bool]) -> bool:
+        """The component's `require_agreement` setting resolved: None is this language's `cluster_agreement`."""
+        return self.cluster_agreement if setting is None else bool(setting)
+
     def infers_speakers(self, setting: Optional[bool]) -> bool:
         """The component's `infer_speakers` setting resolved: None is this language's `speaker_inference`."""
         return self.speaker_inference if setting is None else bool(setting)

@@ -69,8 +69,7 @@ def cached_links(
     """Per cached document: (mention slice, its `Linker` once linked, [(mentions, pair scores)] of its
     blocks when `store_scores`), linked by the component's driver `neuralcoref.linking.link_mentions`:
     the same blocks, scorer, link rule and constraints as the component, the pair features from the cache."""
-    if require_agreement is None:
-        require_agreement = get_rules(model.lang).cluster_agreement
+    require_agreement = get_rules(model.lang).requires_agreement(require_agreement)
     settings = LinkSettings(threshold_offset, cache.meta["max_dist"], cache.meta["max_dist_match"], blacklist)
     scorer = Scorer(model.weights)
     weights = fused_weights(scorer)

@@ -63,17 +63,18 @@ def test_english_infers_speakers_by_default(en_nlp_base):
         '"I am tired," said John. He went to bed.': {("I", "John", "He")},
         'Anna said, "I will call you tomorrow." She never did.': {("Anna", "I", "She")},
     }
-    for name, config in (("neuralcoref_default", {}), ("neuralcoref_no_inference", {"infer_speakers": False})):
-        nlp.add_pipe("neuralcoref", name=name, config=config)
+
+    def clusters(config: dict, text: str) -> set:
+        nlp.add_pipe("neuralcoref", name="neuralcoref_speakers", config=config)
         try:
-            for text, expected in cases.items():
-                found = {tuple(m.text for m in c) for c in nlp(text)._.coref_clusters}
-                if config:
-                    assert not any({"I", "He"} <= set(c) or {"I", "She"} <= set(c) for c in found), found
-                else:
-                    assert found == expected
+            return {tuple(m.text for m in c) for c in nlp(text)._.coref_clusters}
         finally:
-            nlp.remove_pipe(name)
+            nlp.remove_pipe("neuralcoref_speakers")
+
+    for text, expected in cases.items():
+        assert clusters({}, text) == expected
+        found = clusters({"infer_speakers": False}, text)
+        assert not any({"I", "He"} <= set(c) or {"I", "She"} <= set(c) for c in found), found
 
 
 def test_speaker_inference_is_the_languages_default():

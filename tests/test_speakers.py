@@ -21,6 +21,23 @@ def test_quotes_are_said_by_the_subject_of_their_reporting_verb(en_nlp_base):
     assert said[[t.i for t in doc if t.text == "call"][0]] == "anna"
 
 
+@pytest.mark.parametrize(
+    "text,word,speaker",
+    [
+        ("\u201cI am tired,\u201d said John. He went to bed.", "tired", "john"),  # curly quotation marks
+        ("Q: Where were you?\n\nA: At home.\n\nQ: Alone?", "home", "a"),  # blank lines between turns
+        ("Anna: Hi.\n  Ben: Hello there.\n", "there", "ben"),  # indented line
+    ],
+)
+def test_speakers_read_from_curly_quotes_and_blank_lines(en_nlp_base, text, word, speaker):
+    """The quotation marks and line breaks are found from the Doc's arrays (`Doc.to_array`), not by
+    string tests on each token: every mark and every newline token the parse holds counts."""
+    doc = en_nlp_base(text)
+    speakers = infer_speakers(doc)
+    assert speakers is not None
+    assert speakers[[t.i for t in doc if t.text == word][0]] == speaker
+
+
 def test_no_quotes_no_transcript_no_speakers(en_nlp_base):
     assert infer_speakers(en_nlp_base("My sister has a dog. She loves him.")) is None
     assert infer_speakers(en_nlp_base('The so-called "experts" disagree.')) is None  # not speech

@@ -1,4 +1,4 @@
-"""`python -m training featurize|train|evaluate|gap ...`
+"""`python -m training featurize|train|evaluate|gap|fallback|ensemble ...`
 
 featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
 train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
@@ -7,6 +7,8 @@ evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-g
            [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
            [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--json FILE]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
+fallback   --model DIR --fallback DIR|none --out DIR [--force]
+ensemble   --model DIR --model DIR [--model DIR ...] --out DIR [--force]
 ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
 """
 
@@ -145,6 +147,11 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory to write the combined model.msgpack to")
     p.add_argument("--force", action="store_true", help="allow --out inside the installed package's models/")
 
+    p = sub.add_parser("ensemble", help="one model whose scores are the mean of several models' (seeds of one recipe)")
+    p.add_argument("--model", action="append", required=True, help="a member (repeat: two or more)")
+    p.add_argument("--out", required=True, help="directory to write the ensemble's model.msgpack to")
+    p.add_argument("--force", action="store_true", help="allow --out inside the installed package's models/")
+
     p = sub.add_parser("gap", help="GAP pronoun resolution F1 and gender bias of the component")
     _add_scoring_options(p)
     p.add_argument("--data", required=True, help="gap-development.tsv (or -validation / -test)")
@@ -239,6 +246,19 @@ def main(argv=None, prog: str | None = None) -> int:
         combined = attach_fallback(args.model, fallback, args.out)
         inner = "no fallback" if combined.fallback is None else f"a fallback of {len(combined.fallback.words):,} words"
         print(f"wrote {Path(args.out) / MODEL_FILENAME}: {len(combined.words):,} words, {inner}")
+    elif args.command == "ensemble":
+        from neuralcoref.model_io import MODEL_FILENAME
+
+        from .ensemble import write_ensemble
+
+        if _refused_package_target([args.out], args.force):
+            return 2
+        model = write_ensemble(args.model, args.out)
+        print(
+            f"wrote {Path(args.out) / MODEL_FILENAME}: {len(args.model)} members, encoder width "
+            f"{model.meta['encoder_width']}, embedding width {model.meta['embed_dim']} (calibrate it, and attach a "
+            "fallback with `python -m training fallback`)"
+        )
     elif args.command == "evaluate":
         from .evaluate import evaluate_model, format_table, record_scores, write_json
 

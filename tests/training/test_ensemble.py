@@ -75,13 +75,9 @@ def test_component_scores_with_an_ensemble_are_the_mean_of_its_members(tmp_path,
     text = "My sister has a dog. She loves him. He loves her too, and the dog sleeps."
 
     def stored(model_dir):
-        nlp = en_nlp_base
-        nlp.add_pipe("neuralcoref", name="coref_ensemble_test", config={"model": model_dir, "store_scores": True})
-        try:
-            doc = nlp(text)
-        finally:
-            nlp.remove_pipe("coref_ensemble_test")
-        return doc.user_data[DATA_KEY]["scores"]
+        # created, not added: the shared pipeline stays as it is
+        coref = en_nlp_base.create_pipe("neuralcoref", config={"model": model_dir, "store_scores": True})
+        return coref(en_nlp_base(text)).user_data[DATA_KEY]["scores"]
 
     ensemble, first, second = stored(str(tmp_path / "ensemble")), stored(paths[0]), stored(paths[1])
     assert len(ensemble["pair"]) > 10

@@ -262,7 +262,7 @@ class Conversation:
         if n == n_old:  # no mention in the turn
             return [], (
                 parts,
-                numpy.zeros((0, resolver.scorer._ant_W.shape[1]), dtype="float32"),
+                numpy.zeros((0, resolver.scorer.projection_width), dtype="float32"),
                 first_global,
                 [],
                 window,

@@ -4,6 +4,7 @@ The runtime component and the trainer both call `Featurizer`, so a model is alwa
 trained on exactly the features it sees at inference.
 """
 
+import itertools
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -145,8 +146,11 @@ def speaker_ids(doc: Doc, infer: bool = False) -> numpy.ndarray:
         raise ValueError(Errors.E040.format(n_tokens=n, n_speakers=len(speakers)))
     ids: Dict[object, int] = {}
     out = numpy.empty(n, dtype="int32")
-    for i, speaker in enumerate(speakers):
-        out[i] = -1 if speaker is None else ids.setdefault(speaker, len(ids))
+    start = 0
+    for speaker, run in itertools.groupby(speakers):  # one Python step per utterance, not per token
+        end = start + len(list(run))
+        out[start:end] = -1 if speaker is None else ids.setdefault(speaker, len(ids))
+        start = end
     return out
 
 

@@ -18,11 +18,13 @@ pair layer that only the numpy path scores (about 5x slower).
 Weight names are the contract with the trainer.
 """
 
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy
 
 Weights = Dict[str, numpy.ndarray]
+#: rows or columns of a block: a slice when consecutive (a view), else an index array
+Index = Union[slice, numpy.ndarray]
 
 
 def relu(x):
@@ -36,6 +38,69 @@ def _mlp(x, weights: Weights, prefix: str, start: int, n_layers: int):
         if k < start + n_layers - 1:
             x = relu(x)
     return x
+
+
+class Linear:
+    """x @ W.T + b, computed block by block when W is mostly zeros in blocks.
+
+    An ensemble (`python -m training ensemble`) stacks its members' layers side by side: each member's
+    rows read only its own columns (and the inputs all members read), the rest of the matrix is zeros.
+    The rows are grouped by the columns they read (their nonzero pattern). When the groups skip at
+    least a quarter of the products, the columns that every group reads are one product for all rows,
+    and each group's own columns one product for its rows: the dense product without its zero terms.
+    A single model's rows read every column: one group, the plain dense product.
+    """
+
+    def __init__(self, W: numpy.ndarray, b: Optional[numpy.ndarray] = None):
+        self.out_width, self.in_width = W.shape
+        self.b = b
+        self.W_T = W.T  # a view: the dense product is the one numpy computed before blocks existed
+        self.common: Optional[Tuple[Index, numpy.ndarray]] = None
+        self.blocks: Optional[List[Tuple[Index, Index, numpy.ndarray]]] = None
+        nonzero = W != 0
+        groups: Dict[bytes, List[int]] = {}
+        for row in range(self.out_width):
+            groups.setdefault(nonzero[row].tobytes(), []).append(row)
+        if len(groups) < 2:
+            return
+        reads = [nonzero[rows[0]] for rows in groups.values()]
+        common = numpy.logical_and.reduce(reads)
+        cost = int(common.sum()) * self.out_width + sum(
+            len(rows) * int((r & ~common).sum()) for rows, r in zip(groups.values(), reads)
+        )
+        if cost > 0.75 * W.size:
+            return
+        if common.any():
+            cols = numpy.flatnonzero(common)
+            self.common = (_as_slice(cols), numpy.ascontiguousarray(W[:, cols].T))
+        self.blocks = []
+        for row_list, r in zip(groups.values(), reads):
+            rows, cols = numpy.asarray(row_list), numpy.flatnonzero(r & ~common)
+            if len(cols):
+                self.blocks.append(
+                    (_as_slice(rows), _as_slice(cols), numpy.ascontiguousarray(W[numpy.ix_(rows, cols)].T))
+                )
+
+    def __call__(self, x: numpy.ndarray) -> numpy.ndarray:
+        if self.blocks is None:
+            out = x @ self.W_T
+        elif self.common is not None:
+            cols, W_T = self.common
+            out = x[:, cols] @ W_T
+        else:
+            out = numpy.zeros((x.shape[0], self.out_width), dtype=numpy.result_type(x, self.W_T))
+        for rows, cols, W_T in self.blocks or ():
+            out[:, rows] += x[:, cols] @ W_T
+        if self.b is not None:
+            out += self.b
+        return out
+
+
+def _as_slice(index: numpy.ndarray) -> Index:
+    """A slice for consecutive indices (a view, no copy), else the index array."""
+    if len(index) and index[-1] - index[0] == len(index) - 1:
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
 
 
 def layer_count(weights: Weights, prefix: str) -> int:
@@ -68,8 +133,13 @@ class Scorer:
         if self.bilinear_width:
             ant_parts.append(self.weights["pair.bi_ant.W"])
             ment_parts.append(self.weights["pair.bi_ment.W"])
-        self._ant_W = numpy.ascontiguousarray(numpy.concatenate(ant_parts).T)
-        self._ment_W = numpy.ascontiguousarray(numpy.concatenate(ment_parts).T)
+        self._encoder = Linear(self.weights["enc.W"], self.weights["enc.b"])
+        self._single = [
+            Linear(self.weights[f"single.{k}.W"], self.weights[f"single.{k}.b"]) for k in range(self.n_single_layers)
+        ]
+        # stored transposed and contiguous ([encoder width, projection width]), as the product reads them
+        self._as_antecedent = Linear(numpy.ascontiguousarray(numpy.concatenate(ant_parts).T).T)
+        self._as_mention = Linear(numpy.ascontiguousarray(numpy.concatenate(ment_parts).T).T)
         self._fused = None
         if self.n_pair_layers == 1 and not self.similarity_width:
             self._fused = (
@@ -89,16 +159,26 @@ class Scorer:
         n = word_rows.shape[0]
         embedded = self.weights["embed"][word_rows].reshape(n, -1)
         x = numpy.concatenate([embedded, tensor_feats, mention_feats], axis=1)
-        return relu(x @ self.weights["enc.W"].T + self.weights["enc.b"])
+        return relu(self._encoder(x))
 
     def single_scores(self, encoded):
-        return _mlp(encoded, self.weights, "single", 0, self.n_single_layers)[:, 0]
+        x = encoded
+        for k, layer in enumerate(self._single):
+            x = layer(x)
+            if k < len(self._single) - 1:
+                x = relu(x)
+        return x[:, 0]
+
+    @property
+    def projection_width(self) -> int:
+        """Columns of each of `pair_projections`' arrays."""
+        return self._as_antecedent.out_width
 
     def pair_projections(self, encoded):
         """Per-mention halves of the first pair layer: (as antecedent, as mention), each
         [n, pair_width + similarity_width + bilinear_width] (the pair part, then the similarity and
         bilinear projections)."""
-        return encoded @ self._ant_W, encoded @ self._ment_W
+        return self._as_antecedent(encoded), self._as_mention(encoded)
 
     def fused_pair_weights(self):
         """(pair.feat.W transposed, pair.0.b, pair.out.W row, pair.out.b, bilinear width) for

@@ -115,3 +115,14 @@ def test_pos_ids_without_a_name_do_not_stop_the_inference(en_nlp_base):
     with pytest.raises(KeyError):
         assert doc[1].pos_  # spaCy has no name for it
     assert infer_speakers(doc)[1:4] == ["john"] * 3
+
+
+def test_speaker_ids_number_speakers_in_order_of_appearance(en_nlp_base):
+    """A speaker who speaks again gets the id of their first turn; tokens without a speaker get -1."""
+    from neuralcoref.featurize import SPEAKERS_EXTENSION, set_speakers, speaker_ids
+
+    doc = en_nlp_base.make_doc("Hi Bob . Hi Ann . Look ! Bye Bob .")
+    set_speakers(doc, utterances=[(0, 3, "ann"), (3, 6, "bob"), (8, 11, "ann")])
+    assert speaker_ids(doc).tolist() == [0, 0, 0, 1, 1, 1, -1, -1, 0, 0, 0]
+    doc._.set(SPEAKERS_EXTENSION, None)
+    assert speaker_ids(doc).tolist() == [-1] * 11

@@ -6,8 +6,9 @@ ensemble; docs/accuracy.md). The scorer (neuralcoref/scorer.py) is ReLU units re
 layers, so the members stack into one model of the same file format whose scores are exactly the mean
 of theirs: each hidden layer is the members' layers side by side (block-diagonal weights, each member
 reading only its own units), the output layers are averaged, and each side of the bilinear term is
-scaled by 1/sqrt(n). The runtime needs no change; it pays for every member (scoring time grows with the
-number of members, block-diagonal products included), which is why the shipped model is one member.
+scaled by 1/sqrt(n). The runtime reads the file like any other and skips the zero blocks
+(`neuralcoref.scorer.Linear`), but it still pays for every member: scoring time grows with their
+number, which is why the shipped model is one member.
 """
 
 from __future__ import annotations

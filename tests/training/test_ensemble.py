@@ -7,7 +7,7 @@ from neuralcoref.component import DATA_KEY
 from neuralcoref.features import MENTION_FEATS_WIDTH_PY as MENTION_FEATS_WIDTH
 from neuralcoref.features import PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from neuralcoref.model_io import CorefModel
-from neuralcoref.scorer import Scorer
+from neuralcoref.scorer import Linear, Scorer
 from neuralcoref.testing import random_model
 from training.__main__ import main
 from training.ensemble import ensemble_models
@@ -97,3 +97,34 @@ def test_ensemble_refuses_models_that_cannot_be_combined():
         ensemble_models([members(1)[0], other_width])
     with pytest.raises(ValueError, match="bi_ant"):
         ensemble_models([members(1)[0], members(1, bilinear_width=4)[0]])
+
+
+def test_ensemble_layers_are_computed_block_by_block():
+    """The runtime skips the zeros of the stacked layers (each member reads its own units) and gets the
+    dense product's numbers; a single model's layers stay one dense product."""
+    combined = Scorer(ensemble_models(members(3, bilinear_width=4)).weights)
+    single = Scorer(members(1, bilinear_width=4)[0].weights)
+    for layer in (combined._encoder, combined._single[0], combined._as_antecedent, combined._as_mention):
+        assert layer.blocks is not None
+    assert combined._encoder.common is not None  # the tensor and dense columns every member reads
+    for layer in (single._encoder, single._single[0], single._as_antecedent, single._as_mention):
+        assert layer.blocks is None
+    x = numpy.random.default_rng(0).standard_normal((7, combined._encoder.in_width)).astype("float32")
+    W, b = combined.weights["enc.W"], combined.weights["enc.b"]
+    numpy.testing.assert_allclose(combined._encoder(x), x @ W.T + b, rtol=1e-5, atol=1e-5)
+
+
+def test_block_products_match_the_dense_product():
+    rng = numpy.random.default_rng(1)
+    W = numpy.zeros((6, 9), dtype="float32")
+    W[:2, :3] = rng.standard_normal((2, 3))  # rows 0-1 read columns 0-2
+    W[2:4, 3:5] = rng.standard_normal((2, 2))  # rows 2-3 read columns 3-4
+    W[4:, 5:7] = rng.standard_normal((2, 2))  # rows 4-5 read columns 5-6 ...
+    W[:, 7:] = rng.standard_normal((6, 2))  # ... and every row reads columns 7-8
+    b = rng.standard_normal(6).astype("float32")
+    layer = Linear(W, b)
+    assert layer.blocks is not None and layer.common is not None
+    x = rng.standard_normal((5, 9)).astype("float32")
+    numpy.testing.assert_allclose(layer(x), x @ W.T + b, rtol=1e-6, atol=1e-6)
+    rows_in_any_order = W[[0, 2, 4, 1, 3, 5]]  # a group's rows need not be consecutive
+    numpy.testing.assert_allclose(Linear(rows_in_any_order)(x), x @ rows_in_any_order.T, rtol=1e-6, atol=1e-6)

@@ -188,6 +188,18 @@ class CorefScorer(nn.Module):
             self.embed.weight[index[trained]] = values[trained]
             self.frozen_embed[index[~trained] - n_trained] = values[~trained]
 
+    def fix_embedding_table(self, table: numpy.ndarray) -> None:
+        """Take the whole embedding table [n_words, embed_dim] as given and never train it (`model.embed_from`)."""
+        expected = (self.embed.num_embeddings + self.frozen_embed.shape[0], self.embed.embedding_dim)
+        if table.shape != expected:
+            raise ValueError(f"embedding table of shape {table.shape}, this model's is {expected}")
+        values = torch.as_tensor(numpy.asarray(table, dtype="float32"))
+        n_trained = self.embed.num_embeddings
+        with torch.no_grad():
+            self.embed.weight.copy_(values[:n_trained])
+            self.frozen_embed.copy_(values[n_trained:])
+        self.embed.weight.requires_grad_(False)
+
     def embedding_table(self) -> torch.Tensor:
         """The whole table [n_words, embed_dim]: trained rows, then fixed ones."""
         return torch.cat([self.embed.weight, self.frozen_embed])

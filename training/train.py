@@ -358,6 +358,8 @@ class Trainer:
             m, len(self.words) + 2, train.meta["tensor_width"], n_frozen=self.vocab.n_frozen
         )
         self.model.set_pretrained(self.vocab.pretrained_rows, self.vocab.pretrained)
+        if m.get("embed_from"):
+            self.model.fix_embedding_table(embedding_table_of(m["embed_from"], self.words))
         self.model.to(self.device)
         self.train_rows = word_rows_for(train, self.words)
         self.dev_rows = {name: word_rows_for(cache, self.words) for name, cache in devs.items()}
@@ -642,6 +644,17 @@ def attach_fallback(model_path: str | Path, fallback_path: str | Path | None, ou
     combined = model.with_fallback(fallback)
     combined.to_disk(out)
     return combined
+
+
+def embedding_table_of(model_path: str | Path, words: list) -> numpy.ndarray:
+    """The embedding table of the model at `model_path` (`model.embed_from`), which must have this vocabulary."""
+    source = CorefModel.from_disk(model_path)
+    if source.words != list(words):
+        raise ValueError(
+            f"model.embed_from {str(model_path)!r}: its vocabulary ({len(source.words)} words) is not this "
+            f"training vocabulary ({len(words)} words); train on the same data and vocabulary settings"
+        )
+    return numpy.asarray(source.weights["embed"], dtype="float32")
 
 
 def partial_document_mentions(cache: FeatureCache) -> numpy.ndarray:

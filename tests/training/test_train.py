@@ -520,3 +520,32 @@ def test_fallback_command_stores_and_removes_a_tensorless_model(tmp_path, capsys
     argv = ["fallback", "--model", str(main_model), "--fallback", str(tensorless), "--out", str(shipped_en)]
     assert main(argv) == 2 and "--force" in capsys.readouterr().err
     assert (shipped_en / "model.msgpack").read_bytes() == before
+
+
+def test_members_trained_from_one_embedding_table_share_it_in_an_ensemble(run, tmp_path, nlp):
+    """`model.embed_from`: a second seed keeps the first model's whole embedding table (under the moving
+    average too), so their ensemble stores one table; another vocabulary is refused."""
+    from training.ensemble import ensemble_models
+
+    out, first = run
+    overrides = {
+        **SMALL,
+        "training.stages": ["ranking"],
+        "training.ema_decay": 0.9,
+        "training.seed": 1,
+        "model.embed_from": str(out / "model"),
+    }
+    second = train([FIXTURES], [FIXTURES], tmp_path / "second", overrides=overrides, nlp=nlp, progress=False)
+    numpy.testing.assert_array_equal(second.weights["embed"], first.weights["embed"])
+    assert not numpy.array_equal(second.weights["enc.W"], first.weights["enc.W"])
+    combined = ensemble_models([first, second])
+    assert combined.weights["embed"].shape == first.weights["embed"].shape  # stored once, not side by side
+    with pytest.raises(ValueError, match="vocabulary"):
+        train(
+            [FIXTURES],
+            [FIXTURES],
+            tmp_path / "other",
+            overrides={**overrides, "data.min_word_count": 2},
+            nlp=nlp,
+            progress=False,
+        )

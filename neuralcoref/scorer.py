@@ -31,15 +31,6 @@ def relu(x):
     return numpy.maximum(x, 0, out=x)
 
 
-def _mlp(x, weights: Weights, prefix: str, start: int, n_layers: int):
-    """Layers prefix.start .. prefix.(start+n_layers-1), ReLU between, none after the last."""
-    for k in range(start, start + n_layers):
-        x = x @ weights[f"{prefix}.{k}.W"].T + weights[f"{prefix}.{k}.b"]
-        if k < start + n_layers - 1:
-            x = relu(x)
-    return x
-
-
 class Linear:
     """x @ W.T + b, computed block by block when W is mostly zeros in blocks.
 
@@ -103,6 +94,15 @@ def _as_slice(index: numpy.ndarray) -> Index:
     return index
 
 
+def _feed_forward(layers: List[Linear], x: numpy.ndarray) -> numpy.ndarray:
+    """The layers in turn, ReLU between them, none after the last."""
+    for k, layer in enumerate(layers):
+        x = layer(x)
+        if k < len(layers) - 1:
+            x = relu(x)
+    return x
+
+
 def layer_count(weights: Weights, prefix: str) -> int:
     k = 0
     while f"{prefix}.{k}.b" in weights:
@@ -137,6 +137,10 @@ class Scorer:
         self._single = [
             Linear(self.weights[f"single.{k}.W"], self.weights[f"single.{k}.b"]) for k in range(self.n_single_layers)
         ]
+        # the pair net's hidden layers after the first (which is split into the per-mention projections)
+        self._pair_tail = [
+            Linear(self.weights[f"pair.{k}.W"], self.weights[f"pair.{k}.b"]) for k in range(1, self.n_pair_layers)
+        ]
         # stored transposed and contiguous ([encoder width, projection width]), as the product reads them
         self._as_antecedent = Linear(numpy.ascontiguousarray(numpy.concatenate(ant_parts).T).T)
         self._as_mention = Linear(numpy.ascontiguousarray(numpy.concatenate(ment_parts).T).T)
@@ -162,12 +166,7 @@ class Scorer:
         return relu(self._encoder(x))
 
     def single_scores(self, encoded):
-        x = encoded
-        for k, layer in enumerate(self._single):
-            x = layer(x)
-            if k < len(self._single) - 1:
-                x = relu(x)
-        return x[:, 0]
+        return _feed_forward(self._single, encoded)[:, 0]
 
     @property
     def projection_width(self) -> int:
@@ -200,7 +199,7 @@ class Scorer:
         h += self.weights["pair.0.b"]
         relu(h)
         if self.n_pair_layers > 1:
-            h = relu(_mlp(h, self.weights, "pair", 1, self.n_pair_layers - 1))
+            h = relu(_feed_forward(self._pair_tail, h))
         scores = h @ self.weights["pair.out.W"][0] + self.weights["pair.out.b"][0]
         if self.bilinear_width:
             scores += numpy.einsum("pk,pk->p", a[:, sim_end:], m[:, sim_end:])

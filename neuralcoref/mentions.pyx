@@ -15,8 +15,10 @@ cimport numpy as cnp
 import numpy
 
 from cymem.cymem cimport Pool
+from spacy.attrs cimport IS_BRACKET, IS_LEFT_PUNCT, IS_QUOTE, IS_RIGHT_PUNCT
+from spacy.lexeme cimport Lexeme
 from spacy.parts_of_speech cimport univ_pos_t, ADJ, PRON, PROPN, NOUN, PUNCT, DET, SPACE, NUM
-from spacy.structs cimport TokenC
+from spacy.structs cimport LexemeC, TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
 
@@ -300,6 +302,41 @@ cdef bint _np_adds_only_determiners(const RulesC* r, const TokenC* tokens, int h
     return np_start == start and np_end == end
 
 
+cdef inline bint _same_pair_kind(const LexemeC* a, const LexemeC* b) noexcept nogil:
+    return Lexeme.c_check_flag(a, IS_QUOTE) == Lexeme.c_check_flag(b, IS_QUOTE) \
+        and Lexeme.c_check_flag(a, IS_BRACKET) == Lexeme.c_check_flag(b, IS_BRACKET)
+
+
+cdef bint _closes_open_pair(const TokenC* tokens, int start, int end, int n) noexcept nogil:
+    """Whether token `end` closes a quotation mark or bracket opened inside start..end-1 and left
+    open there ('his "protégé"', 'knowledge (of old movies)'): the annotation's span keeps the closer,
+    as it keeps the opener. A straight quote (both an opener and a closer) closes one the span holds an
+    odd number of; a one-sided closer, one more opener of its kind than closers."""
+    cdef const LexemeC* closer
+    cdef const LexemeC* lex
+    cdef int k, depth = 0
+    if end >= n or tokens[end].sent_start == 1:
+        return False
+    closer = tokens[end].lex
+    if not Lexeme.c_check_flag(closer, IS_RIGHT_PUNCT):
+        return False
+    if Lexeme.c_check_flag(closer, IS_LEFT_PUNCT):
+        for k in range(start, end):
+            if tokens[k].lex.orth == closer.orth:
+                depth += 1
+        return depth % 2 == 1
+    for k in range(start, end):
+        lex = tokens[k].lex
+        if not _same_pair_kind(lex, closer):
+            continue
+        if Lexeme.c_check_flag(lex, IS_LEFT_PUNCT) and not Lexeme.c_check_flag(lex, IS_RIGHT_PUNCT):
+            depth += 1
+        elif Lexeme.c_check_flag(lex, IS_RIGHT_PUNCT) and not Lexeme.c_check_flag(lex, IS_LEFT_PUNCT) \
+                and depth > 0:
+            depth -= 1
+    return depth > 0
+
+
 cdef int _add_trimmed(const RulesC* r, const TokenC* tokens, MentionC* out, int count,
                       int start, int end, int head, int mention_type, int n) noexcept nogil:
     while start < end and start != head and _is_trimmed(r, &tokens[start]):
@@ -309,6 +346,8 @@ cdef int _add_trimmed(const RulesC* r, const TokenC* tokens, MentionC* out, int 
         end -= 1
     if start >= end or head < start or head >= end:
         return count
+    if _closes_open_pair(tokens, start, end, n):
+        end += 1
     return _add(out, count, start, end, head, mention_type)
 
 

@@ -188,6 +188,22 @@ def test_plural_possessive_marker_kept_closing_quote_trimmed(featurizer):
     assert spans(doc, featurizer.mentions(doc)) == ["the parents '", "the parents ' house", "the boss"]
 
 
+def test_a_quote_or_bracket_opened_inside_a_mention_is_closed_in_it(featurizer):
+    # He met his " protégé " ( a boy ) .  The parser hangs the closing quote on the verb, outside the
+    # object's subtree; OntoGUM's span is 'his " protégé "', so the closer is kept (it was cut before:
+    # 'his " protégé'). A bracket likewise; a pair wholly outside the span stays out ('the boss' above).
+    doc = make_doc(
+        words=["He", "met", "his", '"', "protégé", '"', "(", "a", "boy", ")", "."],
+        heads=[1, 1, 4, 4, 1, 1, 8, 8, 4, 1, 1],
+        deps=["nsubj", "ROOT", "poss", "punct", "dobj", "punct", "punct", "det", "appos", "punct", "punct"],
+        pos=["PRON", "VERB", "PRON", "PUNCT", "NOUN", "PUNCT", "PUNCT", "DET", "NOUN", "PUNCT", "PUNCT"],
+        tags=["PRP", "VBD", "PRP$", "``", "NN", "''", "-LRB-", "DT", "NN", "-RRB-", "."],
+    )
+    found = spans(doc, featurizer.mentions(doc))
+    assert 'his " protégé "' in found and 'his " protégé' not in found
+    assert 'his " protégé " ( a boy )' in found and "a boy" in found
+
+
 def test_excluded_entities_and_expletives_are_not_mentions(featurizer):
     # It rains 5 days .
     doc = make_doc(

@@ -217,6 +217,26 @@ def test_excluded_entities_and_expletives_are_not_mentions(featurizer):
     assert spans(doc, featurizer.mentions(doc)) == ["5 days"]
 
 
+@pytest.mark.parametrize("marker", ["for", "how", "why"])
+def test_it_before_an_extraposed_clause_opened_by_for_how_or_why_is_no_mention(featurizer, marker):
+    # It is hard for me to think . / It is odd how it ended . / It is odd why he left .  (OntoGUM train:
+    # these openers made 10 more non-referential "it"s no mention, and no annotated one)
+    words = {"for": ["It", "is", "hard", "for", "me", "to", "think", "."],
+             "how": ["It", "is", "odd", "how", "it", "ended", "."],
+             "why": ["It", "is", "odd", "why", "he", "left", "."]}[marker]
+    if marker == "for":
+        heads, deps = [1, 1, 1, 6, 6, 6, 2, 1], ["nsubj", "ROOT", "acomp", "mark", "nsubj", "aux", "xcomp", "punct"]
+        pos = ["PRON", "AUX", "ADJ", "SCONJ", "PRON", "PART", "VERB", "PUNCT"]
+    else:
+        heads, deps = [1, 1, 1, 5, 5, 2, 1], ["nsubj", "ROOT", "acomp", "advmod", "nsubj", "ccomp", "punct"]
+        pos = ["PRON", "AUX", "ADJ", "SCONJ", "PRON", "VERB", "PUNCT"]
+    lemmas = [w.lower() if w != "is" else "be" for w in words]
+    doc = Doc(VOCAB, words=words, heads=heads, deps=deps, pos=pos, lemmas=lemmas)
+    found = featurizer.mentions(doc).spans()
+    assert (0, 1) not in found
+    assert (4, 5) in found  # the pronoun inside the clause stays a mention
+
+
 def test_mentions_stay_inside_their_sentence(featurizer):
     # A head pointing into the next sentence must not stretch a mention across the boundary.
     doc = make_doc(

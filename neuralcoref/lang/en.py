@@ -90,7 +90,7 @@ RULES = register_rules(
         extraposing_lemmas=["be", "seem", "appear", "happen", "turn", "matter", "remain", "become", "occur",
                             "take", "make"],
         clause_deps=["ccomp", "xcomp", "csubj", "advcl"],
-        clause_markers=["that", "to", "whether", "if"],
+        clause_markers=["that", "to", "whether", "if", "for", "how", "why"],
         blacklist=["i", "me", "my", "you", "your"],
         possessive_form="{}'s",
     )

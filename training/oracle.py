@@ -19,7 +19,9 @@ import numpy
 
 from neuralcoref.config import DEFAULTS
 from neuralcoref.greedyness import CALIBRATION_KEY, greedyness_offset
+from neuralcoref.linking import cluster_lists
 from neuralcoref.model_io import CorefModel
+from neuralcoref.resolution import cluster_members
 
 from .evaluate import cached_links, score_cache, word_rows_for
 from .featurize_corpus import FeatureCache
@@ -46,8 +48,8 @@ def mention_groups(mention_type: numpy.ndarray, person: numpy.ndarray) -> numpy.
 class Decisions:
     """One document's decisions (one entry per mention, in mention order)."""
 
-    predicted: numpy.ndarray  # the model's antecedent, -1: none
-    gold_link: numpy.ndarray  # the closest candidate in the mention's gold cluster, -1: none among its candidates
+    predicted: numpy.ndarray  # int32: the model's antecedent, -1: none
+    gold_link: numpy.ndarray  # int32: the closest candidate of its gold cluster, -1: none among its candidates
     gold_cluster: numpy.ndarray  # the mention's gold cluster, -1: in none
     group: numpy.ndarray  # the mention's MENTION_GROUPS code
 
@@ -120,22 +122,10 @@ def oracles() -> list[tuple[str, Oracle]]:
 def gold_links(pair_ant: numpy.ndarray, pair_ment: numpy.ndarray, gold_cluster: numpy.ndarray) -> numpy.ndarray:
     """Per mention, its closest candidate antecedent of the same gold cluster (-1: none), from the
     document's candidate pairs (document-local indices)."""
-    out = numpy.full(len(gold_cluster), -1, dtype=numpy.int64)
+    out = numpy.full(len(gold_cluster), -1, dtype=numpy.int32)
     right = (gold_cluster[pair_ant] == gold_cluster[pair_ment]) & (gold_cluster[pair_ment] >= 0)
     numpy.maximum.at(out, pair_ment[right], pair_ant[right])
     return out
-
-
-def clusters_of_links(links: numpy.ndarray) -> list[list[int]]:
-    """The clusters (two or more mentions) of antecedent links that each point to an earlier mention."""
-    root = numpy.arange(len(links))
-    for m, a in enumerate(links.tolist()):
-        if a >= 0:
-            root[m] = root[a]
-    members: dict[int, list[int]] = {}
-    for m, r in enumerate(root.tolist()):
-        members.setdefault(r, []).append(m)
-    return [cluster for cluster in members.values() if len(cluster) > 1]
 
 
 def cached_decisions(
@@ -156,7 +146,7 @@ def cached_decisions(
         ment = numpy.asarray(arrays["pair_ment"][ps], dtype=numpy.int64)
         out.append(
             Decisions(
-                numpy.asarray(linker.antecedents, dtype=numpy.int64).copy(),
+                numpy.array(linker.antecedents, dtype=numpy.int32),
                 gold_links(ant, ment, gold),
                 gold,
                 mention_groups(arrays["mention_type"][ms], arrays["person"][ms]),
@@ -169,14 +159,17 @@ def oracle_table(cache: FeatureCache, decisions: Sequence[Decisions], drop_gold_
     """Rows of {"gold": what is made gold, "mentions": how many wrong decisions it changes, "conll_f1", "gain"}, the
     model's own first (gain 0)."""
     arrays = cache.arrays
+    doc_spans = []
+    for d in range(len(decisions)):
+        ms = cache.doc_slice(d)[0]
+        doc_spans.append(list(zip(arrays["starts"][ms].tolist(), arrays["ends"][ms].tolist())))
 
     def score(masks: list[numpy.ndarray] | None) -> float:
+        """CoNLL F1 of the model's links, with the masked mentions' links made gold."""
         predictions = []
-        for d, decided in enumerate(decisions):
-            ms = cache.doc_slice(d)[0]
+        for d, (decided, spans) in enumerate(zip(decisions, doc_spans)):
             links = decided.predicted if masks is None else numpy.where(masks[d], decided.gold_link, decided.predicted)
-            spans = list(zip(arrays["starts"][ms].tolist(), arrays["ends"][ms].tolist()))
-            predictions.append([[spans[m] for m in cluster] for cluster in clusters_of_links(links)])
+            predictions.append([[spans[m] for m in cluster] for cluster in cluster_lists(*cluster_members(links))])
         return score_cache(cache, predictions, drop_gold_singletons=drop_gold_singletons)["conll_f1"]
 
     base = score(None)

@@ -20,6 +20,8 @@ _Float32s = npt.NDArray[numpy.float32]
 
 AGREEMENT_GENDER_MASK: int
 AGREEMENT_NUMBER_MASK: int
+AGREEMENT_PERSON_BIT: int
+AGREEMENT_NEUTER_BIT: int
 CONSTRAINED_PERSONS: tuple[int, int, int]
 N_SPEAKER_BITS: int
 SIMD_NAMES: dict[int, str]

@@ -31,15 +31,22 @@ from .structs cimport (GENDER_NEUT, GENDER_UNKNOWN, MT_NOMINAL, MT_PRONOUN, N_GE
 cnp.import_array()
 
 # Agreement codes: bit g for a mention of known gender g, bit AGREE_NUMBER_SHIFT + k for a pronoun of
-# known number k (nominal number is too loose to forbid a link: "the team ... they").
+# known number k (nominal number is too loose to forbid a link: "the team ... they"). A person of
+# unknown gender ("the neighbor") takes the unknown gender's bit, AGREE_PERSON: it agrees with either
+# gender, never with a neuter one.
 cdef enum:
     AGREE_NUMBER_SHIFT = N_GENDERS
-    AGREE_GENDER_BITS = (1 << N_GENDERS) - 1
+    AGREE_PERSON = 1 << GENDER_UNKNOWN
+    AGREE_NEUTER = 1 << GENDER_NEUT
+    AGREE_GENDER_BITS = ((1 << N_GENDERS) - 1) & ~AGREE_PERSON
     AGREE_NUMBER_BITS = ((1 << N_NUMBERS) - 1) << AGREE_NUMBER_SHIFT
 
 #: the bits of an agreement code that hold a gender, and those that hold a pronoun's number
 AGREEMENT_GENDER_MASK = AGREE_GENDER_BITS
 AGREEMENT_NUMBER_MASK = AGREE_NUMBER_BITS
+#: the bit of a person of unknown gender, which a neuter gender bit clashes with
+AGREEMENT_PERSON_BIT = AGREE_PERSON
+AGREEMENT_NEUTER_BIT = AGREE_NEUTER
 
 
 def agreement_codes(gender, number, mention_type):
@@ -58,11 +65,16 @@ def agreement_codes(gender, number, mention_type):
 
 def mention_agreement_codes(columns):
     """`agreement_codes` of a Doc's mentions, from their `Mentions.columns()`; with a "time_entity"
-    column (`constraints.constraint_columns`), dates and times are neuter: never a person."""
+    column (`constraints.constraint_columns`), dates and times are neuter: never a person; with a
+    "person_noun" column, a person of unknown gender ("the neighbor") gets AGREEMENT_PERSON_BIT."""
     gender = numpy.asarray(columns["gender"])
     if "time_entity" in columns:
         gender = numpy.where(numpy.asarray(columns["time_entity"]) != 0, GENDER_NEUT, gender)
-    return agreement_codes(gender, columns["number"], columns["mention_type"])
+    codes = agreement_codes(gender, columns["number"], columns["mention_type"])
+    if "person_noun" in columns:
+        person = (numpy.asarray(columns["person_noun"]) != 0) & (gender == GENDER_UNKNOWN)
+        codes[person] |= AGREE_PERSON
+    return codes
 
 
 # `ClusterAgreement.set_nominal_kinds` codes
@@ -286,6 +298,8 @@ cdef class ClusterAgreement:
         cdef int person = self.persons[j]
         cdef int other
         if (mine & AGREE_GENDER_BITS) and (theirs & AGREE_GENDER_BITS & ~mine):
+            return False
+        if ((mine & AGREE_NEUTER) and (theirs & AGREE_PERSON)) or ((mine & AGREE_PERSON) and (theirs & AGREE_NEUTER)):
             return False
         if (mine & AGREE_NUMBER_BITS) and (theirs & AGREE_NUMBER_BITS & ~mine):
             return False

@@ -102,6 +102,11 @@ class RuleSet:
     #: mention headed by one is a time, neuter at linking as the `nominal_entity_labels` entities are
     #: (leave out words that are also given names: English has no "summer", "autumn")
     time_words: List[str] = field(default_factory=list)
+    #: lowercase lemmas of nouns whose referent is a person of either gender ("the neighbor", "the chief
+    #: executive", "engineers"): a mention headed by one whose gender is unknown is a person at linking,
+    #: and a person never shares a cluster with a neuter mention (*it*, *its*, a date). Leave out nouns
+    #: that corpora refer to as *it* too ("child", "baby")
+    person_nouns: List[str] = field(default_factory=list)
     #: words left unresolved when the component's `blacklist` option is on
     blacklist: List[str] = field(default_factory=list)
     #: the default of the component's `require_agreement`: whether a mention may only join a cluster

@@ -12,7 +12,7 @@ import numpy
 
 from .features import PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
 from .model_io import CorefModel, base_meta
-from .resolution import AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK
+from .resolution import AGREEMENT_GENDER_MASK, AGREEMENT_NEUTER_BIT, AGREEMENT_NUMBER_MASK, AGREEMENT_PERSON_BIT
 from .scorer import expected_shapes
 
 
@@ -56,12 +56,16 @@ def write_random_model(path, **kwargs) -> Path:
 
 
 def clashing_clusters(codes, clusters) -> list:
-    """The clusters (lists of mention indices) whose members' agreement codes hold two genders or two
-    pronoun numbers: what linking with `require_agreement` must never make."""
+    """The clusters (lists of mention indices) whose members' agreement codes hold two genders, two
+    pronoun numbers, or a person and a neuter mention: what linking with `require_agreement` must never
+    make."""
     codes = numpy.asarray(codes)
+    person_and_neuter = AGREEMENT_PERSON_BIT | AGREEMENT_NEUTER_BIT
     out = []
     for cluster in clusters:
         union = int(numpy.bitwise_or.reduce(codes[list(cluster)]))
         if any(bin(union & mask).count("1") > 1 for mask in (AGREEMENT_GENDER_MASK, AGREEMENT_NUMBER_MASK)):
+            out.append(cluster)
+        elif union & person_and_neuter == person_and_neuter:
             out.append(cluster)
     return out

@@ -8,6 +8,8 @@ from neuralcoref.featurize import Featurizer
 from neuralcoref.lang.en import RULES
 from neuralcoref.resolution import (
     AGREEMENT_GENDER_MASK,
+    AGREEMENT_NEUTER_BIT,
+    AGREEMENT_PERSON_BIT,
     AGREEMENT_NUMBER_MASK,
     ClusterAgreement,
     agreement_codes,
@@ -56,6 +58,28 @@ def test_the_doctor_he_she():
     scores = [-1.0, 5.0, 1.0, 6.0, 2.0, 4.0]
     assert _link(ant, ment, scores, 4) == [-1, -1, 0, 0]
     assert _link(ant, ment, scores, 4, codes) == [-1, -1, 0, 1]
+
+
+def test_a_person_of_unknown_gender_agrees_with_she_and_never_with_it():
+    """[the neighbor] ... [a car] ... it ... she: *it* scores best with "the neighbor", a person, so it
+    takes "a car"; *she* may join the neighbor's cluster (a person of either gender), never the car's."""
+    columns = {
+        "gender": [NO_GENDER, NO_GENDER, NEUT, FEM],
+        "number": [SING, SING, SING, SING],
+        "mention_type": [NOMINAL, NOMINAL, PRONOUN, PRONOUN],
+        "person_noun": [1, 0, 0, 0],
+    }
+    codes = mention_agreement_codes(columns)
+    assert codes[0] == AGREEMENT_PERSON_BIT and codes[1] == 0 and codes[2] & AGREEMENT_NEUTER_BIT
+    assert mention_agreement_codes({**columns, "person_noun": [0, 0, 0, 0]})[0] == 0
+    ant = [0, 0, 1, 0, 1, 2]
+    ment = [1, 2, 2, 3, 3, 3]
+    scores = [-1.0, 5.0, 1.0, 6.0, 2.0, 4.0]
+    assert _link(ant, ment, scores, 4) == [-1, -1, 0, 0]
+    assert _link(ant, ment, scores, 4, codes) == [-1, -1, 1, 0]
+    # a known gender wins: "the neighbor" who is "she" is no person bit beside Fem
+    assert mention_agreement_codes({**columns, "gender": [FEM, NO_GENDER, NEUT, FEM]})[0] == 1 << FEM
+    assert clashing_clusters(codes, [[0, 3], [1, 2], [0, 2]]) == [[0, 2]]
 
 
 def test_no_agreeing_candidate_above_the_threshold_means_no_link():

@@ -175,3 +175,31 @@ def test_time_nouns_never_join_a_person(make_nlp, en_nlp, config):
     for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
         heads = {m.root.lower_ for m in cluster}
         assert not (heads & {"day", "morning", "hour"} and heads & {"she", "him", "sister"}), (text, cluster)
+
+
+def test_person_column_reads_person_nouns(en_nlp_base):
+    """A nominal headed by a person noun (by lemma: "engineers") is a person; a thing, a pronoun and a
+    name are not (the small pipeline's PERSON entities are too often places to be read)."""
+    from neuralcoref.constraints import MT_NOMINAL, MT_PROPER, MT_PRONOUN, person_column
+
+    doc = en_nlp_base("Tim Cook met the engineers and the chief executive near the car. It was red.")
+    assert doc[1].ent_type_ == "PERSON"
+    words = ("Cook", "engineers", "executive", "car", "It")
+    heads = [t.i for t in doc if t.text in words]
+    types = [MT_PROPER, MT_NOMINAL, MT_NOMINAL, MT_NOMINAL, MT_PRONOUN]
+    assert person_column(doc, heads, types, RULES)["person_noun"].tolist() == [0, 1, 1, 0, 0]
+
+
+@pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
+def test_a_person_never_joins_it(make_nlp, en_nlp, config):
+    """With an eager random model and with the shipped one: *it* is no executive, neighbor or engineer
+    (the shipped model linked "Apple's chief executive" and *it* before persons were constrained)."""
+    texts = [
+        "Apple announced its new iPhone on Tuesday. Tim Cook, Apple's chief executive, called it the best "
+        "phone the company has ever made.",
+        "My neighbor bought a car last week. It is red, and the neighbor drives it to work.",
+        "The engineers tested the bridge. They found that it could carry twice the expected load.",
+    ]
+    for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
+        heads = {m.root.lower_ for m in cluster}
+        assert not (heads & {"it", "its"} and heads & {"executive", "neighbor", "engineers"}), (text, cluster)

@@ -34,6 +34,37 @@ _FEMININE_NOUNS = (
     "princesses duchess duchesses lady ladies empress madam mrs mrs. ms ms. miss nun nuns girlfriend girlfriends "
     "stepmother stepdaughter widow widows waitress waitresses actress actresses bride fiancee"
 )
+#: nouns whose referent is a person of either gender, as lemmas: never the antecedent of *it* ("Tim Cook,
+#: Apple's chief executive, ... it"). Without "child", "baby", "infant", "kid", "orphan", which the
+#: training corpora also refer to as *it*, and nouns that also name things or organizations ("player",
+#: "speaker", "partner", "buyer", "owner", "host", "fan", "driver", "developer", "editor", "assistant",
+#: "fighter", "agent", "principal", "general", "character")
+PERSON_NOUNS = (
+    "person people human individual guy folk adult teenager youngster youth elder ancestor descendant "
+    "parent grandparent sibling cousin relative spouse friend neighbor neighbour "
+    "roommate classmate colleague coworker companion comrade acquaintance stranger newcomer visitor guest "
+    "tourist traveler traveller passenger pedestrian resident inhabitant citizen immigrant refugee "
+    "voter volunteer participant member reader viewer listener user "
+    "student pupil learner graduate undergraduate scholar teacher tutor instructor lecturer professor dean "
+    "researcher scientist expert specialist historian philosopher economist psychologist "
+    "psychiatrist therapist counselor counsellor doctor physician surgeon nurse dentist pharmacist "
+    "midwife caregiver patient "
+    "author writer novelist poet playwright journalist reporter columnist narrator "
+    "artist painter sculptor photographer filmmaker musician singer composer dancer comedian "
+    "engineer architect designer programmer technician mechanic electrician plumber carpenter "
+    "farmer gardener baker chef butcher cashier clerk secretary employee worker laborer labourer "
+    "servant slave maid master mistress landlord landlady tenant shopkeeper merchant "
+    "manager boss executive director chairperson chairman chairwoman ceo founder entrepreneur "
+    "consultant analyst accountant banker lawyer attorney solicitor barrister prosecutor judge juror "
+    "defendant plaintiff petitioner appellant witness suspect victim criminal thief murderer killer prisoner "
+    "president vice-president minister senator congressman congresswoman governor mayor lawmaker legislator "
+    "politician diplomat ambassador official spokesman spokeswoman spokesperson delegate leader ruler "
+    "soldier officer captain commander sergeant lieutenant colonel admiral veteran guard policeman "
+    "policewoman cop detective sheriff spy knight warrior hunter "
+    "priest pastor rabbi imam bishop monk nun saint prophet "
+    "pilot sailor coach athlete rookie teammate opponent rival enemy hero heroine villain "
+    "protagonist suitor lover fool wretch fellow lad chap"
+)
 #: nouns whose referent's gender is fixed (English morphology gives nouns none)
 GENDERED_NOUNS = {**{w: _M for w in _MASCULINE_NOUNS.split()}, **{w: _F for w in _FEMININE_NOUNS.split()}}
 
@@ -44,6 +75,7 @@ RULES = register_rules(
         gendered_nouns=GENDERED_NOUNS,
         first_names={**{w: _M for w in _MASCULINE_NAMES}, **{w: _F for w in _FEMININE_NAMES}},
         person_entity_labels=["PERSON"],
+        person_nouns=sorted(set(PERSON_NOUNS.split())),
         cluster_agreement=True,
         speaker_inference=True,
         indefinite_nominal_constraint=True,

@@ -276,9 +276,8 @@ class Conversation:
         # the model clusters of the window's mentions, as ClusterAgreement would have built them over the
         # whole conversation: each old mention links to the first window mention of its cluster, which
         # carries what the members before the window brought to the cluster
-        agreement = linking_constraints(
-            constraint_columns(joined, columns, resolver.featurizer.rules), resolver.require_agreement
-        )
+        constrained = constraint_columns(joined, columns, resolver.featurizer.rules)
+        agreement = linking_constraints(constrained, resolver.require_agreement)
         best = numpy.full(n, -1, dtype="int32")
         if n_old:
             roots = numpy.asarray(self._root[first_global : first_global + n_old])
@@ -292,7 +291,7 @@ class Conversation:
             if not resolver.require_agreement:
                 carried[:, 0] = 0
             agreement.carry(carried[:, 0].astype("uint8"), numpy.ascontiguousarray(carried[:, 1:]))
-        codes = mention_agreement_codes(columns)
+        codes = mention_agreement_codes(constrained)  # with the time and person bits, as linking saw them
         persons = pronoun_persons(columns["person"], columns["mention_type"])
         bits = speaker_bits(columns["speaker"])
         single = numpy.zeros(n, dtype="float32")

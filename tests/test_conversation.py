@@ -335,3 +335,26 @@ def test_conversations_of_one_nlp_in_threads(en_nlp):
     expected = [run(d) for d in dialogues]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(run, dialogues)) == expected
+
+
+def test_clusters_carry_time_and_person_bits_past_the_window(tmp_path):
+    """A person noun ("the neighbor") or a time ("every morning") whose cluster goes on after its turn has
+    left the candidate window still keeps *it* out of that cluster: the agreement a cluster carries from
+    before the window is the one whole-document linking builds (dates neuter, persons never neuter), so
+    turn by turn gives the whole document's clusters. With this seed, carrying codes without the time and
+    person bits (as before) made other clusters."""
+    words = ("dog", "sister", "she", "he", "kim", "neighbor", "it")
+    model = write_random_model(tmp_path / "model", bilinear_width=4, seed=9, words=words)
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref", config={"model": str(model), "greedyness": 0.9, "max_dist": 3, "max_dist_match": 7})
+    dialogue = [
+        ("turn", "A", "The neighbor came by every morning."),
+        ("turn", "B", "Kim? The engineer from the bridge?"),
+        ("turn", "A", "Yes, Kim. The morning was cold and the bridge was closed."),
+        ("turn", "B", "Did Kim open it later, or did Kim keep it closed?"),
+        ("turn", "A", "Kim opened it. Kim said it was safe, and Kim drove across it."),
+        ("turn", "B", "So Kim saw it that morning. It was Kim's bridge."),
+    ]
+    conv = Conversation(nlp)
+    add_all(conv, dialogue)
+    assert clusters_of(conv.doc) == component_clusters(conv)

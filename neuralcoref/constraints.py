@@ -132,23 +132,35 @@ def time_entity_column(
     return {"time_entity": flags}
 
 
-def person_column(
+def animacy_columns(
     doc: Doc, heads, mention_types, rules: RuleSet, array: Optional[numpy.ndarray] = None
 ) -> Dict[str, numpy.ndarray]:
     """ "person_noun" (int8): 1 for a name or nominal mention headed by one of the rule set's
     `person_nouns` (by lemma or lowercase form: "the chief executive", "engineers"): a person, so
     agreement never puts it in a cluster with a neuter mention ("Tim Cook, Apple's chief executive,
-    called it ..."; *it* stays apart). PERSON entities are not read: `en_core_web_sm` tags places and
-    events as people too often (*Cyclone Phailin*, *Penn State*, *Athens* on OntoGUM dev, which then
-    lost their *it*s: OntoGUM dev 58.17 -> 57.97 with them)."""
+    called it ..."; *it* stays apart). "neuter_noun" (int8): 1 for a nominal mention headed by one of
+    its `neuter_nouns` ("the new phone", "a house"): a thing, neuter at linking, never *he* or *she*.
+
+    PERSON entities are not read: `en_core_web_sm` tags places and events as people too often
+    (*Cyclone Phailin*, *Penn State*, *Athens* on OntoGUM dev, which then lost their *it*s: OntoGUM dev
+    58.17 -> 57.97 with them)."""
     heads = numpy.asarray(heads, dtype="int64")
-    flags = numpy.zeros(len(heads), dtype="int8")
-    if len(heads) and rules.person_nouns:
-        array = token_array(doc) if array is None else array
-        nouns = _hashes(doc, rules.person_nouns)
-        person = numpy.isin(array[heads, _LEMMA], nouns) | numpy.isin(array[heads, _LOWER], nouns)
-        flags[person & numpy.isin(mention_types, (MT_PROPER, MT_NOMINAL))] = 1
-    return {"person_noun": flags}
+    columns = {
+        "person_noun": numpy.zeros(len(heads), dtype="int8"),
+        "neuter_noun": numpy.zeros(len(heads), dtype="int8"),
+    }
+    if not len(heads) or not (rules.person_nouns or rules.neuter_nouns):
+        return columns
+    array = token_array(doc) if array is None else array
+    mention_types = numpy.asarray(mention_types)
+
+    def headed_by(words) -> numpy.ndarray:
+        hashes = _hashes(doc, words)
+        return numpy.isin(array[heads, _LEMMA], hashes) | numpy.isin(array[heads, _LOWER], hashes)
+
+    columns["person_noun"][headed_by(rules.person_nouns) & numpy.isin(mention_types, (MT_PROPER, MT_NOMINAL))] = 1
+    columns["neuter_noun"][headed_by(rules.neuter_nouns) & (mention_types == MT_NOMINAL)] = 1
+    return columns
 
 
 def indefinite_nominal_column(
@@ -181,7 +193,7 @@ def indefinite_nominal_column(
 
 
 def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet) -> Dict[str, numpy.ndarray]:
-    """A Doc's `Mentions.columns()` with the binding, modifier, time-entity, person-noun and
+    """A Doc's `Mentions.columns()` with the binding, modifier, time-entity, animacy and
     indefinite-nominal columns added: everything `resolution.linking_constraints` reads."""
     array = token_array(doc) if len(doc) else None
     return {
@@ -191,7 +203,7 @@ def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleS
             doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules, array
         ),
         **time_entity_column(doc, columns["head"], rules, array),
-        **person_column(doc, columns["head"], columns["mention_type"], rules, array),
+        **animacy_columns(doc, columns["head"], columns["mention_type"], rules, array),
         **indefinite_nominal_column(
             doc,
             columns["start"],

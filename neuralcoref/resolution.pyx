@@ -65,11 +65,15 @@ def agreement_codes(gender, number, mention_type):
 
 def mention_agreement_codes(columns):
     """`agreement_codes` of a Doc's mentions, from their `Mentions.columns()`; with a "time_entity"
-    column (`constraints.constraint_columns`), dates and times are neuter: never a person; with a
-    "person_noun" column, a person of unknown gender ("the neighbor") gets AGREEMENT_PERSON_BIT."""
+    column (`constraints.constraint_columns`), dates and times are neuter: never a person; so are the
+    nominals of a "neuter_noun" column whose gender is unknown ("the phone"); with a "person_noun"
+    column, a person of unknown gender ("the neighbor") gets AGREEMENT_PERSON_BIT."""
     gender = numpy.asarray(columns["gender"])
     if "time_entity" in columns:
         gender = numpy.where(numpy.asarray(columns["time_entity"]) != 0, GENDER_NEUT, gender)
+    if "neuter_noun" in columns:
+        thing = (numpy.asarray(columns["neuter_noun"]) != 0) & (gender == GENDER_UNKNOWN)
+        gender = numpy.where(thing, GENDER_NEUT, gender)
     codes = agreement_codes(gender, columns["number"], columns["mention_type"])
     if "person_noun" in columns:
         person = (numpy.asarray(columns["person_noun"]) != 0) & (gender == GENDER_UNKNOWN)

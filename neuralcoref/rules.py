@@ -107,6 +107,10 @@ class RuleSet:
     #: and a person never shares a cluster with a neuter mention (*it*, *its*, a date). Leave out nouns
     #: that corpora refer to as *it* too ("child", "baby")
     person_nouns: List[str] = field(default_factory=list)
+    #: lowercase lemmas of nouns whose referent is a thing ("phone", "house", "company"): a nominal
+    #: mention headed by one is neuter at linking, never *he* or *she*. Leave out nouns that texts
+    #: personify ("ship", "country") and body parts, which stand for their owners
+    neuter_nouns: List[str] = field(default_factory=list)
     #: words left unresolved when the component's `blacklist` option is on
     blacklist: List[str] = field(default_factory=list)
     #: the default of the component's `require_agreement`: whether a mention may only join a cluster

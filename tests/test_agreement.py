@@ -77,6 +77,9 @@ def test_a_person_of_unknown_gender_agrees_with_she_and_never_with_it():
     scores = [-1.0, 5.0, 1.0, 6.0, 2.0, 4.0]
     assert _link(ant, ment, scores, 4) == [-1, -1, 0, 0]
     assert _link(ant, ment, scores, 4, codes) == [-1, -1, 1, 0]
+    # a thing ("the phone") is neuter: it clashes with *she* and with a person
+    things = mention_agreement_codes({**columns, "neuter_noun": [0, 1, 0, 0]})
+    assert things[1] == 1 << NEUT and clashing_clusters(things, [[1, 3], [0, 1], [1, 2]]) == [[1, 3], [0, 1]]
     # a known gender wins: "the neighbor" who is "she" is no person bit beside Fem
     assert mention_agreement_codes({**columns, "gender": [FEM, NO_GENDER, NEUT, FEM]})[0] == 1 << FEM
     assert clashing_clusters(codes, [[0, 3], [1, 2], [0, 2]]) == [[0, 2]]

@@ -177,17 +177,25 @@ def test_time_nouns_never_join_a_person(make_nlp, en_nlp, config):
         assert not (heads & {"day", "morning", "hour"} and heads & {"she", "him", "sister"}), (text, cluster)
 
 
-def test_person_column_reads_person_nouns(en_nlp_base):
-    """A nominal headed by a person noun (by lemma: "engineers") is a person; a thing, a pronoun and a
-    name are not (the small pipeline's PERSON entities are too often places to be read)."""
-    from neuralcoref.constraints import MT_NOMINAL, MT_PROPER, MT_PRONOUN, person_column
+def test_animacy_columns_read_person_and_neuter_nouns(en_nlp_base):
+    """A nominal headed by a person noun (by lemma: "engineers") is a person, one headed by a neuter noun
+    ("cars") a thing; a pronoun and a name are neither (the small pipeline's PERSON entities are too
+    often places to be read)."""
+    from neuralcoref.constraints import MT_NOMINAL, MT_PROPER, MT_PRONOUN, animacy_columns
 
-    doc = en_nlp_base("Tim Cook met the engineers and the chief executive near the car. It was red.")
+    doc = en_nlp_base("Tim Cook met the engineers and the chief executive near the cars. It was red.")
     assert doc[1].ent_type_ == "PERSON"
-    words = ("Cook", "engineers", "executive", "car", "It")
+    words = ("Cook", "engineers", "executive", "cars", "It")
     heads = [t.i for t in doc if t.text in words]
     types = [MT_PROPER, MT_NOMINAL, MT_NOMINAL, MT_NOMINAL, MT_PRONOUN]
-    assert person_column(doc, heads, types, RULES)["person_noun"].tolist() == [0, 1, 1, 0, 0]
+    columns = animacy_columns(doc, heads, types, RULES)
+    assert columns["person_noun"].tolist() == [0, 1, 1, 0, 0]
+    assert columns["neuter_noun"].tolist() == [0, 0, 0, 1, 0]
+
+
+def test_person_and_neuter_nouns_do_not_overlap():
+    assert not set(RULES.person_nouns) & set(RULES.neuter_nouns)
+    assert not set(RULES.neuter_nouns) & set(RULES.gendered_nouns)
 
 
 @pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
@@ -203,3 +211,16 @@ def test_a_person_never_joins_it(make_nlp, en_nlp, config):
     for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
         heads = {m.root.lower_ for m in cluster}
         assert not (heads & {"it", "its"} and heads & {"executive", "neighbor", "engineers"}), (text, cluster)
+
+
+@pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
+def test_a_thing_never_joins_he_or_she(make_nlp, en_nlp, config):
+    """With an eager random model and with the shipped one: *He* is no phone (the shipped model linked
+    *He* to *the new phone* before neuter nouns were constrained), *she* no house."""
+    texts = [
+        "Tim Cook, Apple's chief executive, praised the new phone. He said it was the best one yet.",
+        "My sister bought a house near the lake. She says the house is too big for her.",
+    ]
+    for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
+        heads = {m.root.lower_ for m in cluster}
+        assert not (heads & {"he", "she", "her"} and heads & {"phone", "house", "lake"}), (text, cluster)

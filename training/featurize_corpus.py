@@ -16,7 +16,8 @@ computes at inference. One cache directory holds, concatenated over its document
 | `governor.npy`, `core_role.npy` | int32 / int8 [n] | `constraints.binding_columns` (the binding constraint at linking) |
 | `head_lemma.npy`, `modifiers.npy` | uint64 [n], [n, MAX_MODIFIERS] | `constraints.modifier_columns` (the modifier clash at linking) |
 | `time_entity.npy` | int8 [n] | `constraints.time_entity_column` (dates and times are neuter at linking) |
-| `person_noun.npy` | int8 [n] | `constraints.person_column` (a person is never neuter at linking) |
+| `person_noun.npy` | int8 [n] | `constraints.animacy_columns` (a person is never neuter at linking) |
+| `neuter_noun.npy` | int8 [n] | `constraints.animacy_columns` (a thing is neuter at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -51,7 +52,7 @@ from .corpus import GoldDoc, PartialLinks, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 8
+CACHE_VERSION = 9
 #: the inputs of the binding, modifier-clash, time, person and indefinite-nominal constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
     "governor",
@@ -60,6 +61,7 @@ CONSTRAINT_ARRAYS = (
     "modifiers",
     "time_entity",
     "person_noun",
+    "neuter_noun",
     "indefinite_nominal",
 )
 MENTION_ARRAYS = (
@@ -313,6 +315,7 @@ def featurize_corpus(
                 "modifiers": "uint64",
                 "time_entity": "int8",
                 "person_noun": "int8",
+                "neuter_noun": "int8",
             }.get(name, "int32")
             array = numpy.zeros((0,) + ((widths[name] or 0,) if name in widths else ()), dtype=dtype)
         numpy.save(out_dir / f"{name}.npy", array)

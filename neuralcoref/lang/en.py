@@ -65,6 +65,24 @@ PERSON_NOUNS = (
     "pilot sailor coach athlete rookie teammate opponent rival enemy hero heroine villain "
     "protagonist suitor lover fool wretch fellow lad chap"
 )
+#: nouns whose referent is a thing, as lemmas: never *he* or *she* ("Tim Cook praised the new phone. He
+#: said ..."). Without nouns that texts personify ("ship", "boat", "country", "nation", "church") and body
+#: parts, which stand for their owners ("his hand")
+NEUTER_NOUNS = (
+    "house home room building apartment flat place city town village state river lake sea ocean island "
+    "mountain hill road street bridge car truck bus train plane airplane bike bicycle phone telephone "
+    "smartphone computer laptop machine device tool book letter paper document report article story novel "
+    "poem song film movie video picture painting photo photograph box bag bottle cup glass table chair "
+    "desk door window wall floor roof bed kitchen garden field farm park forest tree plant flower company "
+    "firm business organization organisation institution government agency school university college "
+    "hospital museum library shop store restaurant hotel office factory market bank system process program "
+    "programme project plan policy law rule bill act idea theory concept question problem issue answer "
+    "result study research test experiment method model data information money price cost fund budget tax "
+    "product item object thing stuff material water food drink meal bread wine coffee tea oil gas fire "
+    "light sound word name language text message email website site page internet network software app "
+    "game sport show event meeting conference war battle election campaign crisis storm hurricane cyclone "
+    "earthquake flood disease virus vaccine drug medicine cell gene brain blood bone skin hair"
+)
 #: nouns whose referent's gender is fixed (English morphology gives nouns none)
 GENDERED_NOUNS = {**{w: _M for w in _MASCULINE_NOUNS.split()}, **{w: _F for w in _FEMININE_NOUNS.split()}}
 
@@ -76,6 +94,7 @@ RULES = register_rules(
         first_names={**{w: _M for w in _MASCULINE_NAMES}, **{w: _F for w in _FEMININE_NAMES}},
         person_entity_labels=["PERSON"],
         person_nouns=sorted(set(PERSON_NOUNS.split())),
+        neuter_nouns=sorted(set(NEUTER_NOUNS.split())),
         cluster_agreement=True,
         speaker_inference=True,
         indefinite_nominal_constraint=True,

@@ -8,6 +8,10 @@
   "the Indian government" / "the French government") are not linked to each other; "the surface" /
   "the warm sea surface" may be.
 
+- Animacy (rule sets with `person_nouns` / `neuter_nouns`): a nominal headed by a person noun ("the
+  neighbor") never shares a cluster with *it* or a date; one headed by a neuter noun ("the new phone")
+  never with *he*, *she* or a person.
+
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
   nominal antecedent ("one study ... one study"); a pronoun or a name may still be its antecedent.
@@ -16,10 +20,12 @@ Read once per Doc from `doc.to_array`; the trainer caches the same columns, so i
 exactly as the component does.
 """
 
-from typing import Dict, Optional
+from functools import lru_cache
+from typing import Dict, Optional, Tuple
 
 import numpy
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_TITLE, LEMMA, LOWER
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from .rules import RuleSet
@@ -41,9 +47,19 @@ TOKEN_ATTRS = [HEAD, DEP, LOWER, LEMMA, ENT_TYPE, IS_TITLE]
 _HEAD, _DEP, _LOWER, _LEMMA, _ENT_TYPE, _IS_TITLE = range(len(TOKEN_ATTRS))
 
 
-def _hashes(doc: Doc, words) -> numpy.ndarray:
-    """The StringStore hashes of a rule set's words or labels, as int64 like `token_array`'s columns."""
-    return numpy.asarray([doc.vocab.strings.add(w) for w in words], dtype="uint64").astype("int64")
+def _hashes(words) -> numpy.ndarray:
+    """The StringStore hashes of a rule set's words or labels, as int64 like `token_array`'s columns
+    (read-only: shared by every Doc)."""
+    return _hashes_of(tuple(words))
+
+
+@lru_cache(maxsize=256)
+def _hashes_of(words: Tuple[str, ...]) -> numpy.ndarray:
+    # a string's hash does not depend on the StringStore, so the hundreds of person and neuter nouns
+    # are hashed once per process, not once per Doc (about 1 ms a Doc when they were)
+    hashes = numpy.asarray([get_string_id(w) for w in words], dtype="uint64").astype("int64")
+    hashes.flags.writeable = False
+    return hashes
 
 
 def token_array(doc: Doc) -> numpy.ndarray:
@@ -66,9 +82,9 @@ def binding_columns(
     governor = (heads + array[heads, _HEAD]).astype("int32")
 
     deps, words = array[heads, _DEP], array[heads, _LOWER]
-    roles[numpy.isin(deps, _hashes(doc, rules.clause_subject_deps))] = ROLE_SUBJECT
-    roles[numpy.isin(deps, _hashes(doc, rules.clause_object_deps))] = ROLE_OBJECT
-    roles[numpy.isin(words, _hashes(doc, rules.reflexive_words))] = ROLE_NONE
+    roles[numpy.isin(deps, _hashes(rules.clause_subject_deps))] = ROLE_SUBJECT
+    roles[numpy.isin(deps, _hashes(rules.clause_object_deps))] = ROLE_OBJECT
+    roles[numpy.isin(words, _hashes(rules.reflexive_words))] = ROLE_NONE
     return {"governor": governor, "core_role": roles}
 
 
@@ -87,7 +103,7 @@ def modifier_columns(
     array = token_array(doc) if array is None else array
     heads = numpy.asarray(heads, dtype="int64")
     lemmas[:] = array[heads, _LEMMA].astype("uint64")
-    deps = _hashes(doc, rules.modifier_deps)
+    deps = _hashes(rules.modifier_deps)
     starts, ends = numpy.asarray(starts, dtype="int64"), numpy.asarray(ends, dtype="int64")
     # every (mention, modifier token of its head) pair, without a loop over mentions: the modifier tokens
     # sorted by their head, and for each mention the run of those whose head is its head
@@ -127,8 +143,8 @@ def time_entity_column(
     flags = numpy.zeros(len(heads), dtype="int8")
     if len(heads) and (rules.nominal_entity_labels or rules.time_words):
         array = token_array(doc) if array is None else array
-        flags[numpy.isin(array[heads, _ENT_TYPE], _hashes(doc, rules.nominal_entity_labels))] = 1
-        flags[numpy.isin(array[heads, _LOWER], _hashes(doc, rules.time_words))] = 1
+        flags[numpy.isin(array[heads, _ENT_TYPE], _hashes(rules.nominal_entity_labels))] = 1
+        flags[numpy.isin(array[heads, _LOWER], _hashes(rules.time_words))] = 1
     return {"time_entity": flags}
 
 
@@ -155,7 +171,7 @@ def animacy_columns(
     mention_types = numpy.asarray(mention_types)
 
     def headed_by(words) -> numpy.ndarray:
-        hashes = _hashes(doc, words)
+        hashes = _hashes(words)
         return numpy.isin(array[heads, _LEMMA], hashes) | numpy.isin(array[heads, _LOWER], hashes)
 
     columns["person_noun"][headed_by(rules.person_nouns) & numpy.isin(mention_types, (MT_PROPER, MT_NOMINAL))] = 1
@@ -177,7 +193,7 @@ def indefinite_nominal_column(
     if n == 0 or not rules.indefinite_nominal_constraint or not nominal.any():
         return {"indefinite_nominal": flags}
     array = token_array(doc) if array is None else array
-    definite, possessive = _hashes(doc, rules.definite_words), _hashes(doc, rules.possessive_deps)
+    definite, possessive = _hashes(rules.definite_words), _hashes(rules.possessive_deps)
     starts, ends, heads = (numpy.asarray(x, dtype="int64") for x in (starts, ends, heads))
     flags[nominal & ~numpy.isin(array[starts, _LOWER], definite)] = 1
     # one capitalized word, not plural, is used as a name: "Mom", "Dad", "Doctor" (not "Librarians")

@@ -13,6 +13,8 @@ cimport numpy as cnp
 import numpy
 
 from preshed.maps cimport PreshMap, PreshMapArray, map_get
+from spacy.attrs cimport IS_SPACE
+from spacy.lexeme cimport Lexeme
 from spacy.structs cimport TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
@@ -189,6 +191,43 @@ cdef inline void _average(const float* tensor, int width, int start, int end, fl
         out[d] /= (end - start)
 
 
+cdef inline bint _is_space(const TokenC* tokens, int i) noexcept nogil:
+    return Lexeme.c_check_flag(tokens[i].lex, IS_SPACE)
+
+
+cdef inline int _word_before(const TokenC* tokens, int i) noexcept nogil:
+    """The nearest token before i that is not whitespace, or -1. A paragraph break ("\\n") is a token of
+    its own in a user's text; the context words and vectors read past it, as in the text without it."""
+    i -= 1
+    while i >= 0 and _is_space(tokens, i):
+        i -= 1
+    return i
+
+
+cdef inline int _word_after(const TokenC* tokens, int i, int end) noexcept nogil:
+    """The nearest token from i on that is not whitespace, or `end`."""
+    while i < end and _is_space(tokens, i):
+        i += 1
+    return i
+
+
+cdef inline void _average_words(const TokenC* tokens, const float* tensor, int width, int start, int end,
+                                float* out) noexcept nogil:
+    """The mean tensor row of the tokens start..end-1 that are not whitespace (zeros when there are
+    none, as before a Doc's first word): without whitespace tokens, the same sums in the same order as
+    `_average`."""
+    cdef int i, d, count = 0
+    for i in range(start, end):
+        if not _is_space(tokens, i):
+            count += 1
+            for d in range(width):
+                out[d] += tensor[i * width + d]
+    if count == 0:
+        return
+    for d in range(width):
+        out[d] /= count
+
+
 cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* mentions, int n,
                             int first, int last, uint64_t* words, float* dense, const float* tensor,
                             int width, float* tensor_out, const int32_t* context_ends,
@@ -196,7 +235,7 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
     """Features of mentions first..last-1 (of n) into rows 0..last-first-1 of the outputs. context_ends,
     visible (per mention, or NULL: the Doc's end and n): where the mention's context stops and the number
     of mentions its position is counted over (`mention_features`' turn_ends)."""
-    cdef int k, g, row, end, total
+    cdef int k, g, row, end, total, prev1, prev2, next1, next2, window, c
     cdef const MentionC* m
     cdef uint64_t* w
     cdef float* f
@@ -210,10 +249,14 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
         w[W_HEAD] = tokens[m.head].lex.lower
         w[W_FIRST] = tokens[m.start].lex.lower
         w[W_LAST] = tokens[m.end - 1].lex.lower
-        w[W_PREV1] = tokens[m.start - 1].lex.lower if m.start >= 1 else 0
-        w[W_PREV2] = tokens[m.start - 2].lex.lower if m.start >= 2 else 0
-        w[W_NEXT1] = tokens[m.end].lex.lower if m.end < end else 0
-        w[W_NEXT2] = tokens[m.end + 1].lex.lower if m.end + 1 < end else 0
+        prev1 = _word_before(tokens, m.start)
+        prev2 = _word_before(tokens, prev1) if prev1 >= 0 else -1
+        next1 = _word_after(tokens, m.end, end)
+        next2 = _word_after(tokens, next1 + 1, end) if next1 < end else end
+        w[W_PREV1] = tokens[prev1].lex.lower if prev1 >= 0 else 0
+        w[W_PREV2] = tokens[prev2].lex.lower if prev2 >= 0 else 0
+        w[W_NEXT1] = tokens[next1].lex.lower if next1 < end else 0
+        w[W_NEXT2] = tokens[next2].lex.lower if next2 < end else 0
         g = governor(tokens, m.head, n_tokens)
         w[W_GOVERNOR] = tokens[g].lex.lower if g != m.head else 0
         f = &dense[row * MENTION_FEATS_WIDTH]
@@ -232,10 +275,23 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
         f[MF_HAS_SPEAKER] = m.speaker >= 0
         if width > 0:
             t = &tensor_out[row * N_TENSOR_SLOTS * width]
-            _average(tensor, width, m.start, m.end, &t[T_SPAN * width])
+            _average_words(tokens, tensor, width, m.start, m.end, &t[T_SPAN * width])
             _average(tensor, width, m.head, m.head + 1, &t[T_HEAD * width])
-            _average(tensor, width, max(0, m.start - CONTEXT_WINDOW), m.start, &t[T_BEFORE * width])
-            _average(tensor, width, m.end, min(end, m.end + CONTEXT_WINDOW), &t[T_AFTER * width])
+            # the CONTEXT_WINDOW words before and after, whitespace tokens skipped
+            window = m.start
+            for c in range(CONTEXT_WINDOW):
+                window = _word_before(tokens, window)
+                if window < 0:
+                    window = 0
+                    break
+            _average_words(tokens, tensor, width, window, m.start, &t[T_BEFORE * width])
+            window = m.end
+            for c in range(CONTEXT_WINDOW):
+                window = _word_after(tokens, window, end) + 1
+                if window >= end:
+                    window = end
+                    break
+            _average_words(tokens, tensor, width, m.end, window, &t[T_AFTER * width])
 
 
 cdef inline bint _far_match(const MentionC* a, const MentionC* b) noexcept nogil:

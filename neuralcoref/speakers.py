@@ -71,17 +71,26 @@ def _line_starts(doc: Doc) -> List[int]:
 
 
 def _transcript_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
+    """Speakers of a transcript: two or more labelled lines that are the text's turns. Labels that
+    each occur once on a few of many lines are a letter's or form's fields (`Phone: ...`,
+    `Copyright Information: ...`), not turns: a transcript repeats a label (`Q:` ... `Q:`) or labels at
+    least half of its lines, else nobody is speaking and the text keeps one voice."""
     labelled: List[Tuple[int, str]] = []
+    n_lines = 0
     for start in _line_starts(doc):
         while start < len(doc) and doc[start].is_space:
             start += 1
+        if start == len(doc):
+            continue
+        n_lines += 1
         for colon in range(start + 1, min(len(doc), start + MAX_NAME_TOKENS + 1)):
             if doc[colon].text == ":":
                 label = doc[start:colon]
                 if all(t.is_alpha or t.text == "." for t in label) and label[0].text[:1].isupper():
                     labelled.append((start, label.text.lower()))
                 break
-    if len(labelled) < 2:
+    names = [name for _, name in labelled]
+    if len(labelled) < 2 or (len(set(names)) == len(names) and 2 * len(labelled) < n_lines):
         return None
     speakers: List[Optional[str]] = [None] * len(doc)
     bounds = [start for start, _ in labelled[1:]] + [len(doc)]

@@ -16,7 +16,7 @@ from neuralcoref.features import (
 )
 from neuralcoref.lang.en import RULES
 
-from test_mentions import VOCAB, sister_doc
+from test_mentions import VOCAB, make_doc, sister_doc
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,42 @@ def test_mention_features(featurizer):
     assert feats.mention_feats[4, column(MENTION_LAYOUT, "role", 1)] == 1
     assert feats.mention_feats[1, column(MENTION_LAYOUT, "definite")] == 1
     assert feats.mention_feats[2, column(MENTION_LAYOUT, "indefinite")] == 1
+
+
+def sister_doc_with_paragraph_break():
+    """sister_doc with a paragraph break ("\\n\\n", a whitespace token of its own) before "She"."""
+    plain = sister_doc()
+    at = 6
+
+    def shifted(values, inserted):
+        return values[:at] + [inserted] + values[at:]
+
+    return make_doc(
+        words=shifted([t.text for t in plain], "\n\n"),
+        heads=shifted([t.head.i + (t.head.i >= at) for t in plain], at - 1),
+        deps=shifted([t.dep_ for t in plain], "dep"),
+        pos=shifted([t.pos_ for t in plain], "SPACE"),
+        tags=shifted([t.tag_ for t in plain], "_SP"),
+        sent_starts=shifted([bool(t.is_sent_start) for t in plain], False),
+        morphs=shifted([str(t.morph) for t in plain], ""),
+    )
+
+
+def test_context_words_and_vectors_read_past_a_paragraph_break(featurizer):
+    """A user's text has line breaks, which spaCy makes tokens of their own; a mention's neighbouring
+    words and context vectors are those of the text without them (on OntoGUM read with its paragraph
+    breaks: dev 57.47 -> 57.55, test 57.89 -> 57.99; docs/accuracy.md)."""
+    plain, broken = sister_doc(), sister_doc_with_paragraph_break()
+    assert broken[6].is_space and [t.text for t in broken if not t.is_space] == [t.text for t in plain]
+    plain.tensor = numpy.arange(len(plain) * 4, dtype="float32").reshape(len(plain), 4)
+    broken.tensor = numpy.insert(plain.tensor, 6, 1000.0, axis=0)  # the newline's own row is far away
+    expected, got = featurizer.featurize(plain), featurizer.featurize(broken)
+    assert got.word_hashes.tolist() == expected.word_hashes.tolist()
+    assert got.tensor_feats.tolist() == expected.tensor_feats.tolist()
+    # "a dog" is followed by "." and "She" across the break; "She" follows "dog ."
+    strings = broken.vocab.strings
+    assert [strings[h] for h in got.word_hashes[2][5:7]] == [".", "she"]
+    assert [strings[h] for h in got.word_hashes[3][3:5]] == [".", "dog"]
 
 
 def pair_table(featurizer, doc, max_dist=50):

@@ -38,6 +38,27 @@ def test_speakers_read_from_curly_quotes_and_blank_lines(en_nlp_base, text, word
     assert speakers[[t.i for t in doc if t.text == word][0]] == speaker
 
 
+def test_a_letters_fields_are_not_transcript_turns(en_nlp_base):
+    """`Phone:` and `Copyright Information:` lines label fields, not turns: read as turns they made the
+    letter writer's *I* three speakers (OntoGUM dev's GUM_letter_wiki read with its line breaks)."""
+    letter = (
+        "Student Government\nPhone: 814.863.1874\nFax: 814.863.6874\nDear Dr. Pangborn,\n"
+        "I hope all is well, and I look forward to our meeting.\nThe letters outline the benefits.\n"
+        "Copyright Information: http://www.psu.edu/copyright.html\nI am committed to accuracy.\n"
+        "The wiki was never proposed as a source of official information.\nSincerely,\nGeorge"
+    )
+    assert infer_speakers(en_nlp_base(letter)) is None
+
+
+def test_turns_of_several_lines_are_still_a_transcript(en_nlp_base):
+    """Fewer labelled lines than half, but a label comes back: turns of a few lines each."""
+    doc = en_nlp_base("Anna: I left early.\nThe bus was late.\nIt rained.\nBen: Oh no.\nAnna: I got home at ten.")
+    speakers = infer_speakers(doc)
+    assert speakers is not None
+    by_word = {t.text: s for t, s in zip(doc, speakers) if t.text in ("bus", "no", "home")}
+    assert by_word == {"bus": "anna", "no": "ben", "home": "anna"}
+
+
 def test_no_quotes_no_transcript_no_speakers(en_nlp_base):
     assert infer_speakers(en_nlp_base("My sister has a dog. She loves him.")) is None
     assert infer_speakers(en_nlp_base('The so-called "experts" disagree.')) is None  # not speech

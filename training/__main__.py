@@ -5,7 +5,8 @@ train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set K
            [--cache DIR] [--resume] [--stop-after N] [--device cpu|cuda] [--export DIR ...] [--force]
 evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
            [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
-           [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--json FILE]
+           [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--drop-tensor]
+           [--paragraphs] [--json FILE]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
 fallback   --model DIR --fallback DIR|none --out DIR [--force]
 ensemble   --model DIR --model DIR [--model DIR ...] --out DIR [--force]
@@ -134,6 +135,12 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="empty doc.tensor before the component, as a pipeline without a tok2vec (a transformer or custom "
         "one) leaves it: what such a user gets (the model's tensorless fallback, if it has one)",
+    )
+    p.add_argument(
+        "--paragraphs",
+        action="store_true",
+        help="lay the text out as its source does: a line break before each paragraph (CorefUD's # newpar), a "
+        "newline token as spaCy's tokenizer makes of it (default: the words run on, one space apart)",
     )
 
     p = sub.add_parser(
@@ -283,6 +290,7 @@ def main(argv=None, prog: str | None = None) -> int:
             strip_possessive=args.strip_possessive,
             gold_speakers=args.gold_speakers,
             drop_tensor=args.drop_tensor,
+            paragraphs=args.paragraphs,
             per_genre=args.per_genre,
             progress=not args.no_progress,
         )

@@ -27,6 +27,7 @@ from neuralcoref.resolution import LinkSettings, PairWeights, agreement_codes, l
 from neuralcoref.rules import get_rules
 from neuralcoref.scorer import Scorer
 from .corpus import gold_docs_to_docs
+from .readers.gold import with_paragraph_breaks
 from .featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
 from .metrics import corpus_scores
 
@@ -210,6 +211,7 @@ def evaluate_model(
     infer_speakers: bool | None = DEFAULTS["infer_speakers"],
     gold_speakers: bool = False,
     drop_tensor: bool = False,
+    paragraphs: bool = False,
 ) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
 
@@ -217,7 +219,9 @@ def evaluate_model(
     possessive marker ("Melanie 's" -> "Melanie"), for corpora whose guidelines leave it out (LitBank;
     the component follows OntoNotes). `gold_speakers` gives the component the corpus's speakers (a
     labelled second row: by default the text comes plain, as a user's does). `drop_tensor` empties doc.tensor
-    before the component, as a pipeline without a tok2vec leaves it (another labelled row). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
+    before the component, as a pipeline without a tok2vec leaves it (another labelled row). `paragraphs`
+    puts a newline token before each paragraph, as a user's text has its line breaks (a labelled row; the
+    corpora's other rows run the words on). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
     per_genre), "n_docs", "seconds", "settings".
     """
     from .corpus import read_corpus
@@ -226,6 +230,8 @@ def evaluate_model(
     if drop_tensor:
         nlp.add_pipe(EMPTY_TENSOR_PIPE, before="neuralcoref")
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
+    if paragraphs:
+        golds = [with_paragraph_breaks(gold) for gold in golds]
     start = time.time()
     docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, skip_coref=False, gold_speakers=gold_speakers)
     if progress:
@@ -257,6 +263,7 @@ def evaluate_model(
             "strip_possessive": strip_possessive,
             "gold_speakers": gold_speakers,
             "drop_tensor": drop_tensor,
+            "paragraphs": paragraphs,
         },
     }
     if per_genre:

@@ -52,7 +52,7 @@ from .corpus import GoldDoc, PartialLinks, gold_docs_to_docs, read_corpus
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 9
+CACHE_VERSION = 10
 #: the inputs of the binding, modifier-clash, time, person and indefinite-nominal constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
     "governor",

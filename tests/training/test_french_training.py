@@ -49,9 +49,12 @@ def test_french_recipe_raises_dev_f1_over_epochs(tmp_path):
         torch.set_num_threads(threads)
     dev = [json.loads(line)["select"] for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert len(dev) == EPOCHS
-    # measured: 20.5 after the first epoch, 37-45 after the others
-    assert max(dev[1:]) >= dev[0] + 10, dev
-    assert dev[-1] > dev[0] + 5, dev
+    # Six epochs on four stories are noisy: over seeds 0-7 the first epoch scores 30.6-40.4 and the
+    # best 38.0-45.7 (seed 0, this test: 39.7, then 45.7 at epoch 3). A recipe that does not learn
+    # stays far below (the regressed one fell from 20.2 to 11.5 on French LitBank), and one that only
+    # unlearns never beats its first epoch.
+    assert max(dev[1:]) > dev[0], dev
+    assert max(dev) >= 35, dev
     assert model.meta["training"]["best_epoch"] > 1
     assert model.meta["lang"] == "fr"
 

@@ -9,6 +9,7 @@ import spacy
 
 from training.corpus import CorpusError, GoldDoc, gold_docs_to_docs, gold_to_doc, read_corpus
 from training.readers import read_brat, read_conll2012, read_corefud
+from training.readers.gold import with_paragraph_breaks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -145,6 +146,19 @@ def test_corefud_discontinuous_mention_spans_its_parts_and_genre_comes_from_the_
     assert second.speakers == ["Bob"] * 9
     # "A big ... house" (parts e1[1/2], e1[2/2]) is one mention from "A" to "house".
     assert second.clusters == [[(0, 5), (6, 7)]]
+
+
+def test_corefud_paragraphs_become_the_line_breaks_of_the_source_text():
+    first, second = read_corefud(FIXTURES / "sample.conllu")
+    assert first.paragraph_starts == [12]  # "# newpar" before "It works."; the first one opens the text
+    assert second.paragraph_starts == []
+    broken = with_paragraph_breaks(first)
+    text = "".join(word + (" " if space else "") for word, space in zip(broken.words, broken.spaces))
+    assert text == "I love my cat's toys, you've seen them.\nIt works. "
+    assert broken.clusters == [[(0, 1), (2, 3)], [(2, 4)], [(2, 6), (10, 11)], [(7, 8)], [(13, 14)]]
+    assert broken.speakers == ["Ann"] * 13 + [None] * 3
+    assert broken.sent_starts == [True] + [False] * 12 + [True, False, False]
+    assert with_paragraph_breaks(second) is second
 
 
 def corefud_token(index: str, misc: str) -> str:

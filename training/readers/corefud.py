@@ -46,6 +46,7 @@ class _DocumentBuilder:
         self.open: dict[str, list[tuple[int, int]]] = {}  # bracket id -> stack of (start token, line)
         self.parts: dict[str, list[TokenSpan]] = {}  # entity -> closed parts of a discontinuous mention
         self.mentions: list[tuple[str, TokenSpan]] = []
+        self.paragraph_starts: list[int] = []
 
     def add_token(
         self, word: str, space: bool, sent_start: bool, speaker: str | None, entity: str | None, line_no: int
@@ -98,6 +99,7 @@ class _DocumentBuilder:
             sent_starts=self.sent_starts,
             speakers=self.speakers,
             clusters=clusters_from_mentions(self.mentions, self.path),
+            paragraph_starts=self.paragraph_starts,
             genre=self.genre,
             source=str(self.path),
         )
@@ -132,6 +134,8 @@ def read_corefud(path: str | Path) -> Iterator[GoldDoc]:
                     builder.genre = value
                 elif key == "speaker":
                     speaker = value or None
+                elif (key == "newpar" or key.startswith("newpar ")) and builder is not None and builder.words:
+                    builder.paragraph_starts.append(len(builder.words))
                 continue
             if not line.strip():
                 speaker, sent_start, multiword = None, True, None

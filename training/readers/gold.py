@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,53 @@ class GoldDoc:
     unaligned: int = 0
     #: None: every mention is annotated (clusters, and any mention outside them is a singleton or none)
     partial: PartialLinks | None = None
+    #: tokens that open a paragraph, the first token aside (CorefUD's `# newpar`): the source text has a
+    #: line break before each; readers of formats without paragraphs leave it empty
+    paragraph_starts: list[int] = field(default_factory=list)
+
+
+def with_paragraph_breaks(gold: GoldDoc) -> GoldDoc:
+    """The document as its source text lays it out: a newline token before each paragraph, which is what
+    spaCy's tokenizer makes of a line break in a user's text. Clusters, speakers and partial links move
+    with their tokens. A document without paragraphs comes back as it is."""
+    if not gold.paragraph_starts:
+        return gold
+    breaks = set(gold.paragraph_starts)
+    words: list[str] = []
+    spaces: list[bool] = []
+    sent_starts: list[bool] = []
+    speakers: list[str | None] = []
+    new_index: list[int] = []
+    for i, word in enumerate(gold.words):
+        if i in breaks and words:
+            spaces[-1] = False
+            words.append("\n")
+            spaces.append(False)
+            sent_starts.append(False)
+            speakers.append(speakers[-1])
+        new_index.append(len(words))
+        words.append(word)
+        spaces.append(gold.spaces[i])
+        sent_starts.append(gold.sent_starts[i])
+        speakers.append(gold.speakers[i])
+    new_index.append(len(words))
+
+    def moved(spans: list[TokenSpan]) -> list[TokenSpan]:
+        return [(new_index[start], new_index[end - 1] + 1) for start, end in spans]
+
+    partial = gold.partial
+    if partial is not None:
+        partial = PartialLinks(moved(partial.anaphors), moved(partial.antecedents), moved(partial.others))
+    return replace(
+        gold,
+        words=words,
+        spaces=spaces,
+        sent_starts=sent_starts,
+        speakers=speakers,
+        clusters=[moved(cluster) for cluster in gold.clusters],
+        partial=partial,
+        paragraph_starts=[],
+    )
 
 
 class CorpusError(ValueError):

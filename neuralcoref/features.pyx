@@ -7,7 +7,7 @@ Column offsets live in structs.pxd; `MENTION_LAYOUT` / `PAIR_LAYOUT` name them f
 About 500 lines: one job, one extension module (mentions, features, resolution).
 """
 from libc.stdint cimport int8_t, int32_t, uint64_t
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
 import numpy
@@ -180,17 +180,6 @@ def _turn_limits(Mentions mentions, int n_tokens, turn_ends):
     return (numpy.ascontiguousarray(context_end, dtype="int32"), numpy.ascontiguousarray(visible, dtype="int32"))
 
 
-cdef inline void _average(const float* tensor, int width, int start, int end, float* out) noexcept nogil:
-    cdef int i, d
-    if end <= start:
-        return
-    for i in range(start, end):
-        for d in range(width):
-            out[d] += tensor[i * width + d]
-    for d in range(width):
-        out[d] /= (end - start)
-
-
 cdef inline bint _is_space(const TokenC* tokens, int i) noexcept nogil:
     return Lexeme.c_check_flag(tokens[i].lex, IS_SPACE)
 
@@ -213,9 +202,8 @@ cdef inline int _word_after(const TokenC* tokens, int i, int end) noexcept nogil
 
 cdef inline void _average_words(const TokenC* tokens, const float* tensor, int width, int start, int end,
                                 float* out) noexcept nogil:
-    """The mean tensor row of the tokens start..end-1 that are not whitespace (zeros when there are
-    none, as before a Doc's first word): without whitespace tokens, the same sums in the same order as
-    `_average`."""
+    """The mean tensor row of the tokens start..end-1 that are not whitespace, added to the zeroed `out`
+    (left zero when there are none, as before a Doc's first word)."""
     cdef int i, d, count = 0
     for i in range(start, end):
         if not _is_space(tokens, i):
@@ -276,7 +264,7 @@ cdef void _mention_features(const TokenC* tokens, int n_tokens, const MentionC* 
         if width > 0:
             t = &tensor_out[row * N_TENSOR_SLOTS * width]
             _average_words(tokens, tensor, width, m.start, m.end, &t[T_SPAN * width])
-            _average(tensor, width, m.head, m.head + 1, &t[T_HEAD * width])
+            memcpy(&t[T_HEAD * width], &tensor[m.head * width], width * sizeof(float))
             # the CONTEXT_WINDOW words before and after, whitespace tokens skipped
             window = m.start
             for c in range(CONTEXT_WINDOW):

@@ -62,12 +62,21 @@ def infer_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
 
 
 def _line_starts(doc: Doc) -> List[int]:
-    """Token indices that begin a line of the text: those after a whitespace token holding a newline
-    (a Doc's trailing whitespace is at most one space, so newlines are always tokens of their own)."""
-    if len(doc) < 2:
-        return [0]
-    spaces = numpy.flatnonzero(doc.to_array(IS_SPACE)[:-1])
-    return [0] + [int(i) + 1 for i in spaces if "\n" in doc[int(i)].text]
+    """Token indices that begin a non-blank line of the text: the first token that is not whitespace
+    after a whitespace token holding a newline (a Doc's trailing whitespace is at most one space, so
+    newlines are always tokens of their own). Each line once, however many whitespace tokens come
+    before it (a Doc made from words can hold "\n", "\n"); a blank end of the text is no line."""
+    starts: List[int] = []
+    if not len(doc):
+        return starts
+    is_space = doc.to_array(IS_SPACE)
+    breaks = [0] + [int(i) + 1 for i in numpy.flatnonzero(is_space[:-1]) if "\n" in doc[int(i)].text]
+    for start in breaks:
+        while start < len(doc) and is_space[start]:
+            start += 1
+        if start < len(doc) and (not starts or starts[-1] != start):
+            starts.append(start)
+    return starts
 
 
 def _transcript_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
@@ -78,10 +87,6 @@ def _transcript_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
     labelled: List[Tuple[int, str]] = []
     n_lines = 0
     for start in _line_starts(doc):
-        while start < len(doc) and doc[start].is_space:
-            start += 1
-        if start == len(doc):
-            continue
         n_lines += 1
         for colon in range(start + 1, min(len(doc), start + MAX_NAME_TOKENS + 1)):
             if doc[colon].text == ":":

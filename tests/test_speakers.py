@@ -50,6 +50,18 @@ def test_a_letters_fields_are_not_transcript_turns(en_nlp_base):
     assert infer_speakers(en_nlp_base(letter)) is None
 
 
+def test_a_blank_line_of_two_whitespace_tokens_counts_its_next_line_once(en_nlp_base):
+    """A Doc made from words can hold two newline tokens in a row. The line after them was read twice,
+    so a letter's one `Phone:` field became a label that comes back, and every word after it was
+    spoken by "phone"."""
+    from spacy.tokens import Doc
+
+    words = ["Dear", "Ann", ",", "\n", "\n", "Phone", ":", "123", "\n", "I", "wrote", "to", "you", "."]
+    words += ["\n", "I", "hope", "you", "are", "well", ".", "\n", "Yours", ",", "Bob"]
+    doc = en_nlp_base(Doc(en_nlp_base.vocab, words=words, spaces=[False] * len(words)))
+    assert infer_speakers(doc) is None
+
+
 def test_turns_of_several_lines_are_still_a_transcript(en_nlp_base):
     """Fewer labelled lines than half, but a label comes back: turns of a few lines each."""
     doc = en_nlp_base("Anna: I left early.\nThe bus was late.\nIt rained.\nBen: Oh no.\nAnna: I got home at ten.")

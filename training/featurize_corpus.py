@@ -49,6 +49,7 @@ from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as 
 from neuralcoref.constraints import MAX_MODIFIERS, constraint_columns
 from neuralcoref.rules import get_rules
 from .corpus import GoldDoc, PartialLinks, gold_docs_to_docs, read_corpus
+from .readers.gold import with_paragraph_breaks
 
 logger = logging.getLogger(__name__)
 
@@ -249,10 +250,13 @@ def featurize_corpus(
     progress: bool = True,
     gold_speakers: bool = True,
     infer_speakers: bool | None = DEFAULTS["infer_speakers"],
+    paragraphs: bool = False,
 ) -> dict:
     """Read, parse and featurize the corpora at `paths` into the cache directory `out_dir`
     (`gold_speakers`: with the corpus's speakers; False: as plain text). `infer_speakers` is the
     component's setting (None: the language's default): a document without speakers gets inferred ones.
+    `paragraphs`: each document laid out as its source text, a newline token before each paragraph
+    (`with_paragraph_breaks`; corpora that record no paragraphs are unchanged).
 
     RETURNS (dict): the cache's meta record (also written to meta.json).
     """
@@ -262,6 +266,8 @@ def featurize_corpus(
     acc = _Accumulator()
     start_time = time.time()
     golds = [gold for path in paths for gold in read_corpus(path, nlp=nlp)]
+    if paragraphs:
+        golds = [with_paragraph_breaks(gold) for gold in golds]
     docs = gold_docs_to_docs(golds, nlp, batch_size=batch_size, gold_speakers=gold_speakers)
     if progress:
         from tqdm import tqdm
@@ -336,6 +342,7 @@ def featurize_corpus(
         "max_dist_match": max_dist_match,
         "gold_speakers": gold_speakers,
         "infer_speakers": featurizer.infer_speakers,
+        "paragraphs": paragraphs,
         "tensor_width": acc.tensor_width,
         "n_docs": len(acc.docs),
         "n_tokens": sum(d["n_tokens"] for d in acc.docs),
@@ -467,6 +474,7 @@ def cache_is_current(
     lang: str = "en",
     gold_speakers: bool = True,
     infer_speakers: bool | None = DEFAULTS["infer_speakers"],
+    paragraphs: bool = False,
 ) -> bool:
     """Whether `path` holds a cache of these corpora made with this pipeline and these settings."""
     meta_file = Path(path) / "meta.json"
@@ -481,6 +489,7 @@ def cache_is_current(
         and meta.get("max_dist_match") == max_dist_match
         and meta.get("gold_speakers", True) == gold_speakers
         and meta.get("infer_speakers", False) == get_rules(lang).infers_speakers(infer_speakers)
+        and meta.get("paragraphs", False) == paragraphs
         and meta.get("featurizer") == featurizer_fingerprint(nlp, lang)
     )
 

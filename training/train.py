@@ -257,17 +257,27 @@ def prepare_caches(
     cfg: dict,
     progress: bool = True,
     gold_speakers: bool = True,
+    paragraphs: bool = False,
 ):
     """One feature cache per corpus path under cache_dir (made when missing or stale); `gold_speakers`
-    False featurizes the corpora as plain text (the dev sets: scored as a user's text comes)."""
+    False featurizes the corpora as plain text (the dev sets: scored as a user's text comes);
+    `paragraphs` lays each document out with a newline token before each of its paragraphs."""
     caches = []
     for path in paths:
-        suffix = "" if gold_speakers else "_plain"
+        suffix = ("" if gold_speakers else "_plain") + ("_paragraphs" if paragraphs else "")
         out = Path(cache_dir) / (cache_name(path) + suffix)
         data = cfg["data"]
         infer_speakers = data.get("infer_speakers")
         if not cache_is_current(
-            out, [path], nlp, data["max_dist"], data["max_dist_match"], data["lang"], gold_speakers, infer_speakers
+            out,
+            [path],
+            nlp,
+            data["max_dist"],
+            data["max_dist_match"],
+            data["lang"],
+            gold_speakers,
+            infer_speakers,
+            paragraphs,
         ):
             meta = featurize_corpus(
                 [path],
@@ -279,6 +289,7 @@ def prepare_caches(
                 progress=progress,
                 gold_speakers=gold_speakers,
                 infer_speakers=infer_speakers,
+                paragraphs=paragraphs,
             )
             print(
                 f"featurized {path}: {meta['n_docs']} docs, {meta['n_mentions']} mentions, {meta['n_pairs']} pairs, "
@@ -722,7 +733,13 @@ def train(
     train_cache = weigh_partial_documents(
         FeatureCache.concat(
             prepare_caches(
-                train_paths, cache_dir, nlp, cfg, progress, gold_speakers=data.get("train_gold_speakers", True)
+                train_paths,
+                cache_dir,
+                nlp,
+                cfg,
+                progress,
+                gold_speakers=data.get("train_gold_speakers", True),
+                paragraphs=data.get("train_paragraphs", False),
             )
         ),
         partial_weight,

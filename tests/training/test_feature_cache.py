@@ -42,3 +42,27 @@ def test_training_features_use_the_inferred_speakers_a_user_gets(tmp_path, en_nl
         other = featurize_corpus.cache_is_current(out, [corpus], en_nlp_base, 50, 500, "en", True, flipped)
         assert current and not other
     assert (speakers[None] >= 0).any() and (speakers[False] == -1).all()
+
+
+def test_training_documents_can_be_laid_out_with_their_paragraphs(tmp_path, en_nlp_base):
+    """`data.train_paragraphs`: a CorefUD document is featurized with a newline token before each of its
+    paragraphs, as a user's file reaches the component; its gold mentions move with their tokens, and a
+    cache made one way is stale for the other."""
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "fixtures" / "sample.conllu"
+    docs, found = {}, {}
+    for paragraphs in (False, True):
+        out = tmp_path / f"cache_{paragraphs}"
+        meta = featurize_corpus.featurize_corpus([corpus], out, en_nlp_base, progress=False, paragraphs=paragraphs)
+        assert meta["paragraphs"] is paragraphs
+        docs[paragraphs] = json.loads((out / "docs.json").read_text())
+        found[paragraphs] = sum(doc["n_gold_found"] for doc in docs[paragraphs])
+        current = featurize_corpus.cache_is_current(out, [corpus], en_nlp_base, 50, 500, "en", True, None, paragraphs)
+        other = featurize_corpus.cache_is_current(out, [corpus], en_nlp_base, 50, 500, "en", True, None, not paragraphs)
+        assert current and not other
+    # the first document has one paragraph break inside it ("# newpar" before "It works."), the second none
+    assert [doc["n_tokens"] for doc in docs[True]] == [docs[False][0]["n_tokens"] + 1, docs[False][1]["n_tokens"]]
+    assert docs[True][0]["clusters"][-1] == [[13, 14]]  # "It", one token later
+    assert found[True] == found[False]

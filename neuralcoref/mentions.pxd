@@ -48,6 +48,8 @@ cdef struct RulesC:
     HashSetC person_entity_labels
     const hash_t* entity_labels
     int n_entity_labels
+    HashSetC line_final_punct
+    int short_line_tokens
 
 
 cdef class MentionExtractor:

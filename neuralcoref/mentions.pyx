@@ -15,7 +15,7 @@ cimport numpy as cnp
 import numpy
 
 from cymem.cymem cimport Pool
-from spacy.attrs cimport IS_BRACKET, IS_LEFT_PUNCT, IS_QUOTE, IS_RIGHT_PUNCT
+from spacy.attrs cimport IS_BRACKET, IS_LEFT_PUNCT, IS_QUOTE, IS_RIGHT_PUNCT, IS_SPACE
 from spacy.lexeme cimport Lexeme
 from spacy.parts_of_speech cimport univ_pos_t, ADJ, PRON, PROPN, NOUN, PUNCT, DET, SPACE, NUM
 from spacy.structs cimport LexemeC, TokenC
@@ -194,6 +194,8 @@ cdef class MentionExtractor:
             ent[k] = h
         self.c.entity_labels = ent
         self.c.n_entity_labels = len(labels)
+        self.c.line_final_punct = _make_hashset(self.mem, _string_hashes(r.line_final_punct))
+        self.c.short_line_tokens = r.short_line_tokens
 
     def __reduce__(self):
         return (MentionExtractor, (self.rules,))
@@ -223,19 +225,54 @@ cdef class MentionExtractor:
         cdef int32_t* sent_starts = <int32_t*>scratch.alloc(n, sizeof(int32_t))
         cdef int32_t* sent_ends = <int32_t*>scratch.alloc(n, sizeof(int32_t))
         cdef int32_t* sent_index = <int32_t*>scratch.alloc(n, sizeof(int32_t))
+        cdef int32_t* newlines = <int32_t*>scratch.alloc(n, sizeof(int32_t))
+        strings = doc.vocab.strings
+        for i in numpy.flatnonzero(doc.to_array(IS_SPACE)).tolist():  # whitespace tokens only: a few per line
+            newlines[i] = strings[doc.c[i].lex.orth].count("\n")
         with nogil:
-            _find_sentences(doc.c, n, sent_starts, sent_ends, sent_index)
+            _find_sentences(&self.c, doc.c, n, newlines, sent_starts, sent_ends, sent_index)
             mentions.length = _extract(&self.c, doc.c, n, sent_starts, sent_ends, sent_index,
                                        &gender[0], &number[0], &person[0], &speaker[0],
                                        mentions.c)
         return mentions
 
 
-cdef void _find_sentences(const TokenC* tokens, int n, int32_t* sent_starts, int32_t* sent_ends,
-                          int32_t* sent_index) noexcept nogil:
+cdef inline bint _is_whitespace(const TokenC* t) noexcept nogil:
+    """A whitespace token, by its characters (not its tag: a pipeline without a tagger leaves pos unset)."""
+    return Lexeme.c_check_flag(t.lex, IS_SPACE)
+
+
+cdef bint _line_ends_sentence(const RulesC* r, const TokenC* tokens, const int32_t* newlines, int i) noexcept nogil:
+    """Whether token i opens a line that the line break before it sets apart from the line above: a
+    blank line between them, or a line above that ends in sentence-final punctuation or is short (a
+    heading, a name, an interjection). `newlines`: the newlines of each whitespace token, 0 elsewhere."""
+    if i == 0 or _is_whitespace(&tokens[i]) or not _is_whitespace(&tokens[i - 1]):
+        return False
+    cdef int k = i - 1
+    cdef int breaks = 0
+    while k >= 0 and _is_whitespace(&tokens[k]):
+        breaks += newlines[k]
+        k -= 1
+    if breaks == 0:
+        return False
+    if breaks >= 2 or k < 0 or hashset_contains(&r.line_final_punct, tokens[k].lex.orth):
+        return True
+    cdef int line_tokens = 0
+    while k >= 0 and newlines[k] == 0:
+        if not _is_whitespace(&tokens[k]):
+            line_tokens += 1
+            if line_tokens > r.short_line_tokens:
+                return False
+        k -= 1
+    return True
+
+
+cdef void _find_sentences(const RulesC* r, const TokenC* tokens, int n, const int32_t* newlines,
+                          int32_t* sent_starts, int32_t* sent_ends, int32_t* sent_index) noexcept nogil:
+    """The parser's sentences, also split where a line break sets two lines apart (`_line_ends_sentence`)."""
     cdef int i, j, start = 0, index = 0
     for i in range(n):
-        if i > 0 and tokens[i].sent_start == 1:
+        if i > 0 and (tokens[i].sent_start == 1 or _line_ends_sentence(r, tokens, newlines, i)):
             for j in range(start, i):
                 sent_ends[j] = i
             start = i

@@ -111,6 +111,12 @@ class RuleSet:
     #: mention headed by one is neuter at linking, never *he* or *she*. Leave out nouns that texts
     #: personify ("ship", "country") and body parts, which stand for their owners
     neuter_nouns: List[str] = field(default_factory=list)
+    #: a line break ends a sentence, for mentions and sentence distances, where the parser may have run two
+    #: lines into one (a heading into its paragraph, "Ooh" into a turn): after a blank line, after a line
+    #: ending in one of `line_final_punct`, and after a line of at most `short_line_tokens` tokens.
+    #: A line of a hard-wrapped paragraph (longer, ending mid-sentence) still runs on into the next
+    line_final_punct: List[str] = field(default_factory=lambda: [".", "!", "?", ":", ";", "…", "..."])
+    short_line_tokens: int = 3
     #: words left unresolved when the component's `blacklist` option is on
     blacklist: List[str] = field(default_factory=list)
     #: the default of the component's `require_agreement`: whether a mention may only join a cluster

@@ -137,7 +137,9 @@ def _reporting_subject(doc: Doc, start: int, end: int) -> Optional[str]:
             continue
         for child in head.children:
             if child.dep in SUBJECT_DEP_IDS and not (start <= child.i < end):
-                words = [t.text for t in child.subtree if not t.is_punct and not (start <= t.i < end)]
+                # the subject's edges, not Token.subtree, which never ends on a Doc whose heads form a cycle
+                phrase = doc[child.left_edge.i : child.right_edge.i + 1]
+                words = [t.text for t in phrase if not t.is_punct and not (start <= t.i < end)]
                 return " ".join(words).lower() or None
         return None
     return None

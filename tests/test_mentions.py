@@ -19,10 +19,11 @@ def featurizer():
     return Featurizer(RULES)
 
 
-def make_doc(words, heads, deps, pos, tags=None, ents=None, sent_starts=None, morphs=None, lemmas=None):
+def make_doc(words, heads, deps, pos, tags=None, ents=None, sent_starts=None, morphs=None, lemmas=None, spaces=None):
     return Doc(
         VOCAB,
         words=words,
+        spaces=spaces,
         heads=heads,
         deps=deps,
         pos=pos,
@@ -254,6 +255,38 @@ def test_mentions_stay_inside_their_sentence(featurizer):
     for start, end, head in zip(columns["start"], columns["end"], columns["head"]):
         assert start <= head < end
     assert spans(doc, mentions) == ["the dog"]
+
+
+def heading_doc(heading_words):
+    """A heading line run by the parser into the sentence under it: "<heading>\nThe committee met on Monday."
+    (en_core_web_sm parses "Introduction\nThe committee" as one noun phrase)."""
+    n = len(heading_words)
+    last = n - 1
+    words = [*heading_words, "\n", "The", "committee", "met", "on", "Monday", "."]
+    heads = [*range(1, n), n + 2, last, n + 2, n + 3, n + 3, n + 3, n + 4, n + 3]
+    deps = [*(["compound"] * n), "dep", "det", "nsubj", "ROOT", "prep", "pobj", "punct"]
+    pos = [*(["PROPN"] * n), "SPACE", "DET", "NOUN", "VERB", "ADP", "PROPN", "PUNCT"]
+    spaces = [*([True] * last), False, False, True, True, True, True, False, False]
+    return make_doc(words, heads, deps, pos, sent_starts=[True] + [False] * (len(words) - 1), spaces=spaces)
+
+
+def test_a_short_line_is_a_sentence_of_its_own(featurizer):
+    """A heading, a name or an interjection alone on its line is set apart from the next line, whatever
+    the parser joined: no "Introduction\nThe committee" mention, and the lines' mentions are one sentence
+    apart (OntoGUM read with its line breaks: dev 57.69 -> 57.88, test 57.99 -> 58.04)."""
+    doc = heading_doc(["Introduction"])
+    mentions = featurizer.mentions(doc)
+    assert spans(doc, mentions) == ["The committee", "Monday"]
+    assert mentions.columns()["sent_index"].tolist() == [1, 1]
+
+
+def test_a_hard_wrapped_line_runs_on_into_the_next(featurizer):
+    """A longer line that ends mid-sentence is a hard wrap, not a heading: its noun phrase goes on past the
+    line break, in the same sentence (text wrapped at 70 columns: LitBank dev 59.58 -> 59.59)."""
+    doc = heading_doc(["Annual", "General", "Meeting", "Agenda"])
+    mentions = featurizer.mentions(doc)
+    assert "Annual General Meeting Agenda\nThe committee" in spans(doc, mentions)
+    assert set(mentions.columns()["sent_index"].tolist()) == {0}
 
 
 def test_empty_doc(featurizer):

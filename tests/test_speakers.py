@@ -159,3 +159,25 @@ def test_speaker_ids_number_speakers_in_order_of_appearance(en_nlp_base):
     assert speaker_ids(doc).tolist() == [0, 0, 0, 1, 1, 1, -1, -1, 0, 0, 0]
     doc._.set(SPEAKERS_EXTENSION, None)
     assert speaker_ids(doc).tolist() == [-1] * 11
+
+
+def test_a_reporting_subject_in_a_cycle_of_heads_ends():
+    """Fuzz finding (tests/fixtures/fuzz_regressions/reporting-subject-of-a-cycle): a hand-built Doc whose
+    heads run in a cycle through the reporting verb's subject made Token.subtree loop for ever. The subject
+    is now read between its edges; the check runs in a thread so that the old hang fails instead of hanging."""
+    import threading
+
+    import spacy
+    from spacy.tokens import Doc
+
+    words = ['"', "I", "am", "tired", '"', "said", "John", "."]
+    heads = [2, 2, 5, 2, 2, 7, 5, 6]  # said -> "." -> John -> said
+    deps = ["punct", "nsubj", "ccomp", "acomp", "punct", "ROOT", "nsubj", "punct"]
+    pos = ["PUNCT", "PRON", "AUX", "ADJ", "PUNCT", "VERB", "PROPN", "PUNCT"]
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=pos)
+    found = []
+    worker = threading.Thread(target=lambda: found.append(infer_speakers(doc)), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive() and found
+    assert found[0][1:4] == [found[0][1]] * 3 and found[0][1] is not None  # the quotation has one speaker

@@ -13,15 +13,13 @@ cimport numpy as cnp
 import numpy
 
 from preshed.maps cimport PreshMap, PreshMapArray, map_get
-from spacy.attrs cimport IS_SPACE
-from spacy.lexeme cimport Lexeme
 from spacy.structs cimport TokenC
 from spacy.tokens.doc cimport Doc
 from spacy.typedefs cimport hash_t
 
 from spacy.strings import get_string_id
 
-from .mentions cimport Mentions, governor
+from .mentions cimport Mentions, governor, is_whitespace
 
 from .structs cimport *
 
@@ -180,22 +178,18 @@ def _turn_limits(Mentions mentions, int n_tokens, turn_ends):
     return (numpy.ascontiguousarray(context_end, dtype="int32"), numpy.ascontiguousarray(visible, dtype="int32"))
 
 
-cdef inline bint _is_space(const TokenC* tokens, int i) noexcept nogil:
-    return Lexeme.c_check_flag(tokens[i].lex, IS_SPACE)
-
-
 cdef inline int _word_before(const TokenC* tokens, int i) noexcept nogil:
     """The nearest token before i that is not whitespace, or -1. A paragraph break ("\\n") is a token of
     its own in a user's text; the context words and vectors read past it, as in the text without it."""
     i -= 1
-    while i >= 0 and _is_space(tokens, i):
+    while i >= 0 and is_whitespace(&tokens[i]):
         i -= 1
     return i
 
 
 cdef inline int _word_after(const TokenC* tokens, int i, int end) noexcept nogil:
     """The nearest token from i on that is not whitespace, or `end`."""
-    while i < end and _is_space(tokens, i):
+    while i < end and is_whitespace(&tokens[i]):
         i += 1
     return i
 
@@ -206,7 +200,7 @@ cdef inline void _average_words(const TokenC* tokens, const float* tensor, int w
     (left zero when there are none, as before a Doc's first word)."""
     cdef int i, d, count = 0
     for i in range(start, end):
-        if not _is_space(tokens, i):
+        if not is_whitespace(&tokens[i]):
             count += 1
             for d in range(width):
                 out[d] += tensor[i * width + d]

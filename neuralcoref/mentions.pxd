@@ -9,6 +9,7 @@ from .structs cimport HashSetC, MentionC
 
 cdef bint hashset_contains(const HashSetC* hashes, hash_t value) noexcept nogil
 cdef int governor(const TokenC* tokens, int i, int length) noexcept nogil
+cdef bint is_whitespace(const TokenC* token) noexcept nogil
 
 
 cdef struct RulesC:

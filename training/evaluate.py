@@ -29,7 +29,7 @@ from neuralcoref.scorer import Scorer
 from .corpus import gold_docs_to_docs
 from .readers.gold import with_paragraph_breaks
 from .featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
-from .metrics import corpus_scores
+from .metrics import bootstrap_interval, corpus_counts, corpus_scores, paired_bootstrap, scores_from_counts
 
 
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
@@ -199,11 +199,48 @@ def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = T
 def evaluate_model(
     model_dir: str | Path,
     data: Sequence[str | Path],
+    drop_gold_singletons: bool = False,
+    per_genre: bool = False,
+    bootstrap: int = 0,
+    **settings,
+) -> dict:
+    """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora and
+    score its clusters; `settings` say how the component runs and how the text reaches it
+    (`predict_corpus`: greedyness, paragraphs, gold speakers...).
+
+    `drop_gold_singletons` scores a corpus that annotates singletons (LitBank) the OntoNotes way.
+    `bootstrap` > 0 adds a 95% interval over the documents drawn that many times
+    (`neuralcoref.metrics.bootstrap_interval`). RETURNS (dict): "overall" scores, "genres" (genre ->
+    scores, if per_genre), "bootstrap" (if asked), "n_docs", "n_tokens", "seconds", "settings", and
+    "documents" (doc id -> its `corpus_counts` row, what `compare_models` pairs).
+    """
+    predicted = predict_corpus(model_dir, data, **settings)
+    triples, genres = predicted["triples"], predicted["genres"]
+    counts = corpus_counts(triples, drop_gold_singletons=drop_gold_singletons)
+    result: dict = {
+        "overall": scores_from_counts(counts.sum(axis=0)),
+        "n_docs": len(triples),
+        "n_tokens": predicted["n_tokens"],
+        "seconds": predicted["seconds"],
+        "settings": {**predicted["settings"], "drop_gold_singletons": drop_gold_singletons},
+        "documents": {doc_id: row.tolist() for (doc_id, _, _), row in zip(triples, counts)},
+    }
+    if bootstrap:
+        result["bootstrap"] = {"resamples": bootstrap, **bootstrap_interval(counts, resamples=bootstrap)}
+    if per_genre:
+        result["genres"] = {}
+        for genre in sorted(set(genres)):
+            rows = counts[[g == genre for g in genres]]
+            result["genres"][genre] = {**scores_from_counts(rows.sum(axis=0)), "n_docs": len(rows)}
+    return result
+
+
+def predict_corpus(
+    model_dir: str | Path,
+    data: Sequence[str | Path],
     pipeline: str | None = None,
     greedyness: float = DEFAULTS["greedyness"],
     blacklist: bool = DEFAULTS["blacklist"],
-    drop_gold_singletons: bool = False,
-    per_genre: bool = False,
     batch_size: int = 32,
     progress: bool = True,
     strip_possessive: bool = False,
@@ -213,17 +250,16 @@ def evaluate_model(
     drop_tensor: bool = False,
     paragraphs: bool = False,
 ) -> dict:
-    """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora.
+    """The component's clusters for every gold document of the corpora, its mentions predicted.
 
-    Mentions are the component's own (predicted). `strip_possessive` scores them without a trailing
-    possessive marker ("Melanie 's" -> "Melanie"), for corpora whose guidelines leave it out (LitBank;
-    the component follows OntoNotes). `gold_speakers` gives the component the corpus's speakers (a
-    labelled second row: by default the text comes plain, as a user's does). `drop_tensor` empties doc.tensor
-    before the component, as a pipeline without a tok2vec leaves it (another labelled row). `paragraphs`
-    puts a newline token before each paragraph, as a user's text has its line breaks (a labelled row; the
-    corpora's other rows run the words on). RETURNS (dict): "overall" scores, "genres" (genre -> scores, if
-    per_genre), "n_docs", "seconds", "settings".
-    """
+    `strip_possessive` scores mentions without a trailing possessive marker ("Melanie 's" -> "Melanie"),
+    for corpora whose guidelines leave it out (LitBank; the component follows OntoNotes). `gold_speakers`
+    gives the component the corpus's speakers (a labelled second row: by default the text comes plain, as
+    a user's does). `drop_tensor` empties doc.tensor before the component, as a pipeline without a
+    tok2vec leaves it (another labelled row). `paragraphs` puts a newline token before each paragraph, as
+    a user's text has its line breaks (a labelled row; the corpora's other rows run the words on).
+    RETURNS (dict): "triples" ((doc id, gold clusters, predicted clusters) per document, as
+    `corpus_scores` reads them), "genres", "n_tokens", "seconds", "settings"."""
     from .corpus import read_corpus
 
     nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement, infer_speakers)
@@ -244,13 +280,12 @@ def evaluate_model(
         predicted = [[scored_span(m, rules) for m in cluster.mentions] for cluster in doc._.coref_clusters or []]
         triples.append((f"{k}:{gold.doc_id}", gold.clusters, predicted))
         genres.append(gold.genre or "-")
-    seconds = time.time() - start
     resolver = nlp.get_pipe("neuralcoref").resolver
-    result: dict = {
-        "overall": corpus_scores(triples, drop_gold_singletons=drop_gold_singletons),
-        "n_docs": len(golds),
+    return {
+        "triples": triples,
+        "genres": genres,
         "n_tokens": sum(len(g.words) for g in golds),
-        "seconds": round(seconds, 1),
+        "seconds": round(time.time() - start, 1),
         "settings": {
             "model": str(model_dir),
             "data": [str(p) for p in data],
@@ -259,20 +294,68 @@ def evaluate_model(
             "blacklist": blacklist,
             "require_agreement": resolver.require_agreement,
             "infer_speakers": resolver.featurizer.infer_speakers,
-            "drop_gold_singletons": drop_gold_singletons,
             "strip_possessive": strip_possessive,
             "gold_speakers": gold_speakers,
             "drop_tensor": drop_tensor,
             "paragraphs": paragraphs,
         },
     }
-    if per_genre:
-        result["genres"] = {}
-        for genre in sorted(set(genres)):
-            subset = [t for t, g in zip(triples, genres) if g == genre]
-            result["genres"][genre] = corpus_scores(subset, drop_gold_singletons=drop_gold_singletons)
-            result["genres"][genre]["n_docs"] = len(subset)
-    return result
+
+
+#: below this many documents a bootstrap interval over them is rough (few distinct draws)
+FEW_DOCUMENTS = 10
+
+
+def compare_models(
+    model_dirs: Sequence[str | Path], data: Sequence[str | Path], resamples: int = 1000, **settings
+) -> dict:
+    """Each model against the first on the same documents, with a paired bootstrap over documents
+    (`neuralcoref.metrics.paired_bootstrap`): is a difference more than which documents the corpus holds?
+
+    `settings` are `evaluate_model`'s (the same for every model). RETURNS (dict): "models" (each one's
+    `evaluate_model` result, without its per-document rows), "comparisons" (for the second model on:
+    {"model", "conll_f1", "lea"}, each score's baseline, system, difference, interval and
+    system_higher), "resamples", "n_docs".
+    """
+    if len(model_dirs) < 2:
+        raise ValueError("compare needs two models or more: the first is the baseline")
+    results = [evaluate_model(model_dir, data, **settings) for model_dir in model_dirs]
+    baseline = numpy.asarray(list(results[0]["documents"].values()))
+    comparisons = []
+    for model_dir, result in zip(model_dirs[1:], results[1:]):
+        if list(result["documents"]) != list(results[0]["documents"]):
+            raise ValueError(f"{model_dir} was scored on other documents than {model_dirs[0]}")
+        system = numpy.asarray(list(result["documents"].values()))
+        comparisons.append({"model": str(model_dir), **paired_bootstrap(baseline, system, resamples=resamples)})
+    return {
+        "models": [{k: v for k, v in result.items() if k != "documents"} for result in results],
+        "comparisons": comparisons,
+        "resamples": resamples,
+        "n_docs": len(baseline),
+    }
+
+
+def format_comparison(comparison: dict) -> str:
+    """One line per model after the first: its CoNLL F1 and LEA against the first's, with the 95%
+    interval of the difference over resampled documents."""
+    first = comparison["models"][0]
+    lines = [
+        f"baseline {first['settings']['model']}: CoNLL F1 {first['overall']['conll_f1']:.2f}, "
+        f"LEA {first['overall']['lea']['f']:.2f} ({comparison['n_docs']} documents, "
+        f"{comparison['resamples']} paired resamples)"
+    ]
+    for row in comparison["comparisons"]:
+        cells = []
+        for name, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA")):
+            r = row[name]
+            cells.append(
+                f"{label} {r['system']:.2f} ({r['difference']:+.2f}, 95% interval {r['low']:+.2f} to {r['high']:+.2f}, "
+                f"higher in {100 * r['system_higher']:.0f}% of resamples)"
+            )
+        lines.append(f"{row['model']}: " + "; ".join(cells))
+    if comparison["n_docs"] < FEW_DOCUMENTS:
+        lines.append(f"(with fewer than {FEW_DOCUMENTS} documents the intervals are rough: few distinct draws)")
+    return "\n".join(lines)
 
 
 EMPTY_TENSOR_PIPE = "neuralcoref_empty_tensor"
@@ -334,6 +417,20 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def format_bootstrap(result: dict) -> str:
+    """The 95% interval lines of `evaluate_model(..., bootstrap=N)`."""
+    interval = result["bootstrap"]
+    lines = [
+        f"{label} {interval[name]['score']:.2f}: 95% interval {interval[name]['low']:.2f} to "
+        f"{interval[name]['high']:.2f} over the {result['n_docs']} documents drawn again "
+        f"({interval['resamples']} resamples; the spread between training seeds comes on top)"
+        for name, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
+    ]
+    if result["n_docs"] < FEW_DOCUMENTS:
+        lines.append(f"(with fewer than {FEW_DOCUMENTS} documents the interval is rough: few distinct draws)")
+    return "\n".join(lines)
+
+
 def evaluate_gap(
     model_dir: str | Path,
     data: str | Path,
@@ -359,7 +456,8 @@ def evaluate_gap(
 def record_scores(model_path: str | Path, name: str, result: dict) -> Path:
     """Store an evaluation's result in the model's meta record, under meta["scores"][name].
     RETURNS the model file."""
-    record = json.loads(json.dumps({k: v for k, v in result.items() if k != "docs"}))  # plain data
+    # plain data, without the per-document rows (they belong with the corpus, not in the model file)
+    record = json.loads(json.dumps({k: v for k, v in result.items() if k != "documents"}))
     return update_meta(model_path, lambda meta: meta.setdefault("scores", {}).__setitem__(name, record))
 
 

@@ -1,5 +1,25 @@
 """The trainer scores with the runtime's metrics (neuralcoref.metrics), so both report the same numbers."""
 
-from neuralcoref.metrics import clusters_to_mention_ids, coref_scores, corpus_scores, drop_singletons, lea
+from neuralcoref.metrics import (
+    bootstrap_interval,
+    clusters_to_mention_ids,
+    coref_scores,
+    corpus_counts,
+    corpus_scores,
+    drop_singletons,
+    lea,
+    paired_bootstrap,
+    scores_from_counts,
+)
 
-__all__ = ["clusters_to_mention_ids", "coref_scores", "corpus_scores", "drop_singletons", "lea"]
+__all__ = [
+    "bootstrap_interval",
+    "clusters_to_mention_ids",
+    "coref_scores",
+    "corpus_counts",
+    "corpus_scores",
+    "drop_singletons",
+    "lea",
+    "paired_bootstrap",
+    "scores_from_counts",
+]

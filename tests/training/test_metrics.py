@@ -5,7 +5,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scorch import scores
 
-from training.metrics import clusters_to_mention_ids, coref_scores, corpus_scores, drop_singletons, lea
+from training.metrics import (
+    bootstrap_interval,
+    clusters_to_mention_ids,
+    coref_scores,
+    corpus_counts,
+    corpus_scores,
+    drop_singletons,
+    lea,
+    paired_bootstrap,
+    scores_from_counts,
+)
 
 # The running example of Moosavi & Strube (2016), section 4.
 KEY = [{"a", "b", "c"}, {"d", "e", "f", "g"}]
@@ -131,8 +141,80 @@ def test_corpus_pooling_equals_one_scorch_call_over_all_documents(documents):
     for name, metric in metrics:
         recall, precision, f1 = metric(key, response)
         assert result[name] == pytest.approx({"p": 100 * precision, "r": 100 * recall, "f": 100 * f1}, abs=1e-9)
+    # LEA is pooled from per-document counts too: the same as LEA over all documents' clusters at once
+    recall, precision, f1 = lea(key, response)
+    assert result["lea"] == pytest.approx({"p": 100 * precision, "r": 100 * recall, "f": 100 * f1}, abs=1e-9)
 
 
 def test_ceaf_e_with_no_shared_mention_is_zero():
     # scorch's ceaf_e raises StatisticsError on this input.
     assert coref_scores([{"a", "b"}], [{"c", "d"}])["ceafe"] == {"p": 0.0, "r": 0.0, "f": 0.0}
+
+
+# -- bootstrap over documents ---------------------------------------------------------------------------------
+
+PERFECT = ([[(0, 1), (2, 3)], [(4, 5), (6, 7)]], [[(0, 1), (2, 3)], [(4, 5), (6, 7)]])
+HALF = ([[(0, 1), (2, 3)], [(4, 5), (6, 7)]], [[(0, 1), (2, 3)], [(4, 5), (8, 9)]])
+NOTHING = ([[(0, 1), (2, 3)], [(4, 5), (6, 7)]], [])
+
+
+def counts_of(documents):
+    return corpus_counts([(f"doc{k}", key, response) for k, (key, response) in enumerate(documents)])
+
+
+def test_corpus_counts_are_one_row_per_document_that_sum_to_the_corpus_scores():
+    documents = [PERFECT, HALF, NOTHING]
+    counts = counts_of(documents)
+    assert counts.shape == (3, 16)
+    triples = [(f"doc{k}", key, response) for k, (key, response) in enumerate(documents)]
+    for rows, subset in ((counts, triples), (counts[1:], triples[1:])):
+        pooled, scored = scores_from_counts(rows.sum(axis=0)), corpus_scores(subset)
+        assert pooled["conll_f1"] == pytest.approx(scored["conll_f1"])
+        for name in ("muc", "b3", "ceafe", "lea"):
+            assert pooled[name] == pytest.approx(scored[name])
+    # pooling is a sum of counts, not a mean of scores: the first row alone is a perfect corpus
+    assert corpus_scores(triples[:1])["conll_f1"] == pytest.approx(100.0)
+    assert counts[0, 0] == counts[0, 1] == 2  # MUC recall: 2 links found of 2
+
+
+def test_bootstrap_interval_holds_the_score_and_is_wider_for_mixed_documents():
+    mixed = bootstrap_interval(counts_of([PERFECT, HALF, NOTHING] * 4), resamples=500)
+    for name in ("conll_f1", "lea"):
+        assert mixed[name]["low"] < mixed[name]["score"] < mixed[name]["high"]
+    assert mixed["conll_f1"]["high"] - mixed["conll_f1"]["low"] > 10
+    # documents that all score the same: every resample scores the same
+    alike = bootstrap_interval(counts_of([HALF] * 12), resamples=200)
+    assert alike["conll_f1"]["low"] == pytest.approx(alike["conll_f1"]["high"])
+    assert alike["conll_f1"]["low"] == pytest.approx(alike["conll_f1"]["score"])
+    # the same seed, the same draws
+    assert bootstrap_interval(counts_of([PERFECT, HALF, NOTHING] * 4), resamples=500) == mixed
+
+
+def test_paired_bootstrap_of_a_system_against_itself_finds_no_difference():
+    counts = counts_of([PERFECT, HALF, NOTHING] * 4)
+    same = paired_bootstrap(counts, counts, resamples=300)
+    for name in ("conll_f1", "lea"):
+        assert same[name]["difference"] == same[name]["low"] == same[name]["high"] == 0
+        assert same[name]["system_higher"] == 0
+
+
+def test_paired_bootstrap_finds_a_system_better_on_every_document():
+    worse = counts_of([HALF, NOTHING, HALF, NOTHING, HALF])
+    better = counts_of([PERFECT, HALF, PERFECT, HALF, PERFECT])
+    result = paired_bootstrap(worse, better, resamples=300)
+    conll = result["conll_f1"]
+    assert conll["system"] > conll["baseline"]
+    assert 0 < conll["low"] <= conll["difference"] <= conll["high"]
+    assert conll["system_higher"] == 1.0
+    swapped = paired_bootstrap(better, worse, resamples=300)["conll_f1"]
+    assert swapped["difference"] == pytest.approx(-conll["difference"])
+    assert swapped["system_higher"] == 0.0
+
+
+def test_bootstrap_refuses_counts_it_cannot_pair():
+    with pytest.raises(ValueError, match="same documents"):
+        paired_bootstrap(counts_of([PERFECT, HALF]), counts_of([PERFECT]))
+    with pytest.raises(ValueError, match="at least one document"):
+        bootstrap_interval(counts_of([]))
+    with pytest.raises(ValueError, match="confidence"):
+        bootstrap_interval(counts_of([HALF]), confidence=1.5)

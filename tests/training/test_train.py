@@ -341,6 +341,33 @@ def test_evaluate_and_gap_commands(run, tmp_path, capsys):
     assert gap["n_examples"] == 3 and "bias" in gap
 
 
+def test_evaluate_bootstrap_and_compare_commands(run, tmp_path, capsys):
+    """`--bootstrap N` adds an interval over the documents; `compare` scores models on the same documents
+    and bootstraps their difference: a model against itself differs by nothing, in every resample."""
+    out, _ = run
+    model = str(out / "model")
+    argv = ["evaluate", "--model", model, "--data", str(FIXTURES), "--no-progress", "--bootstrap", "200"]
+    assert main(argv + ["--json", str(tmp_path / "scores.json")]) == 0
+    assert "95% interval" in capsys.readouterr().out
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    interval = scores["bootstrap"]["conll_f1"]
+    assert interval["score"] == pytest.approx(scores["overall"]["conll_f1"])
+    assert interval["low"] <= interval["score"] <= interval["high"]
+    assert len(scores["documents"]) == scores["n_docs"] == 5
+
+    argv = ["compare", "--model", model, "--model", model, "--data", str(FIXTURES), "--no-progress"]
+    assert main(argv + ["--resamples", "100", "--json", str(tmp_path / "compare.json")]) == 0
+    printed = capsys.readouterr().out
+    assert "baseline" in printed and "+0.00" in printed
+    comparison = json.loads((tmp_path / "compare.json").read_text())
+    (row,) = comparison["comparisons"]
+    assert row["conll_f1"]["difference"] == row["conll_f1"]["low"] == row["conll_f1"]["high"] == 0
+    assert row["conll_f1"]["baseline"] == pytest.approx(scores["overall"]["conll_f1"])
+    assert comparison["n_docs"] == 5 and comparison["resamples"] == 100
+    assert main(["compare", "--model", model, "--data", str(FIXTURES), "--no-progress"]) == 2
+    assert "two --model" in capsys.readouterr().err
+
+
 def test_evaluate_drop_tensor_resolves_what_a_tensorless_pipeline_gives(run, tmp_path):
     """`--drop-tensor` empties doc.tensor before the component: a model without a fallback then links with
     zeros for the context features, and says so (W003); without the flag nothing warns."""
@@ -380,6 +407,7 @@ def test_record_stores_scores_in_the_model_meta(run, tmp_path):
     after = CorefModel.from_disk(model_dir)
     recorded = after.meta["scores"]["fixture_test"]
     assert recorded["n_docs"] == 5 and 0 <= recorded["overall"]["conll_f1"] <= 100
+    assert "documents" not in recorded  # the per-document rows stay with the corpus
     assert after.meta["scores"]["gap_fixture"]["n_examples"] == 3
     assert after.meta["scores"]["dev"] == before.meta["scores"]["dev"]
     assert set(after.weights) == set(before.weights)

@@ -174,10 +174,31 @@ def _resampled_scores(counts: numpy.ndarray, weights: numpy.ndarray) -> dict[str
     return {"conll_f1": f1[:, : len(CONLL_METRICS)].mean(axis=1), "lea": f1[:, POOLED_METRICS.index("lea")]}
 
 
-def _draws(n_documents: int, resamples: int, seed: int) -> numpy.ndarray:
+def _draws(n_documents: int, resamples: int, rng: numpy.random.Generator) -> numpy.ndarray:
     """How often each document is drawn in each resample of n documents with replacement."""
-    rng = numpy.random.default_rng(seed)
     return rng.multinomial(n_documents, numpy.full(n_documents, 1.0 / n_documents), size=resamples).astype("float64")
+
+
+def _runs_scores(runs: numpy.ndarray, weights: numpy.ndarray, rng: numpy.random.Generator) -> dict[str, numpy.ndarray]:
+    """Each resample's score of a recipe: the documents drawn by `weights`, and as many of its runs
+    (seeds) drawn again with replacement, their scores averaged. One run: its score on the drawn documents."""
+    per_run = [_resampled_scores(counts, weights) for counts in runs]
+    if len(runs) == 1:
+        return per_run[0]
+    picks = rng.integers(0, len(runs), size=(len(weights), len(runs)))
+    resample = numpy.arange(len(weights))[:, None]
+    return {
+        name: numpy.stack([scores[name] for scores in per_run])[picks, resample].mean(axis=1) for name in per_run[0]
+    }
+
+
+def _mean_score(runs: numpy.ndarray) -> dict[str, float]:
+    """CoNLL F1 and LEA of the whole corpus, the mean over the runs."""
+    scores = [scores_from_counts(counts.sum(axis=0)) for counts in runs]
+    return {
+        "conll_f1": float(numpy.mean([s["conll_f1"] for s in scores])),
+        "lea": float(numpy.mean([s["lea"]["f"] for s in scores])),
+    }
 
 
 def bootstrap_interval(
@@ -185,20 +206,23 @@ def bootstrap_interval(
 ) -> dict[str, dict[str, float]]:
     """How much a corpus score owes to which documents the corpus happens to hold.
 
-    The documents (`corpus_counts` rows) are drawn again with replacement, `resamples` times, and each
-    draw is scored like a corpus; the interval is the middle `confidence` of those scores (a percentile
-    bootstrap over documents). It says nothing of the spread between training seeds, which adds to it.
-    RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent.
+    `counts` are `corpus_counts` rows [n documents, 16] of one model, or of several runs of one recipe
+    (seeds) on the same documents [n runs, n documents, 16]. The documents are drawn again with
+    replacement, `resamples` times, and each draw is scored like a corpus; with several runs the runs are
+    drawn again too and their scores averaged, so the interval holds the spread between seeds as well
+    (as far as a few seeds show it). The interval is the middle `confidence` of those scores (a
+    percentile bootstrap). RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent;
+    "score" is the whole corpus's (the mean over the runs).
     """
-    counts = _checked_counts(counts, resamples, confidence)
-    point = scores_from_counts(counts.sum(axis=0))
-    resampled = _resampled_scores(counts, _draws(len(counts), resamples, seed))
+    runs = _checked_runs(counts, resamples, confidence)
+    rng = numpy.random.default_rng(seed)
+    resampled = _runs_scores(runs, _draws(runs.shape[1], resamples, rng), rng)
+    point = _mean_score(runs)
     tail = 100 * (1 - confidence) / 2
     out = {}
     for name, values in resampled.items():
         low, high = numpy.percentile(values, [tail, 100 - tail])
-        score = point["conll_f1"] if name == "conll_f1" else point["lea"]["f"]
-        out[name] = {"score": score, "low": float(low), "high": float(high)}
+        out[name] = {"score": point[name], "low": float(low), "high": float(high)}
     return out
 
 
@@ -207,31 +231,34 @@ def paired_bootstrap(
 ) -> dict[str, dict[str, float]]:
     """Whether `system` scores higher than `baseline` on documents like these, not only on these.
 
-    Both are `corpus_counts` of the same documents in the same order. Each resample draws the same
-    documents for both (a paired bootstrap), so what the two share, the documents' difficulty, cancels.
-    RETURNS per score ("conll_f1", "lea"): "baseline", "system", "difference" (system minus baseline, on
-    the corpus itself), "low" and "high" (the middle `confidence` of the resampled differences), and
-    "system_higher" (the share of resamples where the system scored higher).
+    Both are `corpus_counts` of the same documents in the same order: of one model [n documents, 16], or
+    of several runs of one recipe [n runs, n documents, 16] (the two sides may have different numbers of
+    runs). Each resample draws the same documents for both (a paired bootstrap), so what the two share,
+    the documents' difficulty, cancels; each side's runs are drawn again too (`bootstrap_interval`).
+    RETURNS per score ("conll_f1", "lea"): "baseline", "system" (the whole corpus's scores, the mean over
+    the runs), "difference" (system minus baseline), "low" and "high" (the middle `confidence` of the
+    resampled differences), and "system_higher" (the share of resamples where the system scored higher).
     """
-    baseline = _checked_counts(baseline, resamples, confidence)
-    system = _checked_counts(system, resamples, confidence)
-    if baseline.shape != system.shape:
+    baseline_runs = _checked_runs(baseline, resamples, confidence)
+    system_runs = _checked_runs(system, resamples, confidence)
+    if baseline_runs.shape[1] != system_runs.shape[1]:
         raise ValueError(
-            f"paired_bootstrap needs counts of the same documents: {len(baseline)} against {len(system)} rows"
+            "paired_bootstrap needs counts of the same documents: "
+            f"{baseline_runs.shape[1]} against {system_runs.shape[1]} rows"
         )
-    weights = _draws(len(baseline), resamples, seed)
-    before, after = _resampled_scores(baseline, weights), _resampled_scores(system, weights)
-    points = (scores_from_counts(baseline.sum(axis=0)), scores_from_counts(system.sum(axis=0)))
+    rng = numpy.random.default_rng(seed)
+    weights = _draws(baseline_runs.shape[1], resamples, rng)
+    before, after = _runs_scores(baseline_runs, weights, rng), _runs_scores(system_runs, weights, rng)
+    first, second = _mean_score(baseline_runs), _mean_score(system_runs)
     tail = 100 * (1 - confidence) / 2
     out = {}
     for name in ("conll_f1", "lea"):
-        first, second = (p["conll_f1"] if name == "conll_f1" else p["lea"]["f"] for p in points)
         differences = after[name] - before[name]
         low, high = numpy.percentile(differences, [tail, 100 - tail])
         out[name] = {
-            "baseline": first,
-            "system": second,
-            "difference": second - first,
+            "baseline": first[name],
+            "system": second[name],
+            "difference": second[name] - first[name],
             "low": float(low),
             "high": float(high),
             "system_higher": float((differences > 0).mean()),
@@ -239,13 +266,19 @@ def paired_bootstrap(
     return out
 
 
-def _checked_counts(counts: numpy.ndarray, resamples: int, confidence: float) -> numpy.ndarray:
-    counts = numpy.asarray(counts, dtype="float64")
-    if counts.ndim != 2 or counts.shape[1] != 4 * len(POOLED_METRICS) or len(counts) == 0:
-        raise ValueError(f"expected corpus_counts rows (at least one document), got an array of shape {counts.shape}")
+def _checked_runs(counts: numpy.ndarray, resamples: int, confidence: float) -> numpy.ndarray:
+    """`corpus_counts` of one model or of several runs, as [n runs, n documents, 16]."""
+    runs = numpy.asarray(counts, dtype="float64")
+    if runs.ndim == 2:
+        runs = runs[None]
+    if runs.ndim != 3 or runs.shape[2] != 4 * len(POOLED_METRICS) or 0 in runs.shape:
+        raise ValueError(
+            f"expected corpus_counts rows (at least one document), or a stack of them, got an array of shape "
+            f"{numpy.shape(counts)}"
+        )
     if resamples < 1 or not 0 < confidence < 1:
         raise ValueError(f"resamples must be >= 1 and confidence in (0, 1), got {resamples} and {confidence}")
-    return counts
+    return runs
 
 
 def cluster_scores(examples, span_cluster_prefix: str) -> dict:

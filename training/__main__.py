@@ -7,7 +7,7 @@ evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-g
            [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
            [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--drop-tensor]
            [--paragraphs] [--bootstrap N] [--json FILE]
-compare    --model DIR --model DIR [--model DIR ...] --data PATH [...] [the options of evaluate but --per-genre]
+compare    --model DIR[,DIR...] --model DIR[,DIR...] [...] --data PATH [...] [evaluate's options but --per-genre]
            [--resamples 1000] [--json FILE]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
 fallback   --model DIR --fallback DIR|none --out DIR [--force]
@@ -62,7 +62,8 @@ def _add_scoring_options(p: argparse.ArgumentParser, compare: bool = False) -> N
             "--model",
             action="append",
             required=True,
-            help="model directory or model.msgpack (repeat: the first is the baseline of the others)",
+            help="model directory or model.msgpack, or the runs of one recipe (seeds) separated by commas "
+            "(repeat: the first is the baseline of the others)",
         )
     else:
         p.add_argument("--model", required=True, help="model directory or model.msgpack")
@@ -350,8 +351,9 @@ def main(argv=None, prog: str | None = None) -> int:
         if len(args.model) < 2:
             print("error: compare needs two --model or more (the first is the baseline)", file=sys.stderr)
             return 2
+        recipes = [[path for path in value.split(",") if path] for value in args.model]
         comparison = compare_models(
-            args.model, args.data, resamples=args.resamples, **_scoring_settings(args), **_corpus_settings(args)
+            recipes, args.data, resamples=args.resamples, **_scoring_settings(args), **_corpus_settings(args)
         )
         print(format_comparison(comparison))
         if args.json:

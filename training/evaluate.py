@@ -307,53 +307,68 @@ FEW_DOCUMENTS = 10
 
 
 def compare_models(
-    model_dirs: Sequence[str | Path], data: Sequence[str | Path], resamples: int = 1000, **settings
+    recipes: Sequence[str | Path | Sequence[str | Path]], data: Sequence[str | Path], resamples: int = 1000, **settings
 ) -> dict:
-    """Each model against the first on the same documents, with a paired bootstrap over documents
-    (`neuralcoref.metrics.paired_bootstrap`): is a difference more than which documents the corpus holds?
+    """Each model, or each recipe's runs (seeds), against the first on the same documents, with a paired
+    bootstrap over documents (`neuralcoref.metrics.paired_bootstrap`, which draws a recipe's runs again
+    too): is a difference more than which documents, and which seeds, the comparison happened to get?
 
-    `settings` are `evaluate_model`'s (the same for every model). RETURNS (dict): "models" (each one's
-    `evaluate_model` result, without its per-document rows), "comparisons" (for the second model on:
-    {"model", "conll_f1", "lea"}, each score's baseline, system, difference, interval and
-    system_higher), "resamples", "n_docs".
+    `recipes`: model paths, or lists of the model paths of one recipe's runs. `settings` are
+    `evaluate_model`'s (the same for every model). RETURNS (dict): "recipes" (for each: "models", its
+    "results" (`evaluate_model`'s, without the per-document rows), and its own "conll_f1" and "lea"
+    intervals), "comparisons" (for the second on: "models", and per score the baseline, system,
+    difference, interval and system_higher), "resamples", "n_docs".
     """
-    if len(model_dirs) < 2:
-        raise ValueError("compare needs two models or more: the first is the baseline")
-    results = [evaluate_model(model_dir, data, **settings) for model_dir in model_dirs]
-    baseline = numpy.asarray(list(results[0]["documents"].values()))
-    comparisons = []
-    for model_dir, result in zip(model_dirs[1:], results[1:]):
-        if list(result["documents"]) != list(results[0]["documents"]):
-            raise ValueError(f"{model_dir} was scored on other documents than {model_dirs[0]}")
-        system = numpy.asarray(list(result["documents"].values()))
-        comparisons.append({"model": str(model_dir), **paired_bootstrap(baseline, system, resamples=resamples)})
+    groups = [[str(recipe)] if isinstance(recipe, (str, Path)) else [str(m) for m in recipe] for recipe in recipes]
+    if len(groups) < 2 or not all(groups):
+        raise ValueError("compare needs two models (or recipes) or more: the first is the baseline")
+    results = {path: evaluate_model(path, data, **settings) for group in groups for path in group}
+    doc_ids = list(results[groups[0][0]]["documents"])
+    for path, result in results.items():
+        if list(result["documents"]) != doc_ids:
+            raise ValueError(f"{path} was scored on other documents than {groups[0][0]}")
+    runs = [numpy.asarray([list(results[path]["documents"].values()) for path in group]) for group in groups]
     return {
-        "models": [{k: v for k, v in result.items() if k != "documents"} for result in results],
-        "comparisons": comparisons,
+        "recipes": [
+            {
+                "models": group,
+                "results": [{k: v for k, v in results[path].items() if k != "documents"} for path in group],
+                **bootstrap_interval(counts, resamples=resamples),
+            }
+            for group, counts in zip(groups, runs)
+        ],
+        "comparisons": [
+            {"models": group, **paired_bootstrap(runs[0], counts, resamples=resamples)}
+            for group, counts in zip(groups[1:], runs[1:])
+        ],
         "resamples": resamples,
-        "n_docs": len(baseline),
+        "n_docs": len(doc_ids),
     }
 
 
 def format_comparison(comparison: dict) -> str:
-    """One line per model after the first: its CoNLL F1 and LEA against the first's, with the 95%
-    interval of the difference over resampled documents."""
-    first = comparison["models"][0]
-    lines = [
-        f"baseline {first['settings']['model']}: CoNLL F1 {first['overall']['conll_f1']:.2f}, "
-        f"LEA {first['overall']['lea']['f']:.2f} ({comparison['n_docs']} documents, "
-        f"{comparison['resamples']} paired resamples)"
-    ]
+    """Each model's (or recipe's mean) CoNLL F1 and LEA with its 95% interval, then each one's difference
+    from the first with the interval of the difference over the resampled documents (and runs)."""
+
+    def name(models: list) -> str:
+        return models[0] if len(models) == 1 else f"{','.join(models)} (mean of {len(models)} runs)"
+
+    n_docs = comparison["n_docs"]
+    lines = [f"{n_docs} documents, {comparison['resamples']} paired resamples"]
+    for k, recipe in enumerate(comparison["recipes"]):
+        scores = "; ".join(
+            f"{label} {recipe[key]['score']:.2f} (95% interval {recipe[key]['low']:.2f} to {recipe[key]['high']:.2f})"
+            for key, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
+        )
+        lines.append(f"{'baseline' if k == 0 else 'model'} {name(recipe['models'])}: {scores}")
     for row in comparison["comparisons"]:
-        cells = []
-        for name, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA")):
-            r = row[name]
-            cells.append(
-                f"{label} {r['system']:.2f} ({r['difference']:+.2f}, 95% interval {r['low']:+.2f} to {r['high']:+.2f}, "
-                f"higher in {100 * r['system_higher']:.0f}% of resamples)"
-            )
-        lines.append(f"{row['model']}: " + "; ".join(cells))
-    if comparison["n_docs"] < FEW_DOCUMENTS:
+        cells = [
+            f"{label} {row[key]['difference']:+.2f} (95% interval {row[key]['low']:+.2f} to {row[key]['high']:+.2f}, "
+            f"higher in {100 * row[key]['system_higher']:.0f}% of resamples)"
+            for key, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
+        ]
+        lines.append(f"{name(row['models'])} against the baseline: " + "; ".join(cells))
+    if n_docs < FEW_DOCUMENTS:
         lines.append(f"(with fewer than {FEW_DOCUMENTS} documents the intervals are rough: few distinct draws)")
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """Coreference metrics against values computed by hand, and corpus pooling against scorch."""
 
+import numpy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -209,6 +210,23 @@ def test_paired_bootstrap_finds_a_system_better_on_every_document():
     swapped = paired_bootstrap(better, worse, resamples=300)["conll_f1"]
     assert swapped["difference"] == pytest.approx(-conll["difference"])
     assert swapped["system_higher"] == 0.0
+
+
+def test_a_recipes_runs_are_drawn_again_too():
+    """Several runs of one recipe (seeds) on the same documents: the score is their mean, and the interval
+    holds the spread between them, which a bootstrap over documents alone would not show."""
+    half, perfect = counts_of([HALF] * 12), counts_of([PERFECT] * 12)
+    single = bootstrap_interval(half, resamples=300)
+    assert bootstrap_interval(numpy.stack([half, half]), resamples=300) == single  # alike runs: one run
+    runs = bootstrap_interval(numpy.stack([half, perfect]), resamples=300)["conll_f1"]
+    half_score, perfect_score = single["conll_f1"]["score"], 100.0
+    assert runs["score"] == pytest.approx((half_score + perfect_score) / 2)
+    # every document of a run scores the same, so only the draw of runs moves the score
+    assert runs["low"] == pytest.approx(half_score) and runs["high"] == pytest.approx(perfect_score)
+    # two runs against one model: the sides may hold different numbers of runs
+    paired = paired_bootstrap(half, numpy.stack([half, perfect]), resamples=300)["conll_f1"]
+    assert paired["difference"] == pytest.approx((perfect_score - half_score) / 2)
+    assert paired["low"] == pytest.approx(0.0) and paired["high"] == pytest.approx(perfect_score - half_score)
 
 
 def test_bootstrap_refuses_counts_it_cannot_pair():

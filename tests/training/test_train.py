@@ -355,14 +355,18 @@ def test_evaluate_bootstrap_and_compare_commands(run, tmp_path, capsys):
     assert interval["low"] <= interval["score"] <= interval["high"]
     assert len(scores["documents"]) == scores["n_docs"] == 5
 
-    argv = ["compare", "--model", model, "--model", model, "--data", str(FIXTURES), "--no-progress"]
-    assert main(argv + ["--resamples", "100", "--json", str(tmp_path / "compare.json")]) == 0
+    # a model against itself, and against a "recipe" of two runs (here the same model twice)
+    argv = ["compare", "--model", model, "--model", model, "--model", f"{model},{model}", "--data", str(FIXTURES)]
+    assert main(argv + ["--no-progress", "--resamples", "100", "--json", str(tmp_path / "compare.json")]) == 0
     printed = capsys.readouterr().out
-    assert "baseline" in printed and "+0.00" in printed
+    assert "baseline" in printed and "+0.00" in printed and "(mean of 2 runs)" in printed
     comparison = json.loads((tmp_path / "compare.json").read_text())
-    (row,) = comparison["comparisons"]
-    assert row["conll_f1"]["difference"] == row["conll_f1"]["low"] == row["conll_f1"]["high"] == 0
-    assert row["conll_f1"]["baseline"] == pytest.approx(scores["overall"]["conll_f1"])
+    assert [row["models"] for row in comparison["comparisons"]] == [[model], [model, model]]
+    for row in comparison["comparisons"]:
+        assert row["conll_f1"]["difference"] == row["conll_f1"]["low"] == row["conll_f1"]["high"] == 0
+        assert row["conll_f1"]["baseline"] == pytest.approx(scores["overall"]["conll_f1"])
+    baseline = comparison["recipes"][0]
+    assert baseline["conll_f1"]["low"] <= baseline["conll_f1"]["score"] <= baseline["conll_f1"]["high"]
     assert comparison["n_docs"] == 5 and comparison["resamples"] == 100
     assert main(["compare", "--model", model, "--data", str(FIXTURES), "--no-progress"]) == 2
     assert "two --model" in capsys.readouterr().err

@@ -127,7 +127,7 @@ def scores_from_counts(totals: numpy.ndarray) -> dict:
         name: _percent(float(recall), float(precision), float(f1))
         for name, (recall, precision, f1) in zip(POOLED_METRICS, ratios)
     }
-    result["conll_f1"] = sum(result[name]["f"] for name in CONLL_METRICS) / 3
+    result["conll_f1"] = sum(result[name]["f"] for name in CONLL_METRICS) / len(CONLL_METRICS)
     return result
 
 
@@ -148,8 +148,9 @@ def corpus_scores(
 ) -> dict:
     """Scores of (doc_id, gold clusters, predicted clusters) triples pooled over the corpus.
 
-    Clusters are lists of (start, end) token spans. `drop_gold_singletons` scores a
-    corpus that annotates singletons (LitBank) the OntoNotes way.
+    Clusters are lists of (start, end) token spans; each doc_id must be unique (it keeps
+    the documents' mentions apart). `drop_gold_singletons` scores a corpus that annotates
+    singletons (LitBank) the OntoNotes way.
     """
     return scores_from_counts(corpus_counts(documents, drop_gold_singletons).sum(axis=0))
 
@@ -171,7 +172,8 @@ def _resampled_scores(counts: numpy.ndarray, weights: numpy.ndarray) -> dict[str
     """CoNLL F1 and LEA F1 (percent) of each resample: `weights` [resamples, n documents] counts how
     often each document was drawn."""
     f1 = _recall_precision_f1(weights @ counts)[..., 2] * 100
-    return {"conll_f1": f1[:, : len(CONLL_METRICS)].mean(axis=1), "lea": f1[:, POOLED_METRICS.index("lea")]}
+    conll = [POOLED_METRICS.index(name) for name in CONLL_METRICS]
+    return {"conll_f1": f1[:, conll].mean(axis=1), "lea": f1[:, POOLED_METRICS.index("lea")]}
 
 
 def _draws(n_documents: int, resamples: int, rng: numpy.random.Generator) -> numpy.ndarray:
@@ -209,8 +211,9 @@ def bootstrap_interval(
     `counts` are `corpus_counts` rows [n documents, 16] of one model, or of several runs of one recipe
     (seeds) on the same documents [n runs, n documents, 16]. The documents are drawn again with
     replacement, `resamples` times, and each draw is scored like a corpus; with several runs the runs are
-    drawn again too and their scores averaged, so the interval holds the spread between seeds as well
-    (as far as a few seeds show it). The interval is the middle `confidence` of those scores (a
+    drawn again too and their scores averaged, so the interval is that of the mean of that many seeds (a
+    single new seed varies more, and 3 runs have only 10 distinct draws). Documents are drawn from the
+    whole corpus, not within its genres. The interval is the middle `confidence` of those scores (a
     percentile bootstrap). RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent;
     "score" is the whole corpus's (the mean over the runs).
     """
@@ -237,7 +240,8 @@ def paired_bootstrap(
     the documents' difficulty, cancels; each side's runs are drawn again too (`bootstrap_interval`).
     RETURNS per score ("conll_f1", "lea"): "baseline", "system" (the whole corpus's scores, the mean over
     the runs), "difference" (system minus baseline), "low" and "high" (the middle `confidence` of the
-    resampled differences), and "system_higher" (the share of resamples where the system scored higher).
+    resampled differences), "system_higher" and "system_lower" (the shares of resamples where the system
+    scored higher, and lower; the rest are ties, as when the documents that differ were not drawn).
     """
     baseline_runs = _checked_runs(baseline, resamples, confidence)
     system_runs = _checked_runs(system, resamples, confidence)
@@ -262,6 +266,7 @@ def paired_bootstrap(
             "low": float(low),
             "high": float(high),
             "system_higher": float((differences > 0).mean()),
+            "system_lower": float((differences < 0).mean()),
         }
     return out
 
@@ -299,8 +304,8 @@ def cluster_scores(examples, span_cluster_prefix: str) -> dict:
     result = corpus_scores(documents)
     out = {"coref_f": result["conll_f1"] / 100}
     for side in ("p", "r"):
-        out[f"coref_{side}"] = sum(result[m][side] for m in ("muc", "b3", "ceafe")) / 300
-    for metric in ("muc", "b3", "ceafe", "lea"):
+        out[f"coref_{side}"] = sum(result[m][side] for m in CONLL_METRICS) / (100 * len(CONLL_METRICS))
+    for metric in POOLED_METRICS:
         for side in ("p", "r", "f"):
             out[f"coref_{metric}_{side}"] = result[metric][side] / 100
     return out

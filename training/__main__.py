@@ -6,9 +6,9 @@ train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set K
 evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
            [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
            [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--drop-tensor]
-           [--paragraphs] [--bootstrap N] [--json FILE]
-compare    --model DIR[,DIR...] --model DIR[,DIR...] [...] --data PATH [...] [evaluate's options but --per-genre]
-           [--resamples 1000] [--json FILE]
+           [--paragraphs] [--strip-possessive] [--bootstrap N] [--json FILE] [--record NAME]
+compare    --model DIR[,DIR...] --model DIR[,DIR...] [...] --data PATH [...] [--resamples 1000] [--json FILE]
+           [evaluate's options but --per-genre, --bootstrap and --record]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
 fallback   --model DIR --fallback DIR|none --out DIR [--force]
 ensemble   --model DIR --model DIR [--model DIR ...] --out DIR [--force]
@@ -129,6 +129,19 @@ def _add_corpus_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _count(minimum: int):
+    """An argparse type: an integer of at least `minimum`, refused before any work starts."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "count"  # argparse names the type in its error message
+    return parse
+
+
 def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog or f"python -m {__package__}", description="Train and evaluate neuralcoref models."
@@ -162,7 +175,7 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--per-genre", action="store_true", help="also score each genre (GoldDoc.genre)")
     p.add_argument(
         "--bootstrap",
-        type=int,
+        type=_count(0),
         default=0,
         metavar="N",
         help="also print a 95%% interval of CoNLL F1 and LEA over the documents, drawn again N times (e.g. 1000)",
@@ -175,7 +188,10 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     _add_scoring_options(p, compare=True)
     _add_corpus_options(p)
     p.add_argument(
-        "--resamples", type=int, default=1000, help="paired bootstrap draws of the documents (default: %(default)s)"
+        "--resamples",
+        type=_count(1),
+        default=1000,
+        help="paired bootstrap draws of the documents (default: %(default)s)",
     )
 
     p = sub.add_parser(
@@ -352,6 +368,9 @@ def main(argv=None, prog: str | None = None) -> int:
             print("error: compare needs two --model or more (the first is the baseline)", file=sys.stderr)
             return 2
         recipes = [[path for path in value.split(",") if path] for value in args.model]
+        if not all(recipes):
+            print("error: a --model names no model (an empty path between commas?)", file=sys.stderr)
+            return 2
         comparison = compare_models(
             recipes, args.data, resamples=args.resamples, **_scoring_settings(args), **_corpus_settings(args)
         )

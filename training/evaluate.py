@@ -199,6 +199,7 @@ def score_cache(cache: FeatureCache, predictions, drop_gold_singletons: bool = T
 def evaluate_model(
     model_dir: str | Path,
     data: Sequence[str | Path],
+    *,
     drop_gold_singletons: bool = False,
     per_genre: bool = False,
     bootstrap: int = 0,
@@ -302,8 +303,8 @@ def predict_corpus(
     }
 
 
-#: below this many documents a bootstrap interval over them is rough (few distinct draws)
-FEW_DOCUMENTS = 10
+#: below this many documents a bootstrap interval over them is rough (a few documents decide each draw)
+FEW_DOCUMENTS = 20
 
 
 def compare_models(
@@ -364,12 +365,15 @@ def format_comparison(comparison: dict) -> str:
     for row in comparison["comparisons"]:
         cells = [
             f"{label} {row[key]['difference']:+.2f} (95% interval {row[key]['low']:+.2f} to {row[key]['high']:+.2f}, "
-            f"higher in {100 * row[key]['system_higher']:.0f}% of resamples)"
+            f"higher in {100 * row[key]['system_higher']:.0f}%, lower in {100 * row[key]['system_lower']:.0f}% "
+            "of resamples)"
             for key, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
         ]
         lines.append(f"{name(row['models'])} against the baseline: " + "; ".join(cells))
     if n_docs < FEW_DOCUMENTS:
-        lines.append(f"(with fewer than {FEW_DOCUMENTS} documents the intervals are rough: few distinct draws)")
+        lines.append(
+            f"(with fewer than {FEW_DOCUMENTS} documents the intervals are rough: a few documents decide each draw)"
+        )
     return "\n".join(lines)
 
 
@@ -442,7 +446,9 @@ def format_bootstrap(result: dict) -> str:
         for name, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
     ]
     if result["n_docs"] < FEW_DOCUMENTS:
-        lines.append(f"(with fewer than {FEW_DOCUMENTS} documents the interval is rough: few distinct draws)")
+        lines.append(
+            f"(with fewer than {FEW_DOCUMENTS} documents the interval is rough: a few documents decide each draw)"
+        )
     return "\n".join(lines)
 
 

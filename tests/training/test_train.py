@@ -370,6 +370,12 @@ def test_evaluate_bootstrap_and_compare_commands(run, tmp_path, capsys):
     assert comparison["n_docs"] == 5 and comparison["resamples"] == 100
     assert main(["compare", "--model", model, "--data", str(FIXTURES), "--no-progress"]) == 2
     assert "two --model" in capsys.readouterr().err
+    assert main(["compare", "--model", model, "--model", ",", "--data", str(FIXTURES)]) == 2
+    assert "names no model" in capsys.readouterr().err
+    for bad in (["compare", "--model", model, "--model", model, "--resamples", "0"], ["evaluate", "--bootstrap", "-1"]):
+        with pytest.raises(SystemExit):  # refused by the parser, before any model is loaded
+            main(bad + ["--model", model, "--data", str(FIXTURES)])
+        assert "must be at least" in capsys.readouterr().err
 
 
 def test_evaluate_drop_tensor_resolves_what_a_tensorless_pipeline_gives(run, tmp_path):

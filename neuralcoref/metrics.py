@@ -221,11 +221,10 @@ def bootstrap_interval(
     rng = numpy.random.default_rng(seed)
     resampled = _runs_scores(runs, _draws(runs.shape[1], resamples, rng), rng)
     point = _mean_score(runs)
-    tail = 100 * (1 - confidence) / 2
     out = {}
     for name, values in resampled.items():
-        low, high = numpy.percentile(values, [tail, 100 - tail])
-        out[name] = {"score": point[name], "low": float(low), "high": float(high)}
+        low, high = _middle(values, confidence)
+        out[name] = {"score": point[name], "low": low, "high": high}
     return out
 
 
@@ -254,21 +253,27 @@ def paired_bootstrap(
     weights = _draws(baseline_runs.shape[1], resamples, rng)
     before, after = _runs_scores(baseline_runs, weights, rng), _runs_scores(system_runs, weights, rng)
     first, second = _mean_score(baseline_runs), _mean_score(system_runs)
-    tail = 100 * (1 - confidence) / 2
     out = {}
     for name in ("conll_f1", "lea"):
         differences = after[name] - before[name]
-        low, high = numpy.percentile(differences, [tail, 100 - tail])
+        low, high = _middle(differences, confidence)
         out[name] = {
             "baseline": first[name],
             "system": second[name],
             "difference": second[name] - first[name],
-            "low": float(low),
-            "high": float(high),
+            "low": low,
+            "high": high,
             "system_higher": float((differences > 0).mean()),
             "system_lower": float((differences < 0).mean()),
         }
     return out
+
+
+def _middle(values: numpy.ndarray, confidence: float) -> tuple[float, float]:
+    """The bounds of the middle `confidence` of the resampled values (a percentile interval)."""
+    tail = 100 * (1 - confidence) / 2
+    low, high = numpy.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def _checked_runs(counts: numpy.ndarray, resamples: int, confidence: float) -> numpy.ndarray:

@@ -303,6 +303,8 @@ def predict_corpus(
     }
 
 
+#: the scores that the bootstrap gives intervals of, with their printed names
+INTERVAL_SCORES = (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
 #: below this many documents a bootstrap interval over them is rough (a few documents decide each draw)
 FEW_DOCUMENTS = 20
 
@@ -359,7 +361,7 @@ def format_comparison(comparison: dict) -> str:
     for k, recipe in enumerate(comparison["recipes"]):
         scores = "; ".join(
             f"{label} {recipe[key]['score']:.2f} (95% interval {recipe[key]['low']:.2f} to {recipe[key]['high']:.2f})"
-            for key, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
+            for key, label in INTERVAL_SCORES
         )
         lines.append(f"{'baseline' if k == 0 else 'model'} {name(recipe['models'])}: {scores}")
     for row in comparison["comparisons"]:
@@ -367,7 +369,7 @@ def format_comparison(comparison: dict) -> str:
             f"{label} {row[key]['difference']:+.2f} (95% interval {row[key]['low']:+.2f} to {row[key]['high']:+.2f}, "
             f"higher in {100 * row[key]['system_higher']:.0f}%, lower in {100 * row[key]['system_lower']:.0f}% "
             "of resamples)"
-            for key, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
+            for key, label in INTERVAL_SCORES
         ]
         lines.append(f"{name(row['models'])} against the baseline: " + "; ".join(cells))
     if n_docs < FEW_DOCUMENTS:
@@ -443,7 +445,7 @@ def format_bootstrap(result: dict) -> str:
         f"{label} {interval[name]['score']:.2f}: 95% interval {interval[name]['low']:.2f} to "
         f"{interval[name]['high']:.2f} over the {result['n_docs']} documents drawn again "
         f"({interval['resamples']} resamples; the spread between training seeds comes on top)"
-        for name, label in (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
+        for name, label in INTERVAL_SCORES
     ]
     if result["n_docs"] < FEW_DOCUMENTS:
         lines.append(

@@ -176,9 +176,40 @@ def _resampled_scores(counts: numpy.ndarray, weights: numpy.ndarray) -> dict[str
     return {"conll_f1": f1[:, conll].mean(axis=1), "lea": f1[:, POOLED_METRICS.index("lea")]}
 
 
-def _draws(n_documents: int, resamples: int, rng: numpy.random.Generator) -> numpy.ndarray:
-    """How often each document is drawn in each resample of n documents with replacement."""
-    return rng.multinomial(n_documents, numpy.full(n_documents, 1.0 / n_documents), size=resamples).astype("float64")
+class StrataError(ValueError):
+    """Strata that a stratified bootstrap cannot draw from (a stratum of one document)."""
+
+
+def _draws(
+    n_documents: int, resamples: int, rng: numpy.random.Generator, strata: Sequence[Hashable] | None = None
+) -> numpy.ndarray:
+    """The weight of each document in each resample [resamples, n documents].
+
+    Without `strata`: how often it is drawn among n documents drawn with replacement. With `strata` (a
+    label per document, e.g. its genre): each stratum of m documents is resampled on its own, m - 1 draws
+    each weighing m / (m - 1) (Rao and Wu's rescaled bootstrap; drawing m of m would understate the
+    spread of a stratum of two documents by half its variance). A corpus sampled evenly from its genres,
+    as OntoGUM's test and dev sets are (two documents each), varies only within them.
+    """
+    if strata is None:
+        return rng.multinomial(n_documents, numpy.full(n_documents, 1.0 / n_documents), size=resamples).astype(
+            "float64"
+        )
+    labels = list(strata)
+    if len(labels) != n_documents:
+        raise ValueError(f"strata must label each of the {n_documents} documents, got {len(labels)} labels")
+    members = {label: numpy.flatnonzero([other == label for other in labels]) for label in dict.fromkeys(labels)}
+    lonely = [str(label) for label, rows in members.items() if len(rows) < 2]
+    if lonely:
+        raise StrataError(
+            "each stratum needs two documents or more to be drawn again, and these have one: "
+            f"{', '.join(lonely)} (resample the whole corpus instead)"
+        )
+    weights = numpy.zeros((resamples, n_documents))
+    for rows in members.values():
+        m = len(rows)
+        weights[:, rows] = rng.multinomial(m - 1, numpy.full(m, 1.0 / m), size=resamples) * (m / (m - 1))
+    return weights
 
 
 def _runs_scores(runs: numpy.ndarray, weights: numpy.ndarray, rng: numpy.random.Generator) -> dict[str, numpy.ndarray]:
@@ -204,7 +235,11 @@ def _mean_score(runs: numpy.ndarray) -> dict[str, float]:
 
 
 def bootstrap_interval(
-    counts: numpy.ndarray, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    counts: numpy.ndarray,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    strata: Sequence[Hashable] | None = None,
 ) -> dict[str, dict[str, float]]:
     """How much a corpus score owes to which documents the corpus happens to hold.
 
@@ -213,13 +248,13 @@ def bootstrap_interval(
     replacement, `resamples` times, and each draw is scored like a corpus; with several runs the runs are
     drawn again too and their scores averaged, so the interval is that of the mean of that many seeds (a
     single new seed varies more, and 3 runs have only 10 distinct draws). Documents are drawn from the
-    whole corpus, not within its genres. The interval is the middle `confidence` of those scores (a
-    percentile bootstrap). RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent;
+    whole corpus, or with `strata` (a label per document, such as its genre) within each stratum
+    (`_draws`). The interval is the middle `confidence` of those scores (a percentile bootstrap). RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent;
     "score" is the whole corpus's (the mean over the runs).
     """
     runs = _checked_runs(counts, resamples, confidence)
     rng = numpy.random.default_rng(seed)
-    resampled = _runs_scores(runs, _draws(runs.shape[1], resamples, rng), rng)
+    resampled = _runs_scores(runs, _draws(runs.shape[1], resamples, rng, strata), rng)
     point = _mean_score(runs)
     out = {}
     for name, values in resampled.items():
@@ -229,14 +264,20 @@ def bootstrap_interval(
 
 
 def paired_bootstrap(
-    baseline: numpy.ndarray, system: numpy.ndarray, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    baseline: numpy.ndarray,
+    system: numpy.ndarray,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    strata: Sequence[Hashable] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Whether `system` scores higher than `baseline` on documents like these, not only on these.
 
     Both are `corpus_counts` of the same documents in the same order: of one model [n documents, 16], or
     of several runs of one recipe [n runs, n documents, 16] (the two sides may have different numbers of
     runs). Each resample draws the same documents for both (a paired bootstrap), so what the two share,
-    the documents' difficulty, cancels; each side's runs are drawn again too (`bootstrap_interval`).
+    the documents' difficulty, cancels; each side's runs are drawn again too, and `strata` draw the
+    documents within each stratum (`bootstrap_interval`).
     RETURNS per score ("conll_f1", "lea"): "baseline", "system" (the whole corpus's scores, the mean over
     the runs), "difference" (system minus baseline), "low" and "high" (the middle `confidence` of the
     resampled differences), "system_higher" and "system_lower" (the shares of resamples where the system
@@ -250,7 +291,7 @@ def paired_bootstrap(
             f"{baseline_runs.shape[1]} against {system_runs.shape[1]} rows"
         )
     rng = numpy.random.default_rng(seed)
-    weights = _draws(baseline_runs.shape[1], resamples, rng)
+    weights = _draws(baseline_runs.shape[1], resamples, rng, strata)
     before, after = _runs_scores(baseline_runs, weights, rng), _runs_scores(system_runs, weights, rng)
     first, second = _mean_score(baseline_runs), _mean_score(system_runs)
     out = {}

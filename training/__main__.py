@@ -6,8 +6,9 @@ train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set K
 evaluate   --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--drop-gold-singletons]
            [--per-genre] [--greedyness 0.5] [--blacklist/--no-blacklist] [--gold-speakers]
            [--require-agreement/--no-require-agreement] [--infer-speakers/--no-infer-speakers] [--drop-tensor]
-           [--paragraphs] [--strip-possessive] [--bootstrap N] [--json FILE] [--record NAME]
-compare    --model DIR[,DIR...] --model DIR[,DIR...] [...] --data PATH [...] [--resamples 1000] [--json FILE]
+           [--paragraphs] [--strip-possessive] [--bootstrap N [--within-genres]] [--json FILE] [--record NAME]
+compare    --model DIR[,DIR...] --model DIR[,DIR...] [...] --data PATH [...] [--resamples 1000] [--within-genres]
+           [--json FILE]
            [evaluate's options but --per-genre, --bootstrap and --record]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
 fallback   --model DIR --fallback DIR|none --out DIR [--force]
@@ -142,6 +143,15 @@ def _count(minimum: int):
     return parse
 
 
+def _add_within_genres(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--within-genres",
+        action="store_true",
+        help="draw the documents again within each genre (GoldDoc.genre; each needs two documents or more): "
+        "for a corpus sampled evenly from its genres, as OntoGUM's test and dev sets are",
+    )
+
+
 def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog or f"python -m {__package__}", description="Train and evaluate neuralcoref models."
@@ -180,6 +190,7 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
         metavar="N",
         help="also print a 95%% interval of CoNLL F1 and LEA over the documents, drawn again N times (e.g. 1000)",
     )
+    _add_within_genres(p)
 
     p = sub.add_parser(
         "compare",
@@ -193,6 +204,7 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
         default=1000,
         help="paired bootstrap draws of the documents (default: %(default)s)",
     )
+    _add_within_genres(p)
 
     p = sub.add_parser(
         "fallback", help="store a model without doc.tensor input inside a model, for Docs whose tensor it cannot read"
@@ -344,15 +356,26 @@ def main(argv=None, prog: str | None = None) -> int:
         )
     elif args.command == "evaluate":
         from .evaluate import evaluate_model, format_bootstrap, format_table, record_scores, write_json
+        from .metrics import StrataError
 
-        result = evaluate_model(
-            args.model,
-            args.data,
-            **_scoring_settings(args),
-            **_corpus_settings(args),
-            per_genre=args.per_genre,
-            bootstrap=args.bootstrap,
-        )
+        if args.within_genres and not args.bootstrap:
+            print(
+                "error: --within-genres says how --bootstrap draws the documents: give --bootstrap N", file=sys.stderr
+            )
+            return 2
+        try:
+            result = evaluate_model(
+                args.model,
+                args.data,
+                **_scoring_settings(args),
+                **_corpus_settings(args),
+                per_genre=args.per_genre,
+                bootstrap=args.bootstrap,
+                within_genres=args.within_genres,
+            )
+        except StrataError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         print(format_table(result))
         print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")
         if args.bootstrap:
@@ -363,6 +386,7 @@ def main(argv=None, prog: str | None = None) -> int:
             print(f"recorded as scores[{args.record!r}] in {record_scores(args.model, args.record, result)}")
     elif args.command == "compare":
         from .evaluate import compare_models, format_comparison, write_json
+        from .metrics import StrataError
 
         if len(args.model) < 2:
             print("error: compare needs two --model or more (the first is the baseline)", file=sys.stderr)
@@ -371,9 +395,18 @@ def main(argv=None, prog: str | None = None) -> int:
         if not all(recipes):
             print("error: a --model names no model (an empty path between commas?)", file=sys.stderr)
             return 2
-        comparison = compare_models(
-            recipes, args.data, resamples=args.resamples, **_scoring_settings(args), **_corpus_settings(args)
-        )
+        try:
+            comparison = compare_models(
+                recipes,
+                args.data,
+                resamples=args.resamples,
+                within_genres=args.within_genres,
+                **_scoring_settings(args),
+                **_corpus_settings(args),
+            )
+        except StrataError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         print(format_comparison(comparison))
         if args.json:
             write_json(comparison, args.json)

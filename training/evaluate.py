@@ -203,6 +203,7 @@ def evaluate_model(
     drop_gold_singletons: bool = False,
     per_genre: bool = False,
     bootstrap: int = 0,
+    within_genres: bool = False,
     **settings,
 ) -> dict:
     """Run the `neuralcoref` component with the model at `model_dir` over the gold-tokenized corpora and
@@ -211,9 +212,12 @@ def evaluate_model(
 
     `drop_gold_singletons` scores a corpus that annotates singletons (LitBank) the OntoNotes way.
     `bootstrap` > 0 adds a 95% interval over the documents drawn that many times
-    (`neuralcoref.metrics.bootstrap_interval`). RETURNS (dict): "overall" scores, "genres" (genre ->
-    scores, if per_genre), "bootstrap" (if asked), "n_docs", "n_tokens", "seconds", "settings", and
-    "documents" (doc id -> its `corpus_counts` row, what `compare_models` pairs).
+    (`neuralcoref.metrics.bootstrap_interval`), from the whole corpus or, `within_genres`, from each
+    genre (for a corpus sampled evenly from its genres, as OntoGUM's test and dev sets are).
+    RETURNS (dict): "overall" scores, "genres" (genre -> scores, if per_genre), "bootstrap" (if asked),
+    "n_docs", "n_tokens", "seconds", "settings", and the per-document rows (`PER_DOCUMENT_KEYS`):
+    "documents" (doc id -> its `corpus_counts` row, what `compare_models` pairs) and "document_genres"
+    (their genres, in the same order).
     """
     predicted = predict_corpus(model_dir, data, **settings)
     triples, genres = predicted["triples"], predicted["genres"]
@@ -225,9 +229,14 @@ def evaluate_model(
         "seconds": predicted["seconds"],
         "settings": {**predicted["settings"], "drop_gold_singletons": drop_gold_singletons},
         "documents": {doc_id: row.tolist() for (doc_id, _, _), row in zip(triples, counts)},
+        "document_genres": list(genres),
     }
     if bootstrap:
-        result["bootstrap"] = {"resamples": bootstrap, **bootstrap_interval(counts, resamples=bootstrap)}
+        result["bootstrap"] = {
+            "resamples": bootstrap,
+            "within_genres": within_genres,
+            **bootstrap_interval(counts, resamples=bootstrap, strata=genres if within_genres else None),
+        }
     if per_genre:
         result["genres"] = {}
         for genre in sorted(set(genres)):
@@ -303,6 +312,8 @@ def predict_corpus(
     }
 
 
+#: the keys of `evaluate_model`'s result that hold a row per document (left out of model files and summaries)
+PER_DOCUMENT_KEYS = ("documents", "document_genres")
 #: the scores that the bootstrap gives intervals of, with their printed names
 INTERVAL_SCORES = (("conll_f1", "CoNLL F1"), ("lea", "LEA"))
 #: below this many documents a bootstrap interval over them is rough (a few documents decide each draw)
@@ -310,17 +321,22 @@ FEW_DOCUMENTS = 20
 
 
 def compare_models(
-    recipes: Sequence[str | Path | Sequence[str | Path]], data: Sequence[str | Path], resamples: int = 1000, **settings
+    recipes: Sequence[str | Path | Sequence[str | Path]],
+    data: Sequence[str | Path],
+    resamples: int = 1000,
+    within_genres: bool = False,
+    **settings,
 ) -> dict:
     """Each model, or each recipe's runs (seeds), against the first on the same documents, with a paired
     bootstrap over documents (`neuralcoref.metrics.paired_bootstrap`, which draws a recipe's runs again
     too): is a difference more than which documents, and which seeds, the comparison happened to get?
 
-    `recipes`: model paths, or lists of the model paths of one recipe's runs. `settings` are
-    `evaluate_model`'s (the same for every model). RETURNS (dict): "recipes" (for each: "models", its
-    "results" (`evaluate_model`'s, without the per-document rows), and its own "conll_f1" and "lea"
-    intervals), "comparisons" (for the second on: "models", and per score the baseline, system,
-    difference, interval and system_higher), "resamples", "n_docs".
+    `recipes`: model paths, or lists of the model paths of one recipe's runs. `within_genres` draws the
+    documents within each genre (`evaluate_model`). `settings` are `evaluate_model`'s (the same for every
+    model). RETURNS (dict): "recipes" (for each: "models", its "results" (`evaluate_model`'s, without the
+    per-document rows), and its own "conll_f1" and "lea" intervals), "comparisons" (for the second on:
+    "models", and per score the baseline, system, difference, interval and system_higher), "resamples",
+    "within_genres", "n_docs", "n_genres".
     """
     groups = [[str(recipe)] if isinstance(recipe, (str, Path)) else [str(m) for m in recipe] for recipe in recipes]
     if len(groups) < 2 or not all(groups):
@@ -331,22 +347,38 @@ def compare_models(
         if list(result["documents"]) != doc_ids:
             raise ValueError(f"{path} was scored on other documents than {groups[0][0]}")
     runs = [numpy.asarray([list(results[path]["documents"].values()) for path in group]) for group in groups]
+    strata = results[groups[0][0]]["document_genres"] if within_genres else None
     return {
         "recipes": [
             {
                 "models": group,
-                "results": [{k: v for k, v in results[path].items() if k != "documents"} for path in group],
-                **bootstrap_interval(counts, resamples=resamples),
+                "results": [without_per_document_rows(results[path]) for path in group],
+                **bootstrap_interval(counts, resamples=resamples, strata=strata),
             }
             for group, counts in zip(groups, runs)
         ],
         "comparisons": [
-            {"models": group, **paired_bootstrap(runs[0], counts, resamples=resamples)}
+            {"models": group, **paired_bootstrap(runs[0], counts, resamples=resamples, strata=strata)}
             for group, counts in zip(groups[1:], runs[1:])
         ],
         "resamples": resamples,
+        "within_genres": within_genres,
         "n_docs": len(doc_ids),
+        "n_genres": len(set(results[groups[0][0]]["document_genres"])),
     }
+
+
+def without_per_document_rows(result: dict) -> dict:
+    """`evaluate_model`'s result without its rows per document (`PER_DOCUMENT_KEYS`)."""
+    return {key: value for key, value in result.items() if key not in PER_DOCUMENT_KEYS}
+
+
+def _drawn_from(within_genres: bool, n_docs: int, genres: int | None = None) -> str:
+    """How the bootstrap drew its documents, for the printed intervals."""
+    if not within_genres:
+        return f"the {n_docs} documents drawn again"
+    among = f" of {genres} genres" if genres else ""
+    return f"the {n_docs} documents{among} drawn again within each genre (n - 1 of n, rescaled)"
 
 
 def format_comparison(comparison: dict) -> str:
@@ -357,7 +389,8 @@ def format_comparison(comparison: dict) -> str:
         return models[0] if len(models) == 1 else f"{','.join(models)} (mean of {len(models)} runs)"
 
     n_docs = comparison["n_docs"]
-    lines = [f"{n_docs} documents, {comparison['resamples']} paired resamples"]
+    drawn = _drawn_from(comparison.get("within_genres", False), n_docs, comparison.get("n_genres"))
+    lines = [f"{comparison['resamples']} paired resamples of {drawn}"]
     for k, recipe in enumerate(comparison["recipes"]):
         scores = "; ".join(
             f"{label} {recipe[key]['score']:.2f} (95% interval {recipe[key]['low']:.2f} to {recipe[key]['high']:.2f})"
@@ -441,9 +474,10 @@ def format_table(result: dict) -> str:
 def format_bootstrap(result: dict) -> str:
     """The 95% interval lines of `evaluate_model(..., bootstrap=N)`."""
     interval = result["bootstrap"]
+    drawn = _drawn_from(interval.get("within_genres", False), result["n_docs"], len(set(result["document_genres"])))
     lines = [
         f"{label} {interval[name]['score']:.2f}: 95% interval {interval[name]['low']:.2f} to "
-        f"{interval[name]['high']:.2f} over the {result['n_docs']} documents drawn again "
+        f"{interval[name]['high']:.2f} over {drawn} "
         f"({interval['resamples']} resamples; the spread between training seeds comes on top)"
         for name, label in INTERVAL_SCORES
     ]
@@ -480,7 +514,7 @@ def record_scores(model_path: str | Path, name: str, result: dict) -> Path:
     """Store an evaluation's result in the model's meta record, under meta["scores"][name].
     RETURNS the model file."""
     # plain data, without the per-document rows (they belong with the corpus, not in the model file)
-    record = json.loads(json.dumps({k: v for k, v in result.items() if k != "documents"}))
+    record = json.loads(json.dumps(without_per_document_rows(result)))
     return update_meta(model_path, lambda meta: meta.setdefault("scores", {}).__setitem__(name, record))
 
 

@@ -1,6 +1,7 @@
 """The trainer scores with the runtime's metrics (neuralcoref.metrics), so both report the same numbers."""
 
 from neuralcoref.metrics import (
+    StrataError,
     bootstrap_interval,
     clusters_to_mention_ids,
     coref_scores,
@@ -13,6 +14,7 @@ from neuralcoref.metrics import (
 )
 
 __all__ = [
+    "StrataError",
     "bootstrap_interval",
     "clusters_to_mention_ids",
     "coref_scores",

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from scorch import scores
 
 from training.metrics import (
+    StrataError,
     bootstrap_interval,
     clusters_to_mention_ids,
     coref_scores,
@@ -227,6 +228,33 @@ def test_a_recipes_runs_are_drawn_again_too():
     paired = paired_bootstrap(half, numpy.stack([half, perfect]), resamples=300)["conll_f1"]
     assert paired["difference"] == pytest.approx((perfect_score - half_score) / 2)
     assert paired["low"] == pytest.approx(0.0) and paired["high"] == pytest.approx(perfect_score - half_score)
+
+
+def test_a_bootstrap_within_genres_leaves_out_the_spread_between_genres():
+    """A corpus sampled evenly from its genres (OntoGUM's test set: two documents each) varies only within
+    them. Documents alike within each genre but unlike across genres: drawn within genres, every resample
+    is the corpus again; drawn from the whole corpus, the genres' mix moves the score."""
+    documents, genres = [PERFECT, PERFECT, HALF, HALF, NOTHING, NOTHING], ["a", "a", "b", "b", "c", "c"]
+    counts = counts_of(documents)
+    whole = bootstrap_interval(counts, resamples=400)["conll_f1"]
+    within = bootstrap_interval(counts, resamples=400, strata=genres)["conll_f1"]
+    assert whole["high"] - whole["low"] > 20
+    assert within["low"] == pytest.approx(within["score"]) == pytest.approx(within["high"])
+    assert within["score"] == whole["score"]
+    # unlike documents inside a genre still move it: each genre of m documents is drawn m - 1 times, each
+    # draw weighing m / (m - 1), so a genre of two is one of its documents, twice
+    mixed = bootstrap_interval(counts_of([PERFECT, NOTHING] * 3), resamples=400, strata=genres)["conll_f1"]
+    assert mixed["low"] == pytest.approx(0.0) and mixed["high"] == pytest.approx(100.0)
+    paired = paired_bootstrap(counts, counts_of([PERFECT] * 6), resamples=300, strata=genres)["conll_f1"]
+    assert paired["low"] == pytest.approx(paired["difference"]) == pytest.approx(paired["high"])
+
+
+def test_a_bootstrap_within_genres_refuses_a_genre_of_one_document():
+    counts = counts_of([PERFECT, HALF, NOTHING])
+    with pytest.raises(StrataError, match="these have one: c "):
+        bootstrap_interval(counts, strata=["a", "a", "c"])
+    with pytest.raises(ValueError, match="each of the 3 documents"):
+        paired_bootstrap(counts, counts, strata=["a", "a"])
 
 
 def test_bootstrap_refuses_counts_it_cannot_pair():

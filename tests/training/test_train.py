@@ -372,6 +372,11 @@ def test_evaluate_bootstrap_and_compare_commands(run, tmp_path, capsys):
     assert "two --model" in capsys.readouterr().err
     assert main(["compare", "--model", model, "--model", ",", "--data", str(FIXTURES)]) == 2
     assert "names no model" in capsys.readouterr().err
+    # drawing within genres needs two documents of each (the fixtures hold one of genre "-"), and a bootstrap
+    assert main(argv + ["--no-progress", "--within-genres"]) == 2
+    assert "these have one: tc, nw (resample the whole corpus instead)" in capsys.readouterr().err
+    assert main(["evaluate", "--model", model, "--data", str(FIXTURES), "--within-genres"]) == 2
+    assert "give --bootstrap N" in capsys.readouterr().err
     for bad in (["compare", "--model", model, "--model", model, "--resamples", "0"], ["evaluate", "--bootstrap", "-1"]):
         with pytest.raises(SystemExit):  # refused by the parser, before any model is loaded
             main(bad + ["--model", model, "--data", str(FIXTURES)])

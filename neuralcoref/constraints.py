@@ -12,6 +12,10 @@
   neighbor") never shares a cluster with *it* or a date; one headed by a neuter noun ("the new phone")
   never with *he*, *she* or a person.
 
+- Time expressions (`time_entity`): a mention headed by a DATE or TIME entity or a time word and a
+  name or nominal that is none are never antecedent and anaphor unless they share their head ("Monday"
+  / "the budget"; "Monday" / "that day" may link); pronouns are free.
+
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
   nominal antecedent ("one study ... one study"); a pronoun or a name may still be its antecedent.

@@ -149,6 +149,8 @@ def linking_constraints(columns, bint require_agreement):
     agreement.set_modifiers(numpy.ascontiguousarray(columns["head_lemma"], dtype="uint64"),
                             numpy.ascontiguousarray(columns["modifiers"], dtype="uint64"))
     agreement.set_nominal_kinds(nominal_kinds(columns["mention_type"], columns.get("indefinite_nominal")))
+    if "time_entity" in columns:
+        agreement.set_time_expressions(numpy.ascontiguousarray(columns["time_entity"], dtype="int8"))
     return agreement
 
 
@@ -171,6 +173,10 @@ cdef class ClusterAgreement:
       same head and modifiers that neither contains ("the land surface" / "the warm sea surface").
     - indefinite nominals (pair by pair, where the rule set marks them): an indefinite or bare nominal
       never takes a nominal antecedent ("one study ... one study"; `constraints.indefinite_nominal_column`).
+    - time expressions (pair by pair, with spans): a name or nominal that is a time expression and one
+      that is not are never antecedent and anaphor unless they share their head ("The committee met on
+      Monday. It approved the budget.": *the budget* is not *Monday*; "Monday ... that day" may link, as
+      *day* is a time word; `constraints.time_entity_column`). Pronouns are free (*it* may be a date).
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
@@ -193,6 +199,7 @@ cdef class ClusterAgreement:
     cdef const uint64_t[::1] head_lemmas
     cdef const uint64_t[:, ::1] modifiers  # per mention: sorted hashes, then zeros
     cdef const int8_t[::1] nominal_kinds  # per mention: NOT_NOMINAL, NOMINAL or INDEFINITE_NOMINAL
+    cdef const int8_t[::1] time_expressions  # per mention: 1 for a time expression (a date, "every day")
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
@@ -232,6 +239,7 @@ cdef class ClusterAgreement:
         self.n_finished = 0
         self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
         self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
+        self.set_time_expressions(numpy.zeros(n, dtype="int8"))
 
     def set_spans(self, const int32_t[::1] starts, const int32_t[::1] ends, const int8_t[::1] pronouns):
         """Token spans and pronoun flags of the mentions, for the i-within-i constraint: a mention never
@@ -255,6 +263,13 @@ cdef class ClusterAgreement:
         if kinds.shape[0] != self.codes.shape[0]:
             raise ValueError(f"nominal kinds must cover the {self.codes.shape[0]} mentions")
         self.nominal_kinds = kinds
+
+    def set_time_expressions(self, const int8_t[::1] flags):
+        """The time-expression constraint's input (`constraints.time_entity_column`): per mention 1 for a
+        time expression; checked against names and nominals only, so it needs `set_spans`' pronoun flags."""
+        if flags.shape[0] != self.codes.shape[0]:
+            raise ValueError(f"time expressions must cover the {self.codes.shape[0]} mentions")
+        self.time_expressions = flags
 
     def __len__(self):
         return self.codes.shape[0]
@@ -315,6 +330,9 @@ cdef class ClusterAgreement:
             return False
         if self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL and self.nominal_kinds[i] != KIND_NOT_NOMINAL:
             return False
+        if self.has_spans and self.time_expressions[i] != self.time_expressions[j] and not self.pronouns[i] \
+                and not self.pronouns[j] and self.head_lemmas[i] != self.head_lemmas[j]:
+            return False  # a date and a thing: "Monday" / "the budget"
         if self.has_spans and (self.pronouns[i] or self.pronouns[j]) and self.starts[i] < self.ends[j] \
                 and self.starts[j] < self.ends[i]:  # one inside the other, one a pronoun: "[My] sister"
             return False

@@ -1,6 +1,6 @@
 """The linking constraints that read the parse (`neuralcoref.constraints`, `resolution.ClusterAgreement`):
 binding (a subject and an object of one predicate are two entities unless one is reflexive), modifier
-clash, indefinite nominals."""
+clash, indefinite nominals, time expressions."""
 
 import pytest
 
@@ -104,6 +104,46 @@ def test_an_indefinite_nominal_takes_a_name_but_not_a_nominal():
         agreement,
     )
     assert best.tolist() == [-1, -1, 0]
+
+
+def test_a_time_expression_and_a_thing_are_never_antecedent_and_anaphor():
+    import numpy
+
+    from neuralcoref.resolution import ClusterAgreement, best_antecedents
+
+    # 0 "Monday" (a date), 1 "It", 2 "the budget" (best-scoring candidate: Monday), 3 "that day" (a time
+    # word; best: Monday), 4 "Monday" again, not tagged a date this time (best: the first Monday)
+    n = 5
+    agreement = ClusterAgreement(numpy.zeros(n, dtype="uint8"))
+    agreement.set_spans(
+        numpy.asarray([4, 6, 9, 14, 20], dtype="int32"),
+        numpy.asarray([5, 7, 11, 16, 21], dtype="int32"),
+        numpy.asarray([0, 1, 0, 0, 0], dtype="int8"),
+    )
+    monday, day, budget = 1, 2, 3
+    agreement.set_modifiers(
+        numpy.asarray([monday, 0, budget, day, monday], dtype="uint64"), numpy.zeros((n, 1), dtype="uint64")
+    )
+    agreement.set_time_expressions(numpy.asarray([1, 0, 0, 1, 0], dtype="int8"))
+    ant = numpy.asarray([0, 0, 1, 0, 0], dtype="int32")
+    ment = numpy.asarray([1, 2, 2, 3, 4], dtype="int32")
+    best, best_scores = numpy.full(n, -1, dtype="int32"), numpy.zeros(n, dtype="float32")
+    scores = numpy.asarray([1.0, 3.0, 2.0, 1.0, 1.0], dtype="float32")
+    best_antecedents(ant, ment, scores, numpy.zeros(n, dtype="float32"), best, best_scores, 0.0, agreement)
+    # a pronoun may take the date; the budget takes the pronoun, not the date; a time word and the
+    # same head may
+    assert best.tolist() == [-1, 0, 1, 0, 0]
+
+
+@pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
+@pytest.mark.parametrize("ending", ["", "\n"])
+def test_a_date_never_takes_a_thing(make_nlp, en_nlp, config, ending):
+    """docs/processing.md's sample corpus line, as a .txt file holds it (a final newline): the shipped
+    model linked *the budget* to *Monday* before the time-expression constraint."""
+    text = "The committee met on Monday. It approved the budget." + ending
+    for _, cluster in clusters_of((make_nlp(**config), en_nlp), [text]):
+        texts = [m.text for m in cluster]
+        assert not {"Monday", "the budget"} <= set(texts), texts
 
 
 @pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])

@@ -246,7 +246,7 @@ def _main_mention(mention_types, members) -> int:
 class NeuralCoref:
     """Coreference resolution over a parsed Doc (NeuralCoref's model, spaCy 3 component).
 
-    settings: the fields of `neuralcoref.config.CorefSettings` (README.md, "Parameters"); those not
+    settings: the fields of `neuralcoref.config.CorefSettings` (README.md, "Settings"); those not
     given take their defaults. scorer: what `score` (and so `nlp.evaluate`) calls; None: no scores.
     """
 
@@ -271,11 +271,26 @@ class NeuralCoref:
         self.vocab: Optional[Vocab] = nlp.vocab  # None once unpickled (_unpickle)
         self.cfg = CorefSettings(**settings).to_dict()
         self.scorer = scorer
-        self.pipeline_name = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}"
+        # the pipeline's meta is read when the model loads, not now: nlp.from_bytes and nlp.from_disk update
+        # it in place after a pipeline built from its config has made this component with its default name
+        self._nlp_meta: Optional[Dict[str, Any]] = nlp.meta
+        self._pipeline_name = ""
         self._resolver: Optional[CorefResolver] = None
         self._model: Optional[CorefModel] = None
         if self.cfg["model"] is None:
             shipped_model_path(self.lang or "")  # fail now, with the list of languages, not at the first doc
+
+    @property
+    def pipeline_name(self) -> str:
+        """lang_name of the pipeline the component runs in (W001 compares it with the model's)."""
+        meta = getattr(self, "_nlp_meta", None)
+        if meta is None:
+            return self._pipeline_name
+        return f"{meta.get('lang', '')}_{meta.get('name', '')}"
+
+    @pipeline_name.setter
+    def pipeline_name(self, value: str) -> None:
+        self._nlp_meta, self._pipeline_name = None, value
 
     def set_conv_dict(self, conv_dict: Dict[str, List[str]]) -> None:
         """NeuralCoref 4's method: replace the conversion dictionary (rare word -> common words
@@ -471,7 +486,7 @@ def make_neuralcoref(
     model: Optional[str],
     scorer: Optional[Callable[..., Dict[str, float]]],
 ) -> NeuralCoref:
-    """Create the neuralcoref component (see README.md "Parameters"). The settings are the fields of
+    """Create the neuralcoref component (see README.md, "Settings"). The settings are the fields of
     `CorefSettings`, listed here for spaCy, which checks a config's types against this signature;
     `CorefSettings` checks their ranges."""
     if not any("token.dep" in nlp.get_pipe_meta(pipe_name).assigns for pipe_name in nlp.pipe_names):

@@ -57,8 +57,10 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E021 = (
         "The Doc given to 'neuralcoref' has no dependency parse ({n_tokens} tokens). "
-        "It was probably made with nlp.make_doc() or a pipeline whose parser is disabled: "
-        "call nlp(text) or run the parser first."
+        "It was probably made with nlp.make_doc() or a pipeline whose parser is disabled, "
+        "or 'neuralcoref' runs before the parser (added with before= or first=): call "
+        "nlp(text), run the parser first, or add the component after the parser "
+        "(nlp.add_pipe('neuralcoref') puts it last)."
     )
     E022 = (
         "neuralcoref has no model for language '{lang}'. Models shipped with the "
@@ -103,5 +105,5 @@ class Errors(metaclass=ErrorsWithCodes):
     E070 = (
         "NeuralCoref(nlp.vocab, ...) is NeuralCoref 4's API (spaCy 2). With spaCy 3, add the "
         'component by name: nlp.add_pipe("neuralcoref", config={config}) (or '
-        'neuralcoref.add_to_pipe(nlp, ...)). See README.md, "Migrating from NeuralCoref 4".'
+        'neuralcoref.add_to_pipe(nlp, ...)). See docs/migrating.md, "Migrating from NeuralCoref 4".'
     )

@@ -5,6 +5,7 @@ training); tests/test_english.py checks the shipped model's predictions.
 """
 
 import pickle
+import warnings
 
 import numpy
 import pytest
@@ -141,6 +142,21 @@ def test_serialization_round_trip(make_nlp, tmp_path):
     for _, proc in nlp.pipeline[:-1]:
         doc = proc(doc)
     assert mention_offsets(unpickled(doc)) == expected
+
+
+def test_a_pipeline_rebuilt_from_its_config_and_bytes_does_not_warn_of_another_pipeline():
+    """spaCy's byte round trip: `from_config` builds the component in a blank pipeline (meta name
+    "pipeline"), then `from_bytes` restores the meta; W001 reads the pipeline's name when the model
+    loads, so it sees the restored one (it warned of 'en_pipeline' before)."""
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref")
+    rebuilt = spacy.util.get_lang_class(nlp.config["nlp"]["lang"]).from_config(nlp.config)
+    rebuilt.from_bytes(nlp.to_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # W001 would be raised
+        doc = rebuilt("My sister has a dog. She loves him.")
+    assert [[m.text for m in c] for c in doc._.coref_clusters] == [["My sister", "She"], ["a dog", "him"]]
+    assert rebuilt.get_pipe("neuralcoref").pipeline_name == f"en_{nlp.meta['name']}"
 
 
 def test_results_survive_doc_serialization(make_nlp):

@@ -12,9 +12,10 @@
   neighbor") never shares a cluster with *it* or a date; one headed by a neuter noun ("the new phone")
   never with *he*, *she* or a person.
 
-- Time expressions (`time_entity`): a mention headed by a DATE or TIME entity or a time word and a
-  name or nominal that is none are never antecedent and anaphor unless they share their head ("Monday"
-  / "the budget"; "Monday" / "that day" may link); pronouns are free.
+- Time expressions (`time_entity`): a name or nominal headed by a DATE or TIME entity or a time word
+  never shares a cluster with a name or nominal that is none, unless its antecedent shares its head
+  ("Monday" / "the budget", even through an *it* linked to *Monday*; "Monday" / "that day" may link);
+  pronouns are free.
 
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
@@ -95,7 +96,8 @@ def binding_columns(
 def modifier_columns(
     doc: Doc, starts, ends, heads, mention_types, rules: RuleSet, array: Optional[numpy.ndarray] = None
 ) -> Dict[str, numpy.ndarray]:
-    """For each mention: "head_lemma" (uint64 hash of the head's lemma) and "modifiers" (uint64
+    """For each mention: "head_lemma" (uint64 hash of the head's lemma, or of its lowercase form in a
+    pipeline without a lemmatizer, whose lemmas are all 0: every head would be the same) and "modifiers" (uint64
     [n, MAX_MODIFIERS]): the lowercase hashes of the tokens inside the mention that depend on its
     head under the rule set's `modifier_deps`, sorted, then zeros (the first MAX_MODIFIERS of them);
     pronouns have none."""
@@ -106,7 +108,7 @@ def modifier_columns(
         return {"head_lemma": lemmas, "modifiers": modifiers}
     array = token_array(doc) if array is None else array
     heads = numpy.asarray(heads, dtype="int64")
-    lemmas[:] = array[heads, _LEMMA].astype("uint64")
+    lemmas[:] = numpy.where(array[heads, _LEMMA] != 0, array[heads, _LEMMA], array[heads, _LOWER]).astype("uint64")
     deps = _hashes(rules.modifier_deps)
     starts, ends = numpy.asarray(starts, dtype="int64"), numpy.asarray(ends, dtype="int64")
     # every (mention, modifier token of its head) pair, without a loop over mentions: the modifier tokens

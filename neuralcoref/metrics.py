@@ -180,6 +180,23 @@ class StrataError(ValueError):
     """Strata that a stratified bootstrap cannot draw from (a stratum of one document)."""
 
 
+def check_strata(labels: Sequence[Hashable]) -> None:
+    """Refuse strata that a stratified bootstrap cannot use (StrataError): a stratum of one document
+    (it would be the same in every resample), or a single stratum (that is the whole corpus)."""
+    sizes = Counter(labels)
+    lonely = [str(label) for label, size in sizes.items() if size < 2]
+    if lonely:
+        raise StrataError(
+            "each stratum needs two documents or more to be drawn again, and these have one: "
+            f"{', '.join(lonely)} (resample the whole corpus instead: no strata, no --within-genres)"
+        )
+    if len(sizes) < 2:
+        raise StrataError(
+            f"every document is in one stratum ({next(iter(sizes), '')!s}): drawing within it is drawing "
+            "from the whole corpus (no strata, no --within-genres)"
+        )
+
+
 def _draws(
     n_documents: int, resamples: int, rng: numpy.random.Generator, strata: Sequence[Hashable] | None = None
 ) -> numpy.ndarray:
@@ -198,13 +215,8 @@ def _draws(
     labels = list(strata)
     if len(labels) != n_documents:
         raise ValueError(f"strata must label each of the {n_documents} documents, got {len(labels)} labels")
+    check_strata(labels)
     members = {label: numpy.flatnonzero([other == label for other in labels]) for label in dict.fromkeys(labels)}
-    lonely = [str(label) for label, rows in members.items() if len(rows) < 2]
-    if lonely:
-        raise StrataError(
-            "each stratum needs two documents or more to be drawn again, and these have one: "
-            f"{', '.join(lonely)} (resample the whole corpus instead)"
-        )
     weights = numpy.zeros((resamples, n_documents))
     for rows in members.values():
         m = len(rows)

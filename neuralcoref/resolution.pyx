@@ -81,6 +81,11 @@ def mention_agreement_codes(columns):
     return codes
 
 
+# `ClusterAgreement._time_kind` bits: a name or nominal that is a time expression, or one that is not
+cdef enum:
+    TIME_KIND_TIME = 1
+    TIME_KIND_OTHER = 2
+
 # `ClusterAgreement.set_nominal_kinds` codes
 cdef enum:
     KIND_NOT_NOMINAL = 0
@@ -173,10 +178,12 @@ cdef class ClusterAgreement:
       same head and modifiers that neither contains ("the land surface" / "the warm sea surface").
     - indefinite nominals (pair by pair, where the rule set marks them): an indefinite or bare nominal
       never takes a nominal antecedent ("one study ... one study"; `constraints.indefinite_nominal_column`).
-    - time expressions (pair by pair, with spans): a name or nominal that is a time expression and one
-      that is not are never antecedent and anaphor unless they share their head ("The committee met on
-      Monday. It approved the budget.": *the budget* is not *Monday*; "Monday ... that day" may link, as
-      *day* is a time word; `constraints.time_entity_column`). Pronouns are free (*it* may be a date).
+    - time expressions (with spans): a name or nominal that is a time expression never joins a
+      cluster holding a name or nominal that is none, nor the reverse, unless the candidate shares its
+      head ("The committee met on Monday. It approved the budget.": *the budget* joins neither *Monday*
+      nor an *It* linked to it; "Monday ... that day" may link, as *day* is a time word;
+      `constraints.time_entity_column`). Pronouns are free (*it* may be a date). What `carry` brings
+      from before a window does not include it.
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
@@ -203,6 +210,7 @@ cdef class ClusterAgreement:
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
+    cdef uint8_t[::1] cluster_times  # per cluster (first mention): the union of its members' time kinds
     cdef uint64_t[:, ::1] cluster_speakers  # per cluster and person: the speakers of its pronouns
     cdef const uint8_t[::1] carried_codes  # per mention: what its cluster's members before a window add
     cdef const uint64_t[:, ::1] carried_speakers
@@ -235,6 +243,7 @@ cdef class ClusterAgreement:
         self.codes = codes
         self.cluster_of = numpy.zeros(n, dtype="int32")
         self.cluster_codes = numpy.zeros(n, dtype="uint8")
+        self.cluster_times = numpy.zeros(n, dtype="uint8")
         self.cluster_speakers = numpy.zeros((n, 3), dtype="uint64")
         self.n_finished = 0
         self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
@@ -286,6 +295,13 @@ cdef class ClusterAgreement:
             raise ValueError("carry before linking")
         self.carried_codes, self.carried_speakers, self.has_carried = codes, speakers, True
 
+    cdef inline uint8_t _time_kind(self, int k) noexcept nogil:
+        """TIME_KIND_TIME for a name or nominal that is a time expression, TIME_KIND_OTHER for one that is
+        not, 0 for a pronoun (free) or when the spans, which say what a pronoun is, are not given."""
+        if not self.has_spans or self.pronouns[k]:
+            return 0
+        return TIME_KIND_TIME if self.time_expressions[k] else TIME_KIND_OTHER
+
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
         return (self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0 or self.modifiers[j, 0] != 0
@@ -330,8 +346,9 @@ cdef class ClusterAgreement:
             return False
         if self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL and self.nominal_kinds[i] != KIND_NOT_NOMINAL:
             return False
-        if self.has_spans and self.time_expressions[i] != self.time_expressions[j] and not self.pronouns[i] \
-                and not self.pronouns[j] and self.head_lemmas[i] != self.head_lemmas[j]:
+        cdef uint8_t time_kind = self._time_kind(j)
+        if time_kind and (self.cluster_times[root] & ~time_kind) \
+                and not (self.head_lemmas[i] != 0 and self.head_lemmas[i] == self.head_lemmas[j]):
             return False  # a date and a thing: "Monday" / "the budget"
         if self.has_spans and (self.pronouns[i] or self.pronouns[j]) and self.starts[i] < self.ends[j] \
                 and self.starts[j] < self.ends[i]:  # one inside the other, one a pronoun: "[My] sister"
@@ -353,6 +370,7 @@ cdef class ClusterAgreement:
             root = self.cluster_of[best[k]] if 0 <= best[k] < k else k
             self.cluster_of[k] = root
             self.cluster_codes[root] |= self.codes[k]
+            self.cluster_times[root] |= self._time_kind(k)
             if self.persons[k] >= 0:
                 self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
             if self.has_carried:

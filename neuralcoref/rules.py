@@ -99,8 +99,10 @@ class RuleSet:
     #: nominal, so "the morning ... the morning" is matched as nominals are, not as a name
     nominal_entity_labels: List[str] = field(default_factory=list)
     #: head words of time expressions that the NER may leave untagged ("every day", "that morning"): a
-    #: mention headed by one is a time, neuter at linking as the `nominal_entity_labels` entities are
-    #: (leave out words that are also given names: English has no "summer", "autumn")
+    #: mention headed by one is a time, neuter at linking as the `nominal_entity_labels` entities are, and
+    #: a name or nominal that is a time never shares a cluster with one that is none ("the budget" never
+    #: joins "Monday"; `resolution.ClusterAgreement`) (leave out words that are also given names: English
+    #: has no "summer", "autumn")
     time_words: List[str] = field(default_factory=list)
     #: lowercase lemmas of nouns whose referent is a person of either gender ("the neighbor", "the chief
     #: executive", "engineers"): a mention headed by one whose gender is unknown is a person at linking,

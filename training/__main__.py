@@ -355,7 +355,7 @@ def main(argv=None, prog: str | None = None) -> int:
             "fallback with `python -m training fallback`)"
         )
     elif args.command == "evaluate":
-        from .evaluate import evaluate_model, format_bootstrap, format_table, record_scores, write_json
+        from .evaluate import add_bootstrap, evaluate_model, format_bootstrap, format_table, record_scores, write_json
         from .metrics import StrataError
 
         if args.within_genres and not args.bootstrap:
@@ -363,27 +363,26 @@ def main(argv=None, prog: str | None = None) -> int:
                 "error: --within-genres says how --bootstrap draws the documents: give --bootstrap N", file=sys.stderr
             )
             return 2
-        try:
-            result = evaluate_model(
-                args.model,
-                args.data,
-                **_scoring_settings(args),
-                **_corpus_settings(args),
-                per_genre=args.per_genre,
-                bootstrap=args.bootstrap,
-                within_genres=args.within_genres,
-            )
-        except StrataError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+        result = evaluate_model(
+            args.model, args.data, **_scoring_settings(args), **_corpus_settings(args), per_genre=args.per_genre
+        )
+        refused = None
+        if args.bootstrap:
+            try:
+                add_bootstrap(result, args.bootstrap, within_genres=args.within_genres)
+            except StrataError as err:  # the scores are still printed and written
+                refused = err
         print(format_table(result))
         print(f"{result['n_docs']} docs, {result['n_tokens']} tokens, {result['seconds']} s")
-        if args.bootstrap:
+        if "bootstrap" in result:
             print(format_bootstrap(result))
         if args.json:
             write_json(result, args.json)
         if args.record:
             print(f"recorded as scores[{args.record!r}] in {record_scores(args.model, args.record, result)}")
+        if refused is not None:
+            print(f"error: {refused}", file=sys.stderr)
+            return 2
     elif args.command == "compare":
         from .evaluate import compare_models, format_comparison, write_json
         from .metrics import StrataError

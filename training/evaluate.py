@@ -29,7 +29,14 @@ from neuralcoref.scorer import Scorer
 from .corpus import gold_docs_to_docs
 from .readers.gold import with_paragraph_breaks
 from .featurize_corpus import CONSTRAINT_ARRAYS, FeatureCache, load_pipeline
-from .metrics import bootstrap_interval, corpus_counts, corpus_scores, paired_bootstrap, scores_from_counts
+from .metrics import (
+    bootstrap_interval,
+    check_strata,
+    corpus_counts,
+    corpus_scores,
+    paired_bootstrap,
+    scores_from_counts,
+)
 
 
 def word_rows_for(cache: FeatureCache, words: Sequence[str]) -> numpy.ndarray:
@@ -232,16 +239,25 @@ def evaluate_model(
         "document_genres": list(genres),
     }
     if bootstrap:
-        result["bootstrap"] = {
-            "resamples": bootstrap,
-            "within_genres": within_genres,
-            **bootstrap_interval(counts, resamples=bootstrap, strata=genres if within_genres else None),
-        }
+        add_bootstrap(result, bootstrap, within_genres=within_genres)
     if per_genre:
         result["genres"] = {}
         for genre in sorted(set(genres)):
             rows = counts[[g == genre for g in genres]]
             result["genres"][genre] = {**scores_from_counts(rows.sum(axis=0)), "n_docs": len(rows)}
+    return result
+
+
+def add_bootstrap(result: dict, resamples: int, within_genres: bool = False) -> dict:
+    """Add to `evaluate_model`'s result its 95% intervals over the documents drawn `resamples` times,
+    from the whole corpus or within each genre (StrataError: a genre of one document, or one genre)."""
+    counts = numpy.asarray(list(result["documents"].values()), dtype="float64")
+    strata = result["document_genres"] if within_genres else None
+    result["bootstrap"] = {
+        "resamples": resamples,
+        "within_genres": within_genres,
+        **bootstrap_interval(counts, resamples=resamples, strata=strata),
+    }
     return result
 
 
@@ -341,7 +357,13 @@ def compare_models(
     groups = [[str(recipe)] if isinstance(recipe, (str, Path)) else [str(m) for m in recipe] for recipe in recipes]
     if len(groups) < 2 or not all(groups):
         raise ValueError("compare needs two models (or recipes) or more: the first is the baseline")
-    results = {path: evaluate_model(path, data, **settings) for group in groups for path in group}
+    baseline = groups[0][0]
+    results = {baseline: evaluate_model(baseline, data, **settings)}
+    if within_genres:  # refuse the genres before the other models are scored
+        check_strata(results[baseline]["document_genres"])
+    for path in (path for group in groups for path in group):
+        if path not in results:
+            results[path] = evaluate_model(path, data, **settings)
     doc_ids = list(results[groups[0][0]]["documents"])
     for path, result in results.items():
         if list(result["documents"]) != doc_ids:

@@ -3,6 +3,7 @@
 from neuralcoref.metrics import (
     StrataError,
     bootstrap_interval,
+    check_strata,
     clusters_to_mention_ids,
     coref_scores,
     corpus_counts,
@@ -16,6 +17,7 @@ from neuralcoref.metrics import (
 __all__ = [
     "StrataError",
     "bootstrap_interval",
+    "check_strata",
     "clusters_to_mention_ids",
     "coref_scores",
     "corpus_counts",

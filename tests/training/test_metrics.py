@@ -249,10 +249,21 @@ def test_a_bootstrap_within_genres_leaves_out_the_spread_between_genres():
     assert paired["low"] == pytest.approx(paired["difference"]) == pytest.approx(paired["high"])
 
 
-def test_a_bootstrap_within_genres_refuses_a_genre_of_one_document():
+def test_each_genre_keeps_its_share_of_the_corpus_in_every_draw():
+    """Genres of two and three documents: m - 1 draws of a genre weigh m / (m - 1) each, so each genre
+    weighs what it holds in every resample. A genre all perfect and one all wrong then score as the
+    corpus does in every draw; unweighted draws (1 of 2, 2 of 3) would move the score."""
+    counts = counts_of([PERFECT, PERFECT, NOTHING, NOTHING, NOTHING])
+    within = bootstrap_interval(counts, resamples=200, strata=["a", "a", "b", "b", "b"])["conll_f1"]
+    assert within["low"] == pytest.approx(within["score"]) == pytest.approx(within["high"])
+
+
+def test_a_bootstrap_within_genres_refuses_a_genre_of_one_document_or_a_single_genre():
     counts = counts_of([PERFECT, HALF, NOTHING])
     with pytest.raises(StrataError, match="these have one: c "):
         bootstrap_interval(counts, strata=["a", "a", "c"])
+    with pytest.raises(StrataError, match="one stratum"):
+        bootstrap_interval(counts, strata=["-", "-", "-"])
     with pytest.raises(ValueError, match="each of the 3 documents"):
         paired_bootstrap(counts, counts, strata=["a", "a"])
 

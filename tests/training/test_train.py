@@ -372,15 +372,47 @@ def test_evaluate_bootstrap_and_compare_commands(run, tmp_path, capsys):
     assert "two --model" in capsys.readouterr().err
     assert main(["compare", "--model", model, "--model", ",", "--data", str(FIXTURES)]) == 2
     assert "names no model" in capsys.readouterr().err
-    # drawing within genres needs two documents of each (the fixtures hold one of genre "-"), and a bootstrap
+    # drawing within genres needs two documents of each genre (the fixtures hold one each of "tc" and "nw"):
+    # compare refuses after the first model, evaluate still prints and writes the scores
     assert main(argv + ["--no-progress", "--within-genres"]) == 2
-    assert "these have one: tc, nw (resample the whole corpus instead)" in capsys.readouterr().err
+    assert "these have one: tc, nw (resample the whole corpus instead" in capsys.readouterr().err
+    refused = tmp_path / "refused.json"
+    bootstrap = ["--bootstrap", "50", "--within-genres", "--no-progress", "--json", str(refused)]
+    assert main(["evaluate", "--model", model, "--data", str(FIXTURES)] + bootstrap) == 2
+    printed = capsys.readouterr()
+    assert "overall" in printed.out and "these have one" in printed.err
+    assert "bootstrap" not in json.loads(refused.read_text()) and json.loads(refused.read_text())["n_docs"] == 5
     assert main(["evaluate", "--model", model, "--data", str(FIXTURES), "--within-genres"]) == 2
     assert "give --bootstrap N" in capsys.readouterr().err
     for bad in (["compare", "--model", model, "--model", model, "--resamples", "0"], ["evaluate", "--bootstrap", "-1"]):
         with pytest.raises(SystemExit):  # refused by the parser, before any model is loaded
             main(bad + ["--model", model, "--data", str(FIXTURES)])
         assert "must be at least" in capsys.readouterr().err
+
+
+def test_evaluate_and_compare_within_genres(run, tmp_path, capsys):
+    """Four fixture documents renamed into two genres of two: each genre is drawn again on its own."""
+    out, _ = run
+    model = str(out / "model")
+    corpus = tmp_path / "genres"
+    corpus.mkdir()
+    for name, genre in (("academic_study", "nw"), ("news_smith", "nw"), ("bio_curie", "tc"), ("interview_cook", "tc")):
+        text = (FIXTURES / f"{name}.v4_gold_conll").read_text()
+        first, rest = text.split("\n", 1)
+        (corpus / f"{name}.v4_gold_conll").write_text(f"#begin document ({genre}/{name}); part 000\n{rest}")
+    argv = ["evaluate", "--model", model, "--data", str(corpus), "--no-progress", "--bootstrap", "100"]
+    assert main(argv + ["--within-genres", "--json", str(tmp_path / "scores.json")]) == 0
+    assert "the 4 documents of 2 genres drawn again within each genre" in capsys.readouterr().out
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["bootstrap"]["within_genres"] is True
+    assert sorted(scores["document_genres"]) == ["nw", "nw", "tc", "tc"]
+    interval = scores["bootstrap"]["conll_f1"]
+    assert interval["low"] <= interval["score"] <= interval["high"]
+    argv = ["compare", "--model", model, "--model", model, "--data", str(corpus), "--no-progress", "--within-genres"]
+    assert main(argv + ["--resamples", "100", "--json", str(tmp_path / "compare.json")]) == 0
+    assert "paired resamples of the 4 documents of 2 genres drawn again within each genre" in capsys.readouterr().out
+    comparison = json.loads((tmp_path / "compare.json").read_text())
+    assert comparison["within_genres"] is True and comparison["n_genres"] == 2
 
 
 def test_evaluate_drop_tensor_resolves_what_a_tensorless_pipeline_gives(run, tmp_path):

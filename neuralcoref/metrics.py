@@ -177,7 +177,7 @@ def _resampled_scores(counts: numpy.ndarray, weights: numpy.ndarray) -> dict[str
 
 
 class StrataError(ValueError):
-    """Strata that a stratified bootstrap cannot draw from (a stratum of one document)."""
+    """Strata that a stratified bootstrap cannot draw from (a stratum of one document, or one stratum)."""
 
 
 def check_strata(labels: Sequence[Hashable]) -> None:
@@ -261,8 +261,9 @@ def bootstrap_interval(
     drawn again too and their scores averaged, so the interval is that of the mean of that many seeds (a
     single new seed varies more, and 3 runs have only 10 distinct draws). Documents are drawn from the
     whole corpus, or with `strata` (a label per document, such as its genre) within each stratum
-    (`_draws`). The interval is the middle `confidence` of those scores (a percentile bootstrap). RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent;
-    "score" is the whole corpus's (the mean over the runs).
+    (`_draws`). The interval is the middle `confidence` of those scores (a percentile bootstrap).
+    RETURNS {"conll_f1": {"score", "low", "high"}, "lea": {...}}, in percent; "score" is the whole
+    corpus's (the mean over the runs).
     """
     runs = _checked_runs(counts, resamples, confidence)
     rng = numpy.random.default_rng(seed)

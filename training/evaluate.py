@@ -364,12 +364,12 @@ def compare_models(
     for path in (path for group in groups for path in group):
         if path not in results:
             results[path] = evaluate_model(path, data, **settings)
-    doc_ids = list(results[groups[0][0]]["documents"])
+    doc_ids = list(results[baseline]["documents"])
     for path, result in results.items():
         if list(result["documents"]) != doc_ids:
-            raise ValueError(f"{path} was scored on other documents than {groups[0][0]}")
+            raise ValueError(f"{path} was scored on other documents than {baseline}")
     runs = [numpy.asarray([list(results[path]["documents"].values()) for path in group]) for group in groups]
-    strata = results[groups[0][0]]["document_genres"] if within_genres else None
+    strata = results[baseline]["document_genres"] if within_genres else None
     return {
         "recipes": [
             {
@@ -386,7 +386,7 @@ def compare_models(
         "resamples": resamples,
         "within_genres": within_genres,
         "n_docs": len(doc_ids),
-        "n_genres": len(set(results[groups[0][0]]["document_genres"])),
+        "n_genres": len(set(results[baseline]["document_genres"])),
     }
 
 

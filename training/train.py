@@ -31,9 +31,10 @@ import torch
 import torch.nn.functional as F
 
 from neuralcoref.config import DEFAULTS
+from neuralcoref.greedyness import greedyness_offset
 from neuralcoref.model_io import CorefModel, base_meta
 from .batching import Batcher, far_person_pairs
-from .evaluate import predict_cached, score_cache, word_rows_for
+from .evaluate import cached_links, predict_cached, score_cache, word_rows_for
 from .featurize_corpus import (
     FeatureCache,
     build_vocabulary,
@@ -44,6 +45,7 @@ from .featurize_corpus import (
     pipeline_info,
 )
 from .model import CorefScorer
+from .rewards import RescalingSettings, blended_costs, require_full_annotation
 from .vectors import vocabulary_from_config
 
 logger = logging.getLogger(__name__)
@@ -160,18 +162,25 @@ def ranking_costs(gold: torch.Tensor, valid: torch.Tensor, costs: dict) -> torch
 
 
 def ranking_loss(
-    scores: torch.Tensor, gold: torch.Tensor, costs: dict, weights: torch.Tensor | None = None
+    scores: torch.Tensor,
+    gold: torch.Tensor,
+    costs: dict,
+    weights: torch.Tensor | None = None,
+    delta: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Slack-rescaled max-margin (Wiseman et al. 2015, Clark & Manning 2016).
 
     loss = max_i Delta(i) * (1 + s(i) - s(t)), where t is the highest-scoring gold column
-    (the latent antecedent) and Delta the mistake cost; 0 when every wrong column is at
-    least 1 below t. RETURNS: mean over mentions.
+    (the latent antecedent) and Delta the mistake cost (the config's fixed costs, or `delta`
+    [B, K+1] when given: the reward-rescaled ones, `training.rewards`); 0 when every wrong column is
+    at least 1 below t. RETURNS: mean over mentions.
     """
     valid = _valid(scores)
     finite = scores.masked_fill(~valid, 0.0)
     best_gold = finite.masked_fill(~gold, torch.finfo(scores.dtype).min).max(dim=1, keepdim=True).values
-    delta = ranking_costs(gold, valid, costs).to(scores.dtype)
+    delta = (ranking_costs(gold, valid, costs) if delta is None else delta.masked_fill(gold | ~valid, 0.0)).to(
+        scores.dtype
+    )
     margins = delta * (1.0 + finite - best_gold)
     return _mean_over_mentions(margins.clamp(min=0.0).max(dim=1).values, weights)
 
@@ -427,6 +436,7 @@ class Trainer:
         limit = int(self.cfg["training"].get("max_batches_per_epoch") or 0)
         clip = float(self.cfg["training"].get("grad_clip") or 0)
         use_bf16 = self.device.type == "cuda" and bool(self.cfg["training"].get("bf16", False))
+        action_costs = self._action_costs() if self.schedule.name == "ranking" else None
         torch.manual_seed(self.seed * 100003 + self.epoch)  # dropout masks: reproducible on resume
         self.model.train()
         total, n_mentions, n_batches = 0.0, 0, 0
@@ -443,7 +453,10 @@ class Trainer:
             inputs, gold = self.batcher.tensors(batch, self.device)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_bf16):
                 scores = self.model(**inputs)
-            loss = loss_fn(scores.float(), gold, costs, weights=self.batcher.mention_weights(batch, self.device))
+            extra = {} if action_costs is None else {"delta": self.batcher.costs(batch, *action_costs, self.device)}
+            loss = loss_fn(
+                scores.float(), gold, costs, weights=self.batcher.mention_weights(batch, self.device), **extra
+            )
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if clip:
@@ -463,6 +476,29 @@ class Trainer:
         for group in self.optimizer.param_groups:  # per-epoch exponential decay of the stage's rate
             group["lr"] *= decay
         return {"loss": total / max(n_mentions, 1), "batches": n_batches, "mentions": n_mentions}
+
+    def _action_costs(self) -> tuple[numpy.ndarray, numpy.ndarray] | None:
+        """The epoch's reward-rescaled costs (`costs.rescaled` > 0, `RescalingSettings`), from the evaluated
+        weights' own decisions on the training documents; None: the fixed costs."""
+        costs, t = self.cfg["costs"], self.cfg["training"]
+        rescaling = RescalingSettings.from_costs(costs)
+        if rescaling.share <= 0 or self.epoch < rescaling.from_epoch:
+            return None
+        self.evaluated_model.eval()
+        offset = greedyness_offset(float(t["greedyness"]))
+        links = cached_links(
+            self.train_cache, self.train_rows, self.exported(), offset, False, t.get("require_agreement"), False
+        )
+        antecedents = [numpy.asarray(linker.antecedents) for _, linker, _ in links]
+        return blended_costs(
+            self.train_cache,
+            antecedents,
+            costs,
+            rescaling.share,
+            bool(t["drop_gold_singletons"]),
+            by_kind=rescaling.by_kind,
+            b3=rescaling.b3,
+        )
 
     # -- evaluation --------------------------------------------------------------------------------------
     def exported(self, scores: dict | None = None) -> CorefModel:
@@ -730,6 +766,7 @@ def train(
         nlp = load_pipeline(cfg["data"]["pipeline"], cfg["data"]["lang"])
     data = cfg["data"]
     partial_weight = checked_partial_weight(data)
+    rescaling = RescalingSettings.from_costs(cfg["costs"])
     train_cache = weigh_partial_documents(
         FeatureCache.concat(
             prepare_caches(
@@ -744,6 +781,8 @@ def train(
         ),
         partial_weight,
     )
+    if rescaling.share > 0:
+        require_full_annotation(train_cache)
     devs = {}
     for path, cache in zip(
         dev_paths,

@@ -241,16 +241,32 @@ def require_full_annotation(cache) -> None:
         )
 
 
-def heuristic_costs(cache, costs: dict) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """The config's fixed costs (`ranking_costs`) of every cached mention's actions: (new_cost [n],
-    pair_cost [P]); 0 for a gold action."""
+#: the kinds of mistake, in the order `mistake_kinds` numbers them (-1: a gold action)
+MISTAKES = ("false_new", "false_link", "wrong_link")
+
+
+def mistake_kinds(cache) -> numpy.ndarray:
+    """The kind of mistake (an index into MISTAKES, -1 for a gold action) of every cached action: the
+    mentions' "no antecedent" [n], then the pairs' links [P], as `ranking_costs` prices them."""
     label = numpy.asarray(cache.arrays["pair_label"], dtype=bool)
     _, ment = cache.global_pairs()
     anaphoric = numpy.zeros(cache.n_mentions, dtype=bool)
     anaphoric[ment[label]] = True
-    new_cost = numpy.where(anaphoric, costs["false_new"], 0.0)
-    pair_cost = numpy.where(label, 0.0, numpy.where(anaphoric[ment], costs["wrong_link"], costs["false_link"]))
-    return new_cost.astype("float32"), pair_cost.astype("float32")
+    new_kind = numpy.where(anaphoric, 0, -1)
+    pair_kind = numpy.where(label, -1, numpy.where(anaphoric[ment], 2, 1))
+    return numpy.concatenate([new_kind, pair_kind])
+
+
+def _fixed_costs(kinds: numpy.ndarray, costs: dict) -> numpy.ndarray:
+    prices = numpy.array([costs[name] for name in MISTAKES], dtype="float32")
+    return numpy.where(kinds >= 0, prices[numpy.maximum(kinds, 0)], 0.0).astype("float32")
+
+
+def heuristic_costs(cache, costs: dict) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The config's fixed costs (`ranking_costs`) of every cached mention's actions: (new_cost [n],
+    pair_cost [P]); 0 for a gold action."""
+    fixed = _fixed_costs(mistake_kinds(cache), costs)
+    return fixed[: cache.n_mentions], fixed[cache.n_mentions :]
 
 
 def blended_costs(
@@ -269,28 +285,14 @@ def blended_costs(
     metrics only which mistakes of a kind matter more; `b3`: B-cubed's share of the reward, MUC's the
     rest. RETURNS (new_cost [n], pair_cost [P]), float32."""
     require_full_annotation(cache)
-    fixed_new, fixed_pair = heuristic_costs(cache, costs)
-    new_cost, pair_cost = rescaled_costs(cache, antecedents, drop_gold_singletons, b3=b3, muc=1 - b3)
-    label = numpy.asarray(cache.arrays["pair_label"], dtype=bool)
-    wrong_new = fixed_new > 0  # "no antecedent" is wrong exactly when the mention has a gold antecedent
-    _, ment = cache.global_pairs()
-    if by_kind:
-        kinds = [(wrong_new, None), (None, ~label & wrong_new[ment]), (None, ~label & ~wrong_new[ment])]
-    else:
-        kinds = [(wrong_new, ~label)]
-    new_scale, pair_scale = numpy.zeros(len(new_cost)), numpy.zeros(len(pair_cost))
-    for new_kind, pair_kind in kinds:
-        fixed_sum = rescaled_sum = 0.0
-        if new_kind is not None:
-            fixed_sum, rescaled_sum = fixed_new[new_kind].sum(), new_cost[new_kind].sum()
-        if pair_kind is not None:
-            fixed_sum, rescaled_sum = fixed_sum + fixed_pair[pair_kind].sum(), rescaled_sum + pair_cost[pair_kind].sum()
-        scale = fixed_sum / rescaled_sum if rescaled_sum > 0 else 0.0
-        if new_kind is not None:
-            new_scale[new_kind] = scale
-        if pair_kind is not None:
-            pair_scale[pair_kind] = scale
-    return (
-        ((1 - share) * fixed_new + share * new_scale * new_cost).astype("float32"),
-        ((1 - share) * fixed_pair + share * pair_scale * pair_cost).astype("float32"),
-    )
+    kinds = mistake_kinds(cache)
+    fixed = _fixed_costs(kinds, costs)
+    rescaled = numpy.concatenate(rescaled_costs(cache, antecedents, drop_gold_singletons, b3=b3, muc=1 - b3))
+    groups = kinds if by_kind else numpy.where(kinds >= 0, 0, -1)  # the mistakes scaled together
+    scale = numpy.zeros(len(kinds))  # gold actions: 0
+    for group in range(len(MISTAKES)):
+        members = groups == group
+        total = rescaled[members].sum()
+        scale[members] = fixed[members].sum() / total if total > 0 else 0.0
+    blended = ((1 - share) * fixed + share * scale * rescaled).astype("float32")
+    return blended[: cache.n_mentions], blended[cache.n_mentions :]

@@ -388,6 +388,7 @@ class Trainer:
             keep = ~far_person_pairs(train, int(data["max_dist"]))
         self.batcher = Batcher(train, self.train_rows, int(t["max_pairs"]), seed=self.seed, keep=keep)
         self.schedule = schedule_from_config(cfg)
+        self.rescaling = RescalingSettings.from_costs(cfg["costs"])
         self.optimizer = self._optimizer()
         # an exponential moving average of the weights is what gets evaluated and exported (0: off):
         # it smooths the epoch-to-epoch noise of the dev score on small corpora
@@ -480,8 +481,7 @@ class Trainer:
     def _action_costs(self) -> tuple[numpy.ndarray, numpy.ndarray] | None:
         """The epoch's reward-rescaled costs (`costs.rescaled` > 0, `RescalingSettings`), from the evaluated
         weights' own decisions on the training documents; None: the fixed costs."""
-        costs, t = self.cfg["costs"], self.cfg["training"]
-        rescaling = RescalingSettings.from_costs(costs)
+        rescaling, t = self.rescaling, self.cfg["training"]
         if rescaling.share <= 0 or self.epoch < rescaling.from_epoch:
             return None
         self.evaluated_model.eval()
@@ -493,7 +493,7 @@ class Trainer:
         return blended_costs(
             self.train_cache,
             antecedents,
-            costs,
+            self.cfg["costs"],
             rescaling.share,
             bool(t["drop_gold_singletons"]),
             by_kind=rescaling.by_kind,

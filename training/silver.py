@@ -104,6 +104,9 @@ def write_silver_gap(
     whose clusters GAP's answer changed)."""
     from .evaluate import _pipeline_with_component
 
+    out = Path(out)
+    if out.suffix != ".conll":
+        raise ValueError(f"{out}: name the silver file *.conll, the name `--train` reads as CoNLL-2012")
     nlp = _pipeline_with_component(
         model_dir,
         pipeline,
@@ -114,7 +117,6 @@ def write_silver_gap(
     )
     examples = read_gap(data)
     links = corrected_documents = 0
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as file:
         docs = nlp.pipe((example.text for example in examples), batch_size=batch_size)

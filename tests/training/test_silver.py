@@ -83,3 +83,9 @@ def test_write_silver_gap_imposes_every_answer(tmp_path, random_model_path):
         (cluster,) = cluster_of_pronoun
         texts = {" ".join(gold.words[start:end]) for start, end in cluster}
         assert referents[0] in texts
+
+
+def test_write_silver_gap_wants_a_conll_name(tmp_path, random_model_path):
+    with pytest.raises(ValueError, match=r"silver.txt: name the silver file \*.conll"):
+        write_silver_gap(random_model_path, FIXTURES / "gap.tsv", tmp_path / "silver.txt")
+    assert not (tmp_path / "silver.txt").exists()

@@ -521,6 +521,22 @@ def test_n_process_worker_crash(tmp_path, pipe_args):
     assert error["id"] == 5 and error["reason"].startswith("the worker process died")
 
 
+def test_conll2012_writer_crossing_mentions_of_one_cluster(monkeypatch, tmp_path):
+    """Two mentions of one cluster that cross ("both Eileen", "Eileen and Barrett"): the first closes on the
+    token where the second opens, and both read back as written."""
+    import spacy
+    from spacy.tokens import Doc
+
+    readers = pytest.importorskip("training.readers")
+    doc = Doc(spacy.blank("en").vocab, words=["both", "Eileen", "and", "Barrett", "left", "."])
+    clusters = [[doc[0:2], doc[1:4]]]
+    monkeypatch.setattr(batch.formats, "mention_spans", lambda d: clusters)
+    conll = tmp_path / "x.conll"
+    conll.write_text(batch.doc_to_conll2012(doc, "d"))
+    (gold,) = readers.read_conll2012(conll)
+    assert sorted(gold.clusters[0]) == [(0, 2), (1, 4)]
+
+
 def test_scorer_writers_nested_and_cross_sentence(monkeypatch, tmp_path):
     """Writers on hand-made mentions: nested ones sharing a start, one-token ones, one crossing a sentence end."""
     import spacy

@@ -109,9 +109,11 @@ def doc_to_conll2012(doc, doc_id: Any) -> str:
             if tok.is_space:
                 continue
             i = tok.i
-            parts = [f"({ci}" for _, ci in sorted(opens[i], key=lambda x: (-x[0], x[1]))]
+            # closing first: a mention that ends here opened before any that opens here, which matters
+            # when both are of one cluster (crossing mentions; the reader closes the last one opened)
+            parts = [f"{ci})" for _, ci in sorted(closes[i], key=lambda x: (-x[0], x[1]))]
+            parts += [f"({ci}" for _, ci in sorted(opens[i], key=lambda x: (-x[0], x[1]))]
             parts += [f"({ci})" for ci in sorted(singles[i])]
-            parts += [f"{ci})" for _, ci in sorted(closes[i], key=lambda x: (-x[0], x[1]))]
             coref = "|".join(parts) or "-"
             lines.append(
                 "\t".join(

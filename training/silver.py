@@ -9,11 +9,12 @@ text, as on OntoGUM and LitBank, and the extra text is Wikipedia's (docs/accurac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+from neuralcoref.batch.formats import doc_to_conll2012
 from neuralcoref.config import DEFAULTS
 
 from .readers.gap import GapExample, read_gap
@@ -67,32 +68,11 @@ def gap_corrected_clusters(example: GapExample, clusters: Iterable[Iterable[Char
     return [cluster for cluster in deduplicated if len(cluster) > 1]
 
 
-def conll2012_lines(doc_id: str, doc: Doc, clusters: Sequence[Sequence[CharSpan]]) -> Iterator[str]:
-    """The Doc as one CoNLL-2012 document (`read_conll2012`'s format: word in column 4, coreference
-    brackets in the last), one sentence a block, whitespace tokens left out (the format has no spacing).
-    A mention whose characters are not whole tokens is left out."""
-    starts = {token.idx: token.i for token in doc if not token.is_space}
-    ends = {token.idx + len(token): token.i for token in doc if not token.is_space}
-    marks: dict[int, list[str]] = {}
-    for entity, cluster in enumerate(clusters):
-        for start_char, end_char in cluster:
-            if start_char not in starts or end_char not in ends:
-                continue
-            first, last = starts[start_char], ends[end_char]
-            if first == last:
-                marks.setdefault(first, []).append(f"({entity})")
-            else:
-                marks.setdefault(first, []).append(f"({entity}")
-                marks.setdefault(last, []).append(f"{entity})")
-    yield f"#begin document ({doc_id}); part 0"
-    for sentence in doc.sents:
-        words = [token for token in sentence if not token.is_space]
-        for position, token in enumerate(words):
-            coreference = "|".join(marks.get(token.i, [])) or "_"
-            yield "\t".join([doc_id, "0", str(position), token.text, *["_"] * 8, coreference])
-        if words:
-            yield ""
-    yield "#end document"
+def token_spans(doc: Doc, clusters: Iterable[Iterable[CharSpan]]) -> list[list[Span]]:
+    """The clusters' character spans as Spans of `doc`; a mention whose characters are not whole tokens
+    is left out."""
+    spans = [[doc.char_span(start, end) for start, end in cluster] for cluster in clusters]
+    return [[span for span in cluster if span is not None] for cluster in spans]
 
 
 def write_silver_gap(
@@ -127,5 +107,5 @@ def write_silver_gap(
             clusters = gap_corrected_clusters(example, teacher)
             corrected_documents += sorted(clusters) != teacher
             links += sum(len(cluster) - 1 for cluster in clusters)
-            file.writelines(line + "\n" for line in conll2012_lines(example.id, doc, clusters))
+            file.write(doc_to_conll2012(doc, example.id, clusters=token_spans(doc, clusters)))
     return {"documents": len(examples), "links": links, "corrected": corrected_documents}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import collections
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 FORMATS = ("jsonl", "conll2012", "corefud")
 
@@ -76,21 +76,22 @@ def _sentences(doc) -> List[Tuple[int, int]]:
     return [(0, len(doc))]
 
 
-def doc_to_conll2012(doc, doc_id: Any) -> str:
+def doc_to_conll2012(doc, doc_id: Any, *, clusters: Optional[Sequence[Sequence[Any]]] = None) -> str:
     """One ``#begin document`` ... ``#end document`` block in CoNLL-2012 format.
 
     Columns: document id, part, word number, word, POS, parse bit, lemma,
     frameset, sense, speaker, named entity, coreference. Whitespace tokens are
     left out; cluster numbers are the cluster indices. The reference scorer
     only reads the words and the last column, and needs the same tokenization
-    in key and response.
+    in key and response. ``clusters`` (lists of Spans of ``doc``) replace the
+    component's clusters (the trainer's silver documents, ``training/silver.py``).
     """
     name = _column_safe(doc_id)
     column_name = "_" + name if name.startswith("#") else name  # a line starting with '#' is a comment
     opens: Dict[int, List[Tuple[int, int]]] = collections.defaultdict(list)
     closes: Dict[int, List[Tuple[int, int]]] = collections.defaultdict(list)
     singles: Dict[int, List[int]] = collections.defaultdict(list)
-    for ci, mentions in enumerate(mention_spans(doc)):
+    for ci, mentions in enumerate(mention_spans(doc) if clusters is None else clusters):
         for m in mentions:
             trimmed = _trim(m)
             if trimmed is None:

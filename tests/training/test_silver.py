@@ -8,7 +8,8 @@ import spacy
 from training.corpus import read_corpus
 from training.gap import GapExample, read_gap
 from training.readers.conll2012 import read_conll2012
-from training.silver import conll2012_lines, gap_corrected_clusters, write_silver_gap
+from neuralcoref.batch.formats import doc_to_conll2012
+from training.silver import gap_corrected_clusters, token_spans, write_silver_gap
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #               0         1         2         3         4
@@ -45,14 +46,15 @@ def test_a_pronoun_of_neither_name_stays_out():
     assert gap_corrected_clusters(gap(False, False), [[CAROL, HER], [ALICE, SHE]]) == [[ALICE, SHE]]
 
 
-def test_conll2012_lines_read_back(tmp_path):
+def test_silver_clusters_read_back_as_written(tmp_path):
+    """The batch writer's CoNLL-2012, with clusters given instead of the component's, read by `--train`'s reader."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     doc = nlp("Alice Smith met  Carol. She smiled.")  # the double space is a whitespace token
     assert any(token.is_space for token in doc)
     clusters = [[(0, 11), (24, 27)], [(17, 22), (1, 5)]]  # (1, 5) is no token span: left out
     path = tmp_path / "doc.conll"
-    path.write_text("\n".join(conll2012_lines("d1", doc, clusters)) + "\n", encoding="utf-8")
+    path.write_text(doc_to_conll2012(doc, "d1", clusters=token_spans(doc, clusters)), encoding="utf-8")
     (gold,) = read_conll2012(path)
     assert gold.words == ["Alice", "Smith", "met", "Carol", ".", "She", "smiled", "."]
     assert gold.sent_starts == [True, False, False, False, False, True, False, False]

@@ -51,10 +51,9 @@ class RewardWeights:
         """totals: the corpus's sums (`_DocForest.totals`, then the gold counts: B-cubed's mentions,
         MUC's links (sum of |K| - 1))."""
         p_num, p_den, r_num, links, muc_p_den, n_gold, muc_r_den = (float(x) for x in totals)
-        dp, dr = _f1_gradient(p_num / p_den if p_den else 0.0, r_num / n_gold if n_gold else 0.0)
-        mp, mr = _f1_gradient(links / muc_p_den if muc_p_den else 0.0, links / muc_r_den if muc_r_den else 0.0)
-        p = p_num / p_den if p_den else 0.0
-        muc_p = links / muc_p_den if muc_p_den else 0.0
+        p, muc_p = (p_num / p_den if p_den else 0.0), (links / muc_p_den if muc_p_den else 0.0)
+        dp, dr = _f1_gradient(p, r_num / n_gold if n_gold else 0.0)
+        mp, mr = _f1_gradient(muc_p, links / muc_r_den if muc_r_den else 0.0)
         return cls(
             b3 * dp / max(p_den, 1.0),
             -b3 * dp * p / max(p_den, 1.0),
@@ -76,8 +75,8 @@ class _Clusters:
     touched: numpy.ndarray
 
     def terms(self) -> numpy.ndarray:
-        """[7, n] sums these clusters add to (the order of `RewardWeights.at`'s totals, without the
-        gold counts): clusters of one mention add nothing (the component drops them)."""
+        """[5, n] sums these clusters add to (the order of `RewardWeights.at`'s totals, without the
+        two gold counts): clusters of one mention add nothing (the component drops them)."""
         scored = self.size >= 2
         return numpy.stack(
             [

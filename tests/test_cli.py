@@ -576,3 +576,19 @@ def test_scorer_writers_nested_and_cross_sentence(monkeypatch, tmp_path):
     assert "# sent_id = doc_1_a-1" in text
     assert "\tEntity=(doc_1_a_e1--1(doc_1_a_e2--1)\n" in text  # opening before one-token mention
     assert "\tEntity=doc_1_a_e1)(doc_1_a_e3--2\n" in text  # closing before opening; head: "play"
+
+
+def test_a_command_run_in_process_leaves_the_callers_logging_as_it_was(caplog):
+    """`run` logs to stderr while the command runs, then gives the "neuralcoref" logger back as it was: a
+    program (or test) that runs commands in-process still sees the package's log records."""
+    import logging
+
+    from neuralcoref.cli import _util
+
+    package_logger = logging.getLogger("neuralcoref")
+    before = (package_logger.propagate, package_logger.level, list(package_logger.handlers))
+    assert _util.run(lambda: 0, verbosity=1, sigterm=False) == 0
+    assert (package_logger.propagate, package_logger.level, list(package_logger.handlers)) == before
+    with caplog.at_level(logging.INFO, logger="neuralcoref.batch"):
+        logging.getLogger("neuralcoref.batch").info("after the command")
+    assert "after the command" in caplog.text

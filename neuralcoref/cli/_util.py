@@ -106,6 +106,9 @@ def run(body: Callable[[], int], verbosity: int, *, sigterm: bool = True) -> int
 
     `sigterm`: SIGTERM raises Terminated in the body (exit 143); off for servers that handle it themselves.
     """
+    # the logger as the caller had it, restored after the command (a program or test that runs commands
+    # in-process keeps its own logging: propagation to the root logger, and its level)
+    propagate, level = logger.propagate, logger.level
     handler = _setup_logging(verbosity)
     try:
         with sigterm_raises() if sigterm else contextlib.nullcontext():
@@ -129,6 +132,8 @@ def run(body: Callable[[], int], verbosity: int, *, sigterm: bool = True) -> int
         return EXIT_INTERNAL_ERROR
     finally:
         logger.removeHandler(handler)
+        logger.propagate = propagate
+        logger.setLevel(level)
 
 
 # --------------------------------------------------------------------------- the common options

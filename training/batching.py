@@ -155,13 +155,16 @@ class Batcher:
             return None
         return torch.from_numpy(self.cache.arrays["mention_weight"][batch.rows[batch.ment]]).to(device)
 
-    def costs(self, batch: Batch, new_cost: numpy.ndarray, pair_cost: numpy.ndarray, device="cpu") -> torch.Tensor:
-        """The batch's mistake costs [B, K+1] from per-mention "no antecedent" costs and per-pair link
-        costs over the whole cache (`training.rewards.blended_costs`); 0 on padding."""
-        delta = numpy.zeros(batch.gold.shape, dtype="float32")
-        delta[:, 0] = new_cost[batch.rows[batch.ment]]
-        delta[:, 1:] = numpy.where(batch.mask, pair_cost[batch.pairs], 0.0)
-        return torch.from_numpy(delta).to(device)
+    def per_column(
+        self, batch: Batch, per_mention: numpy.ndarray, per_pair: numpy.ndarray, device="cpu"
+    ) -> torch.Tensor:
+        """The batch's [B, K+1] view of values over the whole cache (the reward-rescaled costs,
+        `training.rewards.blended_costs`; a teacher's scores, `training.distill`): column 0 from the
+        per-mention values (its "no antecedent" column), the others from the per-pair values; 0 on padding."""
+        values = numpy.zeros(batch.gold.shape, dtype="float32")
+        values[:, 0] = per_mention[batch.rows[batch.ment]]
+        values[:, 1:] = numpy.where(batch.mask, per_pair[batch.pairs], 0.0)
+        return torch.from_numpy(values).to(device)
 
     def tensors(self, batch: Batch, device="cpu") -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Model inputs of a batch (see `CorefScorer.forward`) and its gold matrix."""

@@ -34,6 +34,7 @@ from neuralcoref.config import DEFAULTS
 from neuralcoref.greedyness import greedyness_offset
 from neuralcoref.model_io import CorefModel, base_meta
 from .batching import Batcher, far_person_pairs
+from .distill import distillation_loss, load_teacher
 from .evaluate import cached_links, predict_cached, score_cache, word_rows_for
 from .featurize_corpus import (
     FeatureCache,
@@ -389,6 +390,11 @@ class Trainer:
         self.batcher = Batcher(train, self.train_rows, int(t["max_pairs"]), seed=self.seed, keep=keep)
         self.schedule = schedule_from_config(cfg)
         self.rescaling = RescalingSettings.from_costs(cfg["costs"])
+        # distillation (`training.distill_from`, a model path; "" off): the teacher's scores of every
+        # training mention and pair, once, for a second target beside the gold one (training/distill.py)
+        self.teacher = load_teacher(t["distill_from"], train) if t.get("distill_from") else None
+        self.distill_weight = float(t.get("distill_weight", 2.0))
+        self.distill_temperature = float(t.get("distill_temperature", 0.5))
         self.optimizer = self._optimizer()
         # an exponential moving average of the weights is what gets evaluated and exported (0: off):
         # it smooths the epoch-to-epoch noise of the dev score on small corpora
@@ -454,10 +460,16 @@ class Trainer:
             inputs, gold = self.batcher.tensors(batch, self.device)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_bf16):
                 scores = self.model(**inputs)
-            extra = {} if action_costs is None else {"delta": self.batcher.costs(batch, *action_costs, self.device)}
-            loss = loss_fn(
-                scores.float(), gold, costs, weights=self.batcher.mention_weights(batch, self.device), **extra
+            extra = (
+                {} if action_costs is None else {"delta": self.batcher.per_column(batch, *action_costs, self.device)}
             )
+            weights = self.batcher.mention_weights(batch, self.device)
+            loss = loss_fn(scores.float(), gold, costs, weights=weights, **extra)
+            if self.teacher is not None:
+                teacher = self.batcher.per_column(batch, *self.teacher, self.device)
+                loss = loss + self.distill_weight * _mean_over_mentions(
+                    distillation_loss(scores.float(), teacher, gold, self.distill_temperature), weights
+                )
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if clip:

@@ -153,8 +153,8 @@ def test_trainer_trains_on_rescaled_costs(tmp_path, fixture_cache):
     fixed_new, fixed_pair = heuristic_costs(fixture_cache, COSTS)
     assert not numpy.allclose(pair_cost, fixed_pair)
     seen = []
-    original = trainer.batcher.costs
-    trainer.batcher.costs = lambda batch, *a, **k: seen.append(batch) or original(batch, *a, **k)
+    original = trainer.batcher.per_column
+    trainer.batcher.per_column = lambda batch, *a, **k: seen.append(batch) or original(batch, *a, **k)
     stats = trainer.train_epoch()
     assert numpy.isfinite(stats["loss"]) and len(seen) == stats["batches"]
 

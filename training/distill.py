@@ -1,0 +1,86 @@
+"""Distillation from a teacher model: its antecedent distribution as a second training target.
+
+An ensemble of the recipe's seeds scores higher than any one of them but costs its members' time at
+inference. Its scores on the training documents, computed once, give a single student a soft target
+for every mention beside the ranking loss's gold one (`training.distill_from`). Mentions where the
+teacher's best choice is not a gold one keep the ranking loss alone, so that a teacher's mistake never
+pulls against the annotation (the silver GAP documents correct the teacher's pronouns; their gold is
+exactly where it is wrong).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy
+import torch
+
+from neuralcoref.features import N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS
+from neuralcoref.linking import numpy_pair_scores
+from neuralcoref.model_io import CorefModel
+from neuralcoref.scorer import Scorer
+
+from .evaluate import word_rows_for
+from .featurize_corpus import FeatureCache
+
+
+def teacher_scores(cache: FeatureCache, model: CorefModel) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The teacher's raw scores of every cached mention's "no antecedent" [n_mentions] and of every
+    cached pair [n_pairs], from the cache's features (the same scorer as the component's, without
+    linking: the scores, not decisions)."""
+    scorer = Scorer(model.weights)
+    rows = word_rows_for(cache, model.words)
+    arrays = cache.arrays
+    new = numpy.zeros(cache.n_mentions, dtype="float32")
+    pair = numpy.zeros(len(arrays["pair_ant"]), dtype="float32")
+    width = model.tensor_width * N_TENSOR_SLOTS
+    for d in range(len(cache)):
+        ms, ps = cache.doc_slice(d)
+        if ms.stop <= ms.start:
+            continue
+        encoded = scorer.encode(
+            rows[ms],
+            numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, :width]),
+            numpy.ascontiguousarray(arrays["mention_feats"][ms]),
+        )
+        new[ms] = scorer.single_scores(encoded)
+        if ps.stop > ps.start:
+            as_ant, as_ment = scorer.pair_projections(encoded)
+            pair[ps] = numpy_pair_scores(
+                scorer,
+                0,
+                as_ant,
+                0,
+                as_ment,
+                numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32"),
+                numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32"),
+                arrays["pair_feats"][ps],
+            )
+    return new, pair
+
+
+def load_teacher(path: str | Path, cache: FeatureCache) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """`teacher_scores` of the model at `path` (a model directory or model.msgpack) on `cache`, with a
+    clear error when its inputs do not match the cache's (another pipeline's tensor width)."""
+    model = CorefModel.from_disk(path)
+    if model.tensor_width not in (0, cache.meta["tensor_width"]):
+        raise ValueError(
+            f"teacher {path} reads doc.tensor {model.tensor_width} wide; the training features are "
+            f"{cache.meta['tensor_width']} wide (another pipeline)"
+        )
+    return teacher_scores(cache, model)
+
+
+def distillation_loss(
+    scores: torch.Tensor, teacher: torch.Tensor, gold: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """Cross-entropy of the student's antecedent distribution against the teacher's, both at
+    `temperature` over each mention's valid columns [B, K+1] (column 0: no antecedent), for the mentions
+    whose teacher's best column is gold. RETURNS per mention [B] (0 for the others)."""
+    valid = torch.isfinite(scores)
+    low = torch.finfo(torch.float32).min
+    target = torch.softmax(teacher.masked_fill(~valid, low) / temperature, dim=1)
+    log_student = torch.log_softmax(scores.masked_fill(~valid, low) / temperature, dim=1)
+    per_mention = -(target * log_student.masked_fill(~valid, 0.0)).sum(dim=1)
+    teacher_right = gold.gather(1, target.argmax(dim=1, keepdim=True)).squeeze(1)
+    return per_mention * teacher_right

@@ -203,6 +203,7 @@ cdef class ClusterAgreement:
     cdef const int32_t[::1] ends
     cdef const int8_t[::1] pronouns
     cdef bint has_spans
+    cdef int32_t[::1] same_start_from  # per mention: the first mention that starts where it does
     cdef const uint64_t[::1] head_lemmas
     cdef const uint64_t[:, ::1] modifiers  # per mention: sorted hashes, then zeros
     cdef const int8_t[::1] nominal_kinds  # per mention: NOT_NOMINAL, NOMINAL or INDEFINITE_NOMINAL
@@ -257,6 +258,11 @@ cdef class ClusterAgreement:
         if starts.shape[0] != n or ends.shape[0] != n or pronouns.shape[0] != n:
             raise ValueError(f"starts, ends and pronouns must cover the {n} mentions")
         self.starts, self.ends, self.pronouns, self.has_spans = starts, ends, pronouns, True
+        self.same_start_from = numpy.arange(n, dtype="int32")
+        cdef int j
+        for j in range(1, n):  # mentions come in document order: those with one start are neighbours
+            if starts[j] == starts[j - 1]:
+                self.same_start_from[j] = self.same_start_from[j - 1]
 
     def set_modifiers(self, const uint64_t[::1] head_lemmas, const uint64_t[:, ::1] modifiers):
         """The modifier clash's inputs (`constraints.modifier_columns`): each mention's head lemma and
@@ -353,8 +359,12 @@ cdef class ClusterAgreement:
         if self.has_spans and (self.pronouns[i] or self.pronouns[j]) and self.starts[i] < self.ends[j] \
                 and self.starts[j] < self.ends[i]:  # one inside the other, one a pronoun: "[My] sister"
             return False
-        cdef int role = self.roles[j]
         cdef int k
+        if self.has_spans:  # nor a cluster that holds it: "her" / "[her] mother" (a possessive at the start)
+            for k in range(self.same_start_from[j], j):
+                if self.cluster_of[k] == root and (self.pronouns[j] or self.pronouns[k]):
+                    return False
+        cdef int role = self.roles[j]
         if role:  # a clause-mate of the other role already in the cluster (mentions before j are finished)
             for k in range(self.sentence_first[j], j):
                 if self.cluster_of[k] == root and self.roles[k] and self.roles[k] != role \

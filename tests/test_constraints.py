@@ -136,6 +136,31 @@ def test_a_time_expression_and_a_thing_never_share_a_cluster():
     assert best.tolist() == [-1, 0, -1, 0, 0]
 
 
+def test_a_mention_never_joins_the_cluster_of_a_pronoun_inside_it():
+    import numpy
+
+    from neuralcoref.resolution import ClusterAgreement, best_antecedents
+
+    # "Maria ... She ... her mother ... His father": 0 "Maria", 1 "She", 2 "her", 3 "her mother" (its best
+    # candidate: Maria, whose cluster holds "her" by then), 4 "His father" (best: "her mother"), 5 "His"
+    # (inside "His father"; best: "her mother", whose cluster then holds "His father")
+    n = 6
+    agreement = ClusterAgreement(numpy.zeros(n, dtype="uint8"))
+    agreement.set_spans(
+        numpy.asarray([0, 2, 6, 6, 9, 9], dtype="int32"),
+        numpy.asarray([1, 3, 7, 8, 11, 10], dtype="int32"),
+        numpy.asarray([0, 1, 1, 0, 0, 1], dtype="int8"),
+    )
+    ant = numpy.asarray([0, 1, 0, 3, 3], dtype="int32")
+    ment = numpy.asarray([1, 2, 3, 4, 5], dtype="int32")
+    scores = numpy.asarray([1.0, 1.0, 2.0, 1.0, 1.0], dtype="float32")
+    best, best_scores = numpy.full(n, -1, dtype="int32"), numpy.zeros(n, dtype="float32")
+    best_antecedents(ant, ment, scores, numpy.zeros(n, dtype="float32"), best, best_scores, 0.0, agreement)
+    # "her mother" may not join Maria (her cluster holds "her"); "His" may not join "her mother"'s
+    # cluster once "His father" is in it
+    assert best.tolist() == [-1, 0, 1, -1, 3, -1]
+
+
 @pytest.mark.parametrize("ending", ["", "\n"])
 def test_a_date_never_shares_a_cluster_with_a_thing(make_nlp, en_nlp, ending):
     """docs/processing.md's sample corpus line, as a .txt file holds it (a final newline): the shipped

@@ -10,6 +10,7 @@ exactly where it is wrong).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy
@@ -69,6 +70,22 @@ def load_teacher(path: str | Path, cache: FeatureCache) -> tuple[numpy.ndarray, 
             f"{cache.meta['tensor_width']} wide (another pipeline)"
         )
     return teacher_scores(cache, model)
+
+
+def distill_settings(training: dict) -> tuple[float, float]:
+    """(`training.distill_weight`, default 2; `training.distill_temperature`, default 0.5), checked
+    before any teacher is scored: a weight below 0 or a temperature that is not above 0 is refused."""
+    weight, temperature = training.get("distill_weight", 2.0), training.get("distill_temperature", 0.5)
+    for name, value, low_ok in (("distill_weight", weight, True), ("distill_temperature", temperature, False)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value < 0
+            or (value == 0 and not low_ok)
+        ):
+            raise ValueError(f"training.{name} must be a number {'>=' if low_ok else '>'} 0, got {value!r}")
+    return float(weight), float(temperature)
 
 
 def distillation_loss(

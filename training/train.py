@@ -34,7 +34,7 @@ from neuralcoref.config import DEFAULTS
 from neuralcoref.greedyness import greedyness_offset
 from neuralcoref.model_io import CorefModel, base_meta
 from .batching import Batcher, far_person_pairs
-from .distill import distillation_loss, load_teacher
+from .distill import distill_settings, distillation_loss, load_teacher
 from .evaluate import cached_links, predict_cached, score_cache, word_rows_for
 from .featurize_corpus import (
     FeatureCache,
@@ -392,9 +392,8 @@ class Trainer:
         self.rescaling = RescalingSettings.from_costs(cfg["costs"])
         # distillation (`training.distill_from`, a model path; "" off): the teacher's scores of every
         # training mention and pair, once, for a second target beside the gold one (training/distill.py)
+        self.distill_weight, self.distill_temperature = distill_settings(t)
         self.teacher = load_teacher(t["distill_from"], train) if t.get("distill_from") else None
-        self.distill_weight = float(t.get("distill_weight", 2.0))
-        self.distill_temperature = float(t.get("distill_temperature", 0.5))
         self.optimizer = self._optimizer()
         # an exponential moving average of the weights is what gets evaluated and exported (0: off):
         # it smooths the epoch-to-epoch noise of the dev score on small corpora
@@ -779,6 +778,10 @@ def train(
     data = cfg["data"]
     partial_weight = checked_partial_weight(data)
     rescaling = RescalingSettings.from_costs(cfg["costs"])
+    distill_settings(cfg["training"])  # refused before featurizing, as the teacher's path below
+    teacher = cfg["training"].get("distill_from")
+    if teacher and not Path(teacher).exists():
+        raise FileNotFoundError(f"training.distill_from: no model at {teacher}")
     train_cache = weigh_partial_documents(
         FeatureCache.concat(
             prepare_caches(

@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from training.distill import distillation_loss, load_teacher  # noqa: E402
+from training.distill import distill_settings, distillation_loss, load_teacher  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "train"
 OVERRIDES = {"training.max_pairs": 120, "data.min_word_count": 1, "training.ema_decay": 0.0}
@@ -86,3 +86,23 @@ def test_trainer_adds_the_distillation_term(tmp_path, fixture_cache, teacher):
         losses[name] = trainer.train_epoch()["loss"]
     # the same seed and batches: the difference is the (non-negative) cross-entropy term
     assert numpy.isfinite(losses["distilled"]) and losses["distilled"] > losses["plain"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"distill_weight": -1}, {"distill_temperature": 0}, {"distill_temperature": "0.5"}, {"distill_weight": True}],
+)
+def test_bad_distillation_settings_are_refused(settings):
+    with pytest.raises(ValueError, match="training.distill_"):
+        distill_settings(settings)
+    assert distill_settings({}) == (2.0, 0.5)
+
+
+def test_a_missing_teacher_is_refused_before_featurizing(tmp_path, monkeypatch):
+    from training import train as train_module
+
+    monkeypatch.setattr(train_module, "prepare_caches", lambda *a, **k: pytest.fail("featurized"))
+    with pytest.raises(FileNotFoundError, match="distill_from"):
+        train_module.train(
+            [FIXTURES], [], tmp_path / "out", overrides={"training.distill_from": str(tmp_path / "none")}, nlp=object()
+        )

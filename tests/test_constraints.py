@@ -161,6 +161,15 @@ def test_a_mention_never_joins_the_cluster_of_a_pronoun_inside_it():
     assert best.tolist() == [-1, 0, 1, -1, 3, -1]
 
 
+def test_her_mother_is_not_maria(en_nlp):
+    """The shipped model linked *her* to *She* and *her mother* to *Maria*: one cluster of both."""
+    doc = en_nlp("Maria wrote a letter. She sent it to her mother.")
+    for cluster in doc._.coref_clusters:
+        texts = {m.text for m in cluster}
+        assert not {"her", "her mother"} <= texts, texts
+    assert any({"Maria", "She", "her"} <= {m.text for m in cluster} for cluster in doc._.coref_clusters)
+
+
 @pytest.mark.parametrize("ending", ["", "\n"])
 def test_a_date_never_shares_a_cluster_with_a_thing(make_nlp, en_nlp, ending):
     """docs/processing.md's sample corpus line, as a .txt file holds it (a final newline): the shipped

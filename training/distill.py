@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy
 import torch
 
-from neuralcoref.features import N_TENSOR_SLOTS_PY as N_TENSOR_SLOTS
 from neuralcoref.linking import numpy_pair_scores
 from neuralcoref.model_io import CorefModel
 from neuralcoref.scorer import Scorer
 
-from .evaluate import word_rows_for
+from .evaluate import cached_doc_inputs, word_rows_for
 from .featurize_corpus import FeatureCache
 
 
@@ -31,32 +30,18 @@ def teacher_scores(cache: FeatureCache, model: CorefModel) -> tuple[numpy.ndarra
     linking: the scores, not decisions)."""
     scorer = Scorer(model.weights)
     rows = word_rows_for(cache, model.words)
-    arrays = cache.arrays
     new = numpy.zeros(cache.n_mentions, dtype="float32")
-    pair = numpy.zeros(len(arrays["pair_ant"]), dtype="float32")
-    width = model.tensor_width * N_TENSOR_SLOTS
+    pair = numpy.zeros(len(cache.arrays["pair_ant"]), dtype="float32")
     for d in range(len(cache)):
         ms, ps = cache.doc_slice(d)
         if ms.stop <= ms.start:
             continue
-        encoded = scorer.encode(
-            rows[ms],
-            numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, :width]),
-            numpy.ascontiguousarray(arrays["mention_feats"][ms]),
-        )
+        tensor_feats, mention_feats, ant, ment, pair_feats = cached_doc_inputs(cache, ms, ps, model.tensor_width)
+        encoded = scorer.encode(rows[ms], tensor_feats, mention_feats)
         new[ms] = scorer.single_scores(encoded)
         if ps.stop > ps.start:
             as_ant, as_ment = scorer.pair_projections(encoded)
-            pair[ps] = numpy_pair_scores(
-                scorer,
-                0,
-                as_ant,
-                0,
-                as_ment,
-                numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32"),
-                numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32"),
-                arrays["pair_feats"][ps],
-            )
+            pair[ps] = numpy_pair_scores(scorer, 0, as_ant, 0, as_ment, ant, ment, pair_feats)
     return new, pair
 
 

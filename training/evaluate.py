@@ -99,6 +99,21 @@ def cached_links(
         )
 
 
+def cached_doc_inputs(cache: FeatureCache, ms: slice, ps: slice, tensor_width: int) -> tuple[numpy.ndarray, ...]:
+    """A cached document's scorer inputs as a model of `tensor_width` reads them, contiguous: tensor_feats
+    and mention_feats of its mentions, then pair_ant and pair_ment (int32, indices within the document)
+    and pair_feats of its pairs. A model without tensor input (tensor_width 0) reads none of the cached
+    tensor columns."""
+    arrays = cache.arrays
+    return (
+        numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, : tensor_width * N_TENSOR_SLOTS]),
+        numpy.ascontiguousarray(arrays["mention_feats"][ms]),
+        numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32"),
+        numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32"),
+        numpy.ascontiguousarray(arrays["pair_feats"][ps], dtype="uint8"),
+    )
+
+
 def _link_cached_doc(
     cache: FeatureCache,
     word_rows: numpy.ndarray,
@@ -116,12 +131,7 @@ def _link_cached_doc(
     arrays = cache.arrays
     n = ms.stop - ms.start
     rows = word_rows[ms]
-    # a model without tensor input (tensor_width 0) reads none of the cached tensor columns
-    tensor_feats = numpy.ascontiguousarray(arrays["tensor_feats"][ms][:, : tensor_width * N_TENSOR_SLOTS])
-    mention_feats = numpy.ascontiguousarray(arrays["mention_feats"][ms])
-    ant = numpy.ascontiguousarray(arrays["pair_ant"][ps], dtype="int32")
-    ment = numpy.ascontiguousarray(arrays["pair_ment"][ps], dtype="int32")
-    pair_feats = numpy.ascontiguousarray(arrays["pair_feats"][ps], dtype="uint8")
+    tensor_feats, mention_feats, ant, ment, pair_feats = cached_doc_inputs(cache, ms, ps, tensor_width)
     if settings.blacklist:
         listed = numpy.asarray(arrays["blacklisted"][ms], dtype=bool)
         keep = ~(listed[ant] | listed[ment])

@@ -298,7 +298,7 @@ def predict_corpus(
     `corpus_scores` reads them), "genres", "n_tokens", "seconds", "settings"."""
     from .corpus import read_corpus
 
-    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement, infer_speakers)
+    nlp = pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement, infer_speakers)
     if drop_tensor:
         nlp.add_pipe(EMPTY_TENSOR_PIPE, before="neuralcoref")
     golds = [gold for path in data for gold in read_corpus(path, nlp=nlp)]
@@ -454,7 +454,7 @@ def empty_tensor(doc: Doc) -> Doc:
     return doc
 
 
-def _pipeline_with_component(
+def pipeline_with_component(
     model_dir, pipeline, greedyness: float, blacklist: bool, require_agreement: bool | None, infer_speakers: bool | None
 ):
     """The spaCy pipeline with the `neuralcoref` component of this model and these settings added."""
@@ -532,7 +532,7 @@ def evaluate_gap(
     """GAP F1 (overall, masculine, feminine) and bias of the component with this model."""
     from .gap import gap_scores, predict_gap, read_gap
 
-    nlp = _pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement, infer_speakers)
+    nlp = pipeline_with_component(model_dir, pipeline, greedyness, blacklist, require_agreement, infer_speakers)
     examples = read_gap(data)
     start = time.time()
     predictions = predict_gap(nlp, examples)

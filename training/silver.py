@@ -82,12 +82,12 @@ def write_silver_gap(
     example of `data`, correct its clusters with GAP's answers and write them to `out` (a `.conll` file).
     RETURNS (dict): "documents", "links" (mentions that have an antecedent) and "corrected" (documents
     whose clusters GAP's answer changed)."""
-    from .evaluate import _pipeline_with_component
+    from .evaluate import pipeline_with_component
 
     out = Path(out)
     if out.suffix != ".conll":
         raise ValueError(f"{out}: name the silver file *.conll, the name `--train` reads as CoNLL-2012")
-    nlp = _pipeline_with_component(
+    nlp = pipeline_with_component(
         model_dir,
         pipeline,
         DEFAULTS["greedyness"],

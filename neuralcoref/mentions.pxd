@@ -41,6 +41,7 @@ cdef struct RulesC:
     HashSetC pleonastic_words
     HashSetC weather_lemmas
     HashSetC extraposing_lemmas
+    HashSetC small_clause_lemmas
     HashSetC clause_deps
     HashSetC clause_markers
     HashSetC blacklist

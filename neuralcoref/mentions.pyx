@@ -180,6 +180,7 @@ cdef class MentionExtractor:
         self.c.pleonastic_words = _make_hashset(self.mem, _string_hashes(r.pleonastic_words))
         self.c.weather_lemmas = _make_hashset(self.mem, _string_hashes(r.weather_lemmas))
         self.c.extraposing_lemmas = _make_hashset(self.mem, _string_hashes(r.extraposing_lemmas))
+        self.c.small_clause_lemmas = _make_hashset(self.mem, _string_hashes(r.small_clause_lemmas))
         self.c.clause_deps = _make_hashset(self.mem, _string_hashes(r.clause_deps))
         self.c.clause_markers = _make_hashset(self.mem, _string_hashes(r.clause_markers))
         self.c.blacklist = _make_hashset(self.mem, _string_hashes(r.blacklist))
@@ -415,15 +416,37 @@ cdef bint _has_extraposed_clause(const RulesC* r, const TokenC* tokens, int v, i
     return False
 
 
+cdef bint _is_small_clause_pleonastic(const RulesC* r, const TokenC* tokens, int i, int v, int s_start,
+                                      int s_end, int n) noexcept nogil:
+    """Pronoun i (governor v) before a predicate adjective whose clause is extraposed, in the small clause
+    of a verb like "find" or "make": "found it necessary to leave", "made it clear that ...". The parser
+    makes the pronoun the adjective's subject, or the verb's object with the adjective beside it."""
+    cdef int w, k
+    if tokens[v].pos == ADJ and v > i:  # found [it necessary] to ...
+        w = governor(tokens, v, n)
+        return w != v and w < i and hashset_contains(&r.small_clause_lemmas, tokens[w].lemma) \
+            and _has_extraposed_clause(r, tokens, v, v, s_start, s_end, n)
+    if v < i and hashset_contains(&r.small_clause_lemmas, tokens[v].lemma):  # found it [necessary] to ...
+        for k in range(i + 1, s_end):
+            if governor(tokens, k, n) == v and tokens[k].pos == ADJ \
+                    and _has_extraposed_clause(r, tokens, k, k, s_start, s_end, n):
+                return True
+    return False
+
+
 cdef bint _is_pleonastic(const RulesC* r, const TokenC* tokens, int i, int s_start, int s_end, int n) noexcept nogil:
     """A non-referential pronoun that the parser did not label expletive: the subject of a weather verb
     ("it rained") or of a predicate whose clause is extraposed ("it is likely that ...", "it seems
-    that ...", "it is hard to say"). Never a mention."""
-    if not hashset_contains(&r.pleonastic_words, tokens[i].lex.lower) \
-            or not hashset_contains(&r.subject_deps, tokens[i].dep):
+    that ...", "it is hard to say"), or the object of a verb like "find" before such a predicate
+    ("found it hard to say", `_is_small_clause_pleonastic`). Never a mention."""
+    if not hashset_contains(&r.pleonastic_words, tokens[i].lex.lower):
         return False
     cdef int v = governor(tokens, i, n)
     if v == i:
+        return False
+    if _is_small_clause_pleonastic(r, tokens, i, v, s_start, s_end, n):
+        return True
+    if not hashset_contains(&r.subject_deps, tokens[i].dep):
         return False
     if hashset_contains(&r.weather_lemmas, tokens[v].lemma):
         return True

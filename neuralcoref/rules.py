@@ -93,6 +93,10 @@ class RuleSet:
     pleonastic_words: List[str] = field(default_factory=list)
     weather_lemmas: List[str] = field(default_factory=list)
     extraposing_lemmas: List[str] = field(default_factory=list)
+    #: verbs whose object can be a pleonastic pronoun before a predicate adjective with an extraposed
+    #: clause ("found it hard to say", "made it clear that ..."): the small clause's subject, as the
+    #: parser reads it, or the verb's object; empty: no detection
+    small_clause_lemmas: List[str] = field(default_factory=list)
     clause_deps: List[str] = field(default_factory=list)
     clause_markers: List[str] = field(default_factory=list)
     #: entity labels of common nouns, not names ("the morning", "last year"): their mentions are

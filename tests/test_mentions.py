@@ -241,6 +241,32 @@ def test_it_before_an_extraposed_clause_opened_by_for_how_or_why_is_no_mention(f
     assert (4, 5) in found  # the pronoun inside the clause stays a mention
 
 
+@pytest.mark.parametrize("parse", ["small clause", "object"])
+def test_it_before_an_adjective_with_an_extraposed_clause_in_a_small_clause_is_no_mention(featurizer, parse):
+    # He found it hard to leave .  en_core_web_sm makes "it" the subject of "hard" (a small clause); another
+    # parser may make it the object of "found". Either way "it" refers to nothing (OntoGUM and LitBank:
+    # 19 such "it"s, 1 annotated). Before, only subjects ("it is hard to leave") were pleonastic.
+    words = ["He", "found", "it", "hard", "to", "leave", "."]
+    if parse == "small clause":
+        heads, deps = [1, 1, 3, 1, 5, 3, 1], ["nsubj", "ROOT", "nsubj", "ccomp", "aux", "xcomp", "punct"]
+    else:
+        heads, deps = [1, 1, 1, 1, 5, 3, 1], ["nsubj", "ROOT", "dobj", "oprd", "aux", "xcomp", "punct"]
+    pos = ["PRON", "VERB", "PRON", "ADJ", "PART", "VERB", "PUNCT"]
+    lemmas = ["he", "find", "it", "hard", "to", "leave", "."]
+    doc = make_doc(words=words, heads=heads, deps=deps, pos=pos, lemmas=lemmas)
+    found = featurizer.mentions(doc).spans()
+    assert (2, 3) not in found and (0, 1) in found
+    # the same verb with an object that refers: "He found it in a garage ." keeps "it"
+    doc = make_doc(
+        words=["He", "found", "it", "in", "a", "garage", "."],
+        heads=[1, 1, 1, 1, 5, 3, 1],
+        deps=["nsubj", "ROOT", "dobj", "prep", "det", "pobj", "punct"],
+        pos=["PRON", "VERB", "PRON", "ADP", "DET", "NOUN", "PUNCT"],
+        lemmas=["he", "find", "it", "in", "a", "garage", "."],
+    )
+    assert (2, 3) in featurizer.mentions(doc).spans()
+
+
 def test_mentions_stay_inside_their_sentence(featurizer):
     # A head pointing into the next sentence must not stretch a mention across the boundary.
     doc = make_doc(

@@ -140,6 +140,7 @@ RULES = register_rules(
         weather_lemmas=["rain", "snow", "hail", "drizzle", "sleet", "thunder", "pour", "storm", "freeze"],
         extraposing_lemmas=["be", "seem", "appear", "happen", "turn", "matter", "remain", "become", "occur",
                             "take", "make"],
+        small_clause_lemmas=["find", "make", "consider", "think", "believe", "deem", "judge", "feel"],
         clause_deps=["ccomp", "xcomp", "csubj", "advcl"],
         clause_markers=["that", "to", "whether", "if", "for", "how", "why"],
         blacklist=["i", "me", "my", "you", "your"],

@@ -42,6 +42,8 @@ cdef struct RulesC:
     HashSetC weather_lemmas
     HashSetC extraposing_lemmas
     HashSetC small_clause_lemmas
+    HashSetC passive_subject_deps
+    HashSetC finite_clause_deps
     HashSetC clause_deps
     HashSetC clause_markers
     HashSetC blacklist

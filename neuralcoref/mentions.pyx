@@ -181,6 +181,8 @@ cdef class MentionExtractor:
         self.c.weather_lemmas = _make_hashset(self.mem, _string_hashes(r.weather_lemmas))
         self.c.extraposing_lemmas = _make_hashset(self.mem, _string_hashes(r.extraposing_lemmas))
         self.c.small_clause_lemmas = _make_hashset(self.mem, _string_hashes(r.small_clause_lemmas))
+        self.c.passive_subject_deps = _make_hashset(self.mem, _string_hashes(r.passive_subject_deps))
+        self.c.finite_clause_deps = _make_hashset(self.mem, _string_hashes(r.finite_clause_deps))
         self.c.clause_deps = _make_hashset(self.mem, _string_hashes(r.clause_deps))
         self.c.clause_markers = _make_hashset(self.mem, _string_hashes(r.clause_markers))
         self.c.blacklist = _make_hashset(self.mem, _string_hashes(r.blacklist))
@@ -416,6 +418,19 @@ cdef bint _has_extraposed_clause(const RulesC* r, const TokenC* tokens, int v, i
     return False
 
 
+cdef bint _has_extraposed_finite_clause(const RulesC* r, const TokenC* tokens, int v, int after, int s_start,
+                                       int s_end, int n) noexcept nogil:
+    """Whether token v has a finite clause (`finite_clause_deps`) after token `after` that opens with a
+    marker that is no determiner: "it was agreed [that ...]", not "it's got [that vibe]"."""
+    cdef int k, first
+    for k in range(after + 1, s_end):
+        if governor(tokens, k, n) == v and hashset_contains(&r.finite_clause_deps, tokens[k].dep):
+            first = max(<int>tokens[k].l_edge, s_start)
+            if tokens[first].pos != DET and hashset_contains(&r.clause_markers, tokens[first].lex.lower):
+                return True
+    return False
+
+
 cdef bint _is_small_clause_pleonastic(const RulesC* r, const TokenC* tokens, int i, int v, int s_start,
                                       int s_end, int n) noexcept nogil:
     """Pronoun i (governor v) before a predicate adjective whose clause is extraposed, in the small clause
@@ -438,7 +453,8 @@ cdef bint _is_pleonastic(const RulesC* r, const TokenC* tokens, int i, int s_sta
     """A non-referential pronoun that the parser did not label expletive: the subject of a weather verb
     ("it rained") or of a predicate whose clause is extraposed ("it is likely that ...", "it seems
     that ...", "it is hard to say"), or the object of a verb like "find" before such a predicate
-    ("found it hard to say", `_is_small_clause_pleonastic`). Never a mention."""
+    ("found it hard to say", `_is_small_clause_pleonastic`), or the passive subject of a verb whose finite
+    clause is extraposed ("it was agreed that ..."). Never a mention."""
     if not hashset_contains(&r.pleonastic_words, tokens[i].lex.lower):
         return False
     cdef int v = governor(tokens, i, n)
@@ -449,6 +465,9 @@ cdef bint _is_pleonastic(const RulesC* r, const TokenC* tokens, int i, int s_sta
     if not hashset_contains(&r.subject_deps, tokens[i].dep):
         return False
     if hashset_contains(&r.weather_lemmas, tokens[v].lemma):
+        return True
+    if hashset_contains(&r.passive_subject_deps, tokens[i].dep) \
+            and _has_extraposed_finite_clause(r, tokens, v, i, s_start, s_end, n):
         return True
     if not hashset_contains(&r.extraposing_lemmas, tokens[v].lemma):
         return False

@@ -97,6 +97,11 @@ class RuleSet:
     #: clause ("found it hard to say", "made it clear that ..."): the small clause's subject, as the
     #: parser reads it, or the verb's object; empty: no detection
     small_clause_lemmas: List[str] = field(default_factory=list)
+    #: a pleonastic pronoun as the passive subject of a verb with an extraposed finite clause ("it was
+    #: agreed that ...", "it is said that ..."): the passive-subject labels, and the labels of such a
+    #: clause (not an infinitive: "it was designed to fly" refers); empty: no detection
+    passive_subject_deps: List[str] = field(default_factory=list)
+    finite_clause_deps: List[str] = field(default_factory=list)
     clause_deps: List[str] = field(default_factory=list)
     clause_markers: List[str] = field(default_factory=list)
     #: entity labels of common nouns, not names ("the morning", "last year"): their mentions are

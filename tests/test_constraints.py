@@ -177,6 +177,13 @@ def test_it_in_find_it_easy_to_is_nobody(en_nlp):
     assert not any("it" in {m.text for m in cluster} for cluster in doc._.coref_clusters), doc._.coref_clusters
 
 
+def test_it_in_it_was_reported_that_is_nobody(en_nlp):
+    """The shipped model linked the pleonastic *It* of *It was reported that* to *The company*: the rule read
+    subjects of *be*-like verbs only, and this *It* is the passive subject of *reported*."""
+    doc = en_nlp("The company built a factory. It was reported that the workers were unhappy.")
+    assert not any("It" in {m.text for m in cluster} for cluster in doc._.coref_clusters), doc._.coref_clusters
+
+
 @pytest.mark.parametrize("ending", ["", "\n"])
 def test_a_date_never_shares_a_cluster_with_a_thing(make_nlp, en_nlp, ending):
     """docs/processing.md's sample corpus line, as a .txt file holds it (a final newline): the shipped

@@ -141,6 +141,8 @@ RULES = register_rules(
         extraposing_lemmas=["be", "seem", "appear", "happen", "turn", "matter", "remain", "become", "occur",
                             "take", "make"],
         small_clause_lemmas=["find", "make", "consider", "think", "believe", "deem", "judge", "feel"],
+        passive_subject_deps=["nsubjpass"],
+        finite_clause_deps=["ccomp"],
         clause_deps=["ccomp", "xcomp", "csubj", "advcl"],
         clause_markers=["that", "to", "whether", "if", "for", "how", "why"],
         blacklist=["i", "me", "my", "you", "your"],

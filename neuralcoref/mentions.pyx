@@ -407,26 +407,16 @@ cdef bint _is_pronoun(const RulesC* r, const TokenC* t) noexcept nogil:
 
 
 cdef bint _has_extraposed_clause(const RulesC* r, const TokenC* tokens, int v, int after, int s_start,
-                                 int s_end, int n) noexcept nogil:
-    """Whether token v has a clausal dependent after token `after` that opens with a marker ("that",
-    "to", "whether"): "it is likely [that ...]", "it seems [to ...]"."""
-    cdef int k
-    for k in range(after + 1, s_end):
-        if governor(tokens, k, n) == v and hashset_contains(&r.clause_deps, tokens[k].dep):
-            if hashset_contains(&r.clause_markers, tokens[max(<int>tokens[k].l_edge, s_start)].lex.lower):
-                return True
-    return False
-
-
-cdef bint _has_extraposed_finite_clause(const RulesC* r, const TokenC* tokens, int v, int after, int s_start,
-                                       int s_end, int n) noexcept nogil:
-    """Whether token v has a finite clause (`finite_clause_deps`) after token `after` that opens with a
-    marker that is no determiner: "it was agreed [that ...]", not "it's got [that vibe]"."""
+                                 int s_end, int n, const HashSetC* clause_deps, bint finite) noexcept nogil:
+    """Whether token v has a clausal dependent (a label of `clause_deps`) after token `after` that opens
+    with a marker ("that", "to", "whether"): "it is likely [that ...]", "it seems [to ...]". `finite`: a
+    finite clause, whose marker is no determiner: "it was agreed [that ...]", not "it's got [that vibe]"."""
     cdef int k, first
     for k in range(after + 1, s_end):
-        if governor(tokens, k, n) == v and hashset_contains(&r.finite_clause_deps, tokens[k].dep):
+        if governor(tokens, k, n) == v and hashset_contains(clause_deps, tokens[k].dep):
             first = max(<int>tokens[k].l_edge, s_start)
-            if tokens[first].pos != DET and hashset_contains(&r.clause_markers, tokens[first].lex.lower):
+            if hashset_contains(&r.clause_markers, tokens[first].lex.lower) \
+                    and not (finite and tokens[first].pos == DET):
                 return True
     return False
 
@@ -440,11 +430,11 @@ cdef bint _is_small_clause_pleonastic(const RulesC* r, const TokenC* tokens, int
     if tokens[v].pos == ADJ and v > i:  # found [it necessary] to ...
         w = governor(tokens, v, n)
         return w != v and w < i and hashset_contains(&r.small_clause_lemmas, tokens[w].lemma) \
-            and _has_extraposed_clause(r, tokens, v, v, s_start, s_end, n)
+            and _has_extraposed_clause(r, tokens, v, v, s_start, s_end, n, &r.clause_deps, False)
     if v < i and hashset_contains(&r.small_clause_lemmas, tokens[v].lemma):  # found it [necessary] to ...
         for k in range(i + 1, s_end):
             if governor(tokens, k, n) == v and tokens[k].pos == ADJ \
-                    and _has_extraposed_clause(r, tokens, k, k, s_start, s_end, n):
+                    and _has_extraposed_clause(r, tokens, k, k, s_start, s_end, n, &r.clause_deps, False):
                 return True
     return False
 
@@ -467,17 +457,17 @@ cdef bint _is_pleonastic(const RulesC* r, const TokenC* tokens, int i, int s_sta
     if hashset_contains(&r.weather_lemmas, tokens[v].lemma):
         return True
     if hashset_contains(&r.passive_subject_deps, tokens[i].dep) \
-            and _has_extraposed_finite_clause(r, tokens, v, i, s_start, s_end, n):
+            and _has_extraposed_clause(r, tokens, v, i, s_start, s_end, n, &r.finite_clause_deps, True):
         return True
     if not hashset_contains(&r.extraposing_lemmas, tokens[v].lemma):
         return False
-    if _has_extraposed_clause(r, tokens, v, i, s_start, s_end, n):
+    if _has_extraposed_clause(r, tokens, v, i, s_start, s_end, n, &r.clause_deps, False):
         return True
     cdef int k
     for k in range(v + 1, s_end):  # "it is [likely] that": the clause hangs off the predicate adjective
         if governor(tokens, k, n) == v and (tokens[k].pos == ADJ or hashset_contains(&r.attribute_deps,
                                                                                     tokens[k].dep)):
-            if _has_extraposed_clause(r, tokens, k, k, s_start, s_end, n):
+            if _has_extraposed_clause(r, tokens, k, k, s_start, s_end, n, &r.clause_deps, False):
                 return True
     return False
 

@@ -17,6 +17,10 @@
   ("Monday" / "the budget", even through an *it* linked to *Monday*; "Monday" / "that day" may link);
   pronouns are free.
 
+- Coordination (rule sets with `conj_deps`): two conjuncts of one coordination are two entities, and
+  no conjunct but the first (whose head the list shares) is the list ("John and I": *John* is not *I*;
+  "Tom, Dick and Harry").
+
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
   nominal antecedent ("one study ... one study"); a pronoun or a name may still be its antecedent.
@@ -185,6 +189,36 @@ def animacy_columns(
     return columns
 
 
+def coordination_columns(
+    doc: Doc, heads, rules: RuleSet, array: Optional[numpy.ndarray] = None
+) -> Dict[str, numpy.ndarray]:
+    """ "coordination" (int32): for a mention whose head is a conjunct (a `conj_deps` dependent, or the
+    word that has one), the first conjunct of its coordination (conjuncts chain: "Tom, Dick and Harry"
+    makes *Harry* depend on *Dick*, *Dick* on *Tom*); -1 for any other mention. "conjunct" (int32): the
+    mention's head where "coordination" is set, else -1. Two mentions of one coordination with different
+    conjuncts never share a cluster; a list mention has the first conjunct's head, so no other member joins it."""
+    heads = numpy.asarray(heads, dtype="int64")
+    coordination = numpy.full(len(heads), -1, dtype="int32")
+    conjunct = numpy.full(len(heads), -1, dtype="int32")
+    if not len(heads) or not rules.conj_deps:
+        return {"coordination": coordination, "conjunct": conjunct}
+    array = token_array(doc) if array is None else array
+    is_conj = numpy.isin(array[:, _DEP], _hashes(rules.conj_deps))
+    first = numpy.arange(len(array), dtype="int64")
+    governors = first + array[:, _HEAD]
+    in_coordination = is_conj.copy()
+    in_coordination[governors[is_conj]] = True
+    for _ in range(len(array)):  # climb conj links to the first conjunct (chains are short)
+        climbing = is_conj[first]
+        if not climbing.any():
+            break
+        first[climbing] = governors[first[climbing]]
+    coordinated = in_coordination[heads]
+    coordination[coordinated] = first[heads[coordinated]]
+    conjunct[coordinated] = heads[coordinated]
+    return {"coordination": coordination, "conjunct": conjunct}
+
+
 def indefinite_nominal_column(
     doc: Doc, starts, ends, heads, mention_types, numbers, rules: RuleSet, array: Optional[numpy.ndarray] = None
 ) -> Dict[str, numpy.ndarray]:
@@ -215,7 +249,7 @@ def indefinite_nominal_column(
 
 
 def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet) -> Dict[str, numpy.ndarray]:
-    """A Doc's `Mentions.columns()` with the binding, modifier, time-entity, animacy and
+    """A Doc's `Mentions.columns()` with the binding, modifier, time-entity, animacy, coordination and
     indefinite-nominal columns added: everything `resolution.linking_constraints` reads."""
     array = token_array(doc) if len(doc) else None
     return {
@@ -226,6 +260,7 @@ def constraint_columns(doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleS
         ),
         **time_entity_column(doc, columns["head"], rules, array),
         **animacy_columns(doc, columns["head"], columns["mention_type"], rules, array),
+        **coordination_columns(doc, columns["head"], rules, array),
         **indefinite_nominal_column(
             doc,
             columns["start"],

@@ -136,7 +136,8 @@ def linking_constraints(columns, bint require_agreement):
     and number agreement with `require_agreement`. columns (dict): "gender", "number", "mention_type",
     "person", "speaker", "sent_index" (`Mentions.columns()`), "governor", "core_role"
     (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`),
-    "time_entity" (`constraints.time_entity_column`, optional), "indefinite_nominal"
+    "time_entity" (`constraints.time_entity_column`, optional), "coordination" and "conjunct"
+    (`constraints.coordination_columns`, optional), "indefinite_nominal"
     (`constraints.indefinite_nominal_column`, optional) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
     codes = mention_agreement_codes(columns)
@@ -156,6 +157,9 @@ def linking_constraints(columns, bint require_agreement):
     agreement.set_nominal_kinds(nominal_kinds(columns["mention_type"], columns.get("indefinite_nominal")))
     if "time_entity" in columns:
         agreement.set_time_expressions(numpy.ascontiguousarray(columns["time_entity"], dtype="int8"))
+    if "coordination" in columns:
+        agreement.set_coordination(numpy.ascontiguousarray(columns["coordination"], dtype="int32"),
+                                   numpy.ascontiguousarray(columns["conjunct"], dtype="int32"))
     return agreement
 
 
@@ -172,6 +176,9 @@ cdef class ClusterAgreement:
       they do: A's "I" is B's "you" and C's "she".
     - binding (always): a subject and an object of one predicate (`constraints.binding_columns`)
       never share a cluster unless one is reflexive ("John saw him"; "John saw himself").
+    - coordination (with `set_coordination`): two conjuncts of one coordination never share a cluster,
+      nor does a conjunct join the list mention that holds it ("John and I are friends": *I* is not
+      *John*; `constraints.coordination_columns`).
     - i-within-i (always, pair by pair): a mention and a pronoun inside it ("[My] sister" / "My") are
       never antecedent and anaphor.
     - modifier clash (always, pair by pair): a nominal never takes as antecedent a mention with the
@@ -208,6 +215,8 @@ cdef class ClusterAgreement:
     cdef const uint64_t[:, ::1] modifiers  # per mention: sorted hashes, then zeros
     cdef const int8_t[::1] nominal_kinds  # per mention: NOT_NOMINAL, NOMINAL or INDEFINITE_NOMINAL
     cdef const int8_t[::1] time_expressions  # per mention: 1 for a time expression (a date, "every day")
+    cdef const int32_t[::1] coordinations  # per mention: the first conjunct of its head's coordination, or -1
+    cdef const int32_t[::1] conjuncts  # per mention: its head where coordinations is set, else -1
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
@@ -250,6 +259,7 @@ cdef class ClusterAgreement:
         self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
         self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
         self.set_time_expressions(numpy.zeros(n, dtype="int8"))
+        self.set_coordination(numpy.full(n, -1, dtype="int32"), numpy.full(n, -1, dtype="int32"))
 
     def set_spans(self, const int32_t[::1] starts, const int32_t[::1] ends, const int8_t[::1] pronouns):
         """Token spans and pronoun flags of the mentions, for the i-within-i constraint: a mention never
@@ -286,6 +296,15 @@ cdef class ClusterAgreement:
             raise ValueError(f"time expressions must cover the {self.codes.shape[0]} mentions")
         self.time_expressions = flags
 
+    def set_coordination(self, const int32_t[::1] coordinations, const int32_t[::1] conjuncts):
+        """The coordination constraint's inputs (`constraints.coordination_columns`): per mention the first
+        conjunct of its coordination and its own conjunct (-1 outside a coordination). Conjuncts are in one
+        sentence, so only the mentions of the anaphor's sentence are checked (`sentence_first`)."""
+        n = self.codes.shape[0]
+        if coordinations.shape[0] != n or conjuncts.shape[0] != n:
+            raise ValueError(f"coordinations and conjuncts must cover the {n} mentions")
+        self.coordinations, self.conjuncts = coordinations, conjuncts
+
     def __len__(self):
         return self.codes.shape[0]
 
@@ -311,7 +330,7 @@ cdef class ClusterAgreement:
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
         return (self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0 or self.modifiers[j, 0] != 0
-                or self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL or self.has_spans)
+                or self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL or self.has_spans or self.coordinations[j] >= 0)
 
     cdef inline bint _contains(self, int a, int b) noexcept nogil:
         """Whether mention a's modifiers include all of mention b's (both sorted, then zeros)."""
@@ -369,6 +388,12 @@ cdef class ClusterAgreement:
             for k in range(self.sentence_first[j], j):
                 if self.cluster_of[k] == root and self.roles[k] and self.roles[k] != role \
                         and self.governors[k] == self.governors[j]:
+                    return False
+        cdef int coordination = self.coordinations[j]
+        if coordination >= 0:  # another conjunct of its coordination already in the cluster: "John and I"
+            for k in range(self.sentence_first[j], j):
+                if self.cluster_of[k] == root and self.coordinations[k] == coordination \
+                        and self.conjuncts[k] != self.conjuncts[j]:
                     return False
         return True
 

@@ -1,6 +1,6 @@
 """The linking constraints that read the parse (`neuralcoref.constraints`, `resolution.ClusterAgreement`):
 binding (a subject and an object of one predicate are two entities unless one is reflexive), modifier
-clash, indefinite nominals, time expressions."""
+clash, indefinite nominals, time expressions, coordination."""
 
 import pytest
 
@@ -329,3 +329,57 @@ def test_a_thing_never_joins_he_or_she(make_nlp, en_nlp, config):
     for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
         heads = {m.root.lower_ for m in cluster}
         assert not (heads & {"he", "she", "her"} and heads & {"phone", "house", "lake"}), (text, cluster)
+
+
+def test_coordination_columns(en_nlp_base):
+    """Conjuncts chain in spaCy's parse (*Harry* depends on *Dick*, *Dick* on *Tom*): each conjunct
+    reads the first one; a word in no coordination reads -1."""
+    from neuralcoref.constraints import coordination_columns
+
+    doc = en_nlp_base("Tom, Dick and Harry met Sue.")
+    tom, dick, harry, sue = (next(t.i for t in doc if t.text == w) for w in ("Tom", "Dick", "Harry", "Sue"))
+    columns = coordination_columns(doc, [tom, dick, harry, sue], RULES)
+    assert columns["coordination"].tolist() == [tom, tom, tom, -1]
+    assert columns["conjunct"].tolist() == [tom, dick, harry, -1]
+
+
+def test_conjuncts_never_share_a_cluster_at_linking():
+    import numpy
+
+    from neuralcoref.resolution import ClusterAgreement, best_antecedents
+
+    # "John and I ... Ann ... she": 0 "John" and 1 "I", conjuncts of one coordination (first conjunct:
+    # token 5); 2 "John and I", the list (its head is the first conjunct's; best candidates John and I);
+    # 3 "Ann" and 4 "she", outside it (best candidate: John). I may not join John, nor the list I; the
+    # list, Ann and she may join John
+    n = 5
+    agreement = ClusterAgreement(
+        numpy.zeros(n, dtype="uint8"),
+        None,
+        None,
+        numpy.full(n, -1, dtype="int32"),
+        numpy.zeros(n, dtype="int8"),
+        numpy.zeros(n, dtype="int32"),
+    )
+    agreement.set_coordination(
+        numpy.asarray([5, 5, 5, -1, -1], dtype="int32"), numpy.asarray([5, 7, 5, -1, -1], dtype="int32")
+    )
+    ant = numpy.asarray([0, 0, 1, 0, 0], dtype="int32")
+    ment = numpy.asarray([1, 2, 2, 3, 4], dtype="int32")
+    scores = numpy.asarray([2.0, 1.0, 1.0, 1.0, 1.0], dtype="float32")
+    best, best_scores = numpy.full(n, -1, dtype="int32"), numpy.zeros(n, dtype="float32")
+    best_antecedents(ant, ment, scores, numpy.zeros(n, dtype="float32"), best, best_scores, 0.0, agreement)
+    assert best.tolist() == [-1, -1, 0, 0, 0]
+
+
+@pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
+def test_conjuncts_never_share_a_cluster(make_nlp, en_nlp, config):
+    """With an eager random model and with the shipped one: *John and I* are two people (the shipped
+    model linked *I* to *John* before the constraint)."""
+    texts = {
+        "John and I are friends. We play tennis every week.": ("John", "I"),
+        "Tom, Dick and Harry went to the market.": ("Tom", "Harry"),
+    }
+    for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
+        words = {m.text for m in cluster}
+        assert not set(texts[text]) <= words, (text, cluster)

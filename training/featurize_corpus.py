@@ -18,6 +18,7 @@ computes at inference. One cache directory holds, concatenated over its document
 | `time_entity.npy` | int8 [n] | `constraints.time_entity_column` (dates and times are neuter at linking) |
 | `person_noun.npy` | int8 [n] | `constraints.animacy_columns` (a person is never neuter at linking) |
 | `neuter_noun.npy` | int8 [n] | `constraints.animacy_columns` (a thing is neuter at linking) |
+| `coordination.npy`, `conjunct.npy` | int32 [n] | `constraints.coordination_columns` (conjuncts are kept apart at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -53,8 +54,8 @@ from .readers.gold import with_paragraph_breaks
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 10
-#: the inputs of the binding, modifier-clash, time, person and indefinite-nominal constraints (`neuralcoref.constraints`)
+CACHE_VERSION = 11
+#: the inputs of the binding, modifier-clash, time, person, coordination and indefinite-nominal constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
     "governor",
     "core_role",
@@ -63,6 +64,8 @@ CONSTRAINT_ARRAYS = (
     "time_entity",
     "person_noun",
     "neuter_noun",
+    "coordination",
+    "conjunct",
     "indefinite_nominal",
 )
 MENTION_ARRAYS = (

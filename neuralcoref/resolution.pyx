@@ -383,19 +383,20 @@ cdef class ClusterAgreement:
             for k in range(self.same_start_from[j], j):
                 if self.cluster_of[k] == root and (self.pronouns[j] or self.pronouns[k]):
                     return False
-        cdef int role = self.roles[j]
-        if role:  # a clause-mate of the other role already in the cluster (mentions before j are finished)
+        if self.roles[j] or self.coordinations[j] >= 0:  # mentions before j are finished
             for k in range(self.sentence_first[j], j):
-                if self.cluster_of[k] == root and self.roles[k] and self.roles[k] != role \
-                        and self.governors[k] == self.governors[j]:
-                    return False
-        cdef int coordination = self.coordinations[j]
-        if coordination >= 0:  # another conjunct of its coordination already in the cluster: "John and I"
-            for k in range(self.sentence_first[j], j):
-                if self.cluster_of[k] == root and self.coordinations[k] == coordination \
-                        and self.conjuncts[k] != self.conjuncts[j]:
+                if self.cluster_of[k] == root and self._parse_separates(k, j):
                     return False
         return True
+
+    cdef inline bint _parse_separates(self, int k, int j) noexcept nogil:
+        """Whether mentions k and j of one sentence are two entities by the parse: a subject and an object
+        of one predicate ("John saw him"; binding), or two conjuncts of one coordination ("John and I")."""
+        if self.roles[j] and self.roles[k] and self.roles[k] != self.roles[j] \
+                and self.governors[k] == self.governors[j]:
+            return True
+        return self.coordinations[j] >= 0 and self.coordinations[k] == self.coordinations[j] \
+            and self.conjuncts[k] != self.conjuncts[j]
 
     cdef inline void _finish_before(self, int j, const int32_t[::1] best) noexcept nogil:
         """Add every mention before j that is not finished yet to its antecedent's cluster."""

@@ -6,7 +6,8 @@ batch records read it through `stored_results` and `resolved_text`. Kept apart f
 so that the rules of the resolved text (possessives, casing, nesting) are one module's job.
 """
 
-from typing import Optional
+from bisect import bisect_left
+from typing import Dict, Optional, Tuple
 
 from spacy.symbols import PRON, PROPN, X
 from spacy.tokens import Doc, Span, Token
@@ -50,50 +51,93 @@ def resolved_text(doc: Doc, start: int = 0, end: Optional[int] = None) -> str:
     A main mention that holds a mention of another cluster is written resolved ("his keys" ...
     "them" -> "John's keys").
     """
-    return _resolved_text(doc, start, end, nested=True)
-
-
-def _resolved_text(doc: Doc, start: int, end: Optional[int], nested: bool) -> str:
     range_end = len(doc) if end is None else end
     data = stored_results(doc)
     if not data.get("clusters"):
         return doc.text if start == 0 and end is None else doc[start:range_end].text
     lang = data.get("lang", doc.lang_)
     rules = get_rules(lang) if lang else None
-    form = rules.possessive_form if rules else "{}"
+    return _Resolver(doc, data, rules).text(start, range_end, nested=True, whole=start == 0 and end is None)
 
-    def unmarked_end(start, end):  # "[Melanie 's]" ends before its possessive marker
-        return rules.end_without_possessive_marker(doc, start, end) if rules else end
 
-    replacements = []
-    for mentions, main in zip(data["clusters"], data["mains"]):
+class _Resolver:
+    """One Doc's replacements, indexed once: each call costs the mentions inside its range (a main
+    mention written resolved reads only the mentions it holds), not every mention of the Doc, so a
+    long Doc resolves in O(mentions log mentions)."""
+
+    def __init__(self, doc: Doc, data: dict, rules) -> None:
+        self.doc, self.rules = doc, rules
+        self.form = rules.possessive_form if rules else "{}"
+        self.clusters = list(zip(data["clusters"], data["mains"]))
+        # every mention that may be replaced (not its cluster's main), by start: (start, end, cluster)
+        self.entries = sorted(
+            (m_start, m_end, c)
+            for c, (mentions, main) in enumerate(self.clusters)
+            for k, (m_start, m_end) in enumerate(mentions)
+            if k != main
+        )
+        self.starts = [entry[0] for entry in self.entries]
+        self.main_texts: Dict[Tuple[int, bool], Optional[str]] = {}  # by (cluster, nested)
+        self.replacing: Dict[int, bool] = {}  # by cluster
+
+    def unmarked_end(self, start: int, end: int) -> int:
+        """The end before a possessive marker: "[Melanie 's]" ends at "Melanie"."""
+        return self.rules.end_without_possessive_marker(self.doc, start, end) if self.rules else end
+
+    def main_text(self, cluster: int, nested: bool) -> Optional[str]:
+        """The cluster's main mention as it replaces others; None for a pronoun, which replaces nothing."""
+        key = (cluster, nested)
+        if key not in self.main_texts:
+            main_start, main_end = self.main_span(cluster)
+            if not self.replaces(cluster):
+                text = None
+            elif nested:  # one level of nesting: "[[his] keys]"
+                text = self.text(main_start, main_end, False, whole=False)
+            else:
+                text = self.doc[main_start:main_end].text
+            self.main_texts[key] = text
+        return self.main_texts[key]
+
+    def replaces(self, cluster: int) -> bool:
+        """Whether the cluster's main mention is a name or a nominal (read once per cluster)."""
+        if cluster not in self.replacing:
+            main_start, main_end = self.main_span(cluster)
+            self.replacing[cluster] = not _is_pronoun_span(self.doc[main_start:main_end], self.rules)
+        return self.replacing[cluster]
+
+    def main_span(self, cluster: int) -> Tuple[int, int]:
+        """The main mention's tokens, without a possessive marker."""
+        mentions, main = self.clusters[cluster]
         main_start, main_end = mentions[main]
-        main_end = unmarked_end(main_start, main_end)
-        if _is_pronoun_span(doc[main_start:main_end], rules):
-            continue  # no name or nominal to put in: left as written
-        main_text = None
-        for k, (m_start, m_end) in enumerate(mentions):
-            if k == main or m_start < start:
+        return main_start, self.unmarked_end(main_start, main_end)
+
+    def text(self, start: int, range_end: int, nested: bool, whole: bool) -> str:
+        doc = self.doc
+        replacements = []
+        for m_start, m_end, cluster in self.entries[
+            bisect_left(self.starts, start) : bisect_left(self.starts, range_end)
+        ]:
+            if m_end > range_end:
+                continue  # ends outside the range
+            main_text = self.main_text(cluster, nested)
+            if main_text is None:
                 continue
-            if main_text is None:  # one level of nesting: "[[his] keys]"
-                main_text = (
-                    _resolved_text(doc, main_start, main_end, False) if nested else doc[main_start:main_end].text
-                )
-            text = _cased(main_text, doc[main_start], doc[m_start])
-            if (m_end - m_start == 1 and _is_possessive(doc[m_start])) or unmarked_end(m_start, m_end) != m_end:
-                text = _possessive(form, text)
+            mentions, main = self.clusters[cluster]
+            text = _cased(main_text, doc[mentions[main][0]], doc[m_start])
+            if (m_end - m_start == 1 and _is_possessive(doc[m_start])) or self.unmarked_end(m_start, m_end) != m_end:
+                text = _possessive(self.form, text)
             replacements.append((m_start, m_end, text))
-    replacements.sort()
-    pieces, position = [], start
-    for m_start, m_end, text in replacements:
-        if m_start < position or m_end > range_end:
-            continue  # nested inside a mention already replaced, or outside the range
-        pieces.append(doc[position:m_start].text_with_ws if m_start > position else "")
-        pieces.append(text + doc[m_end - 1].whitespace_)
-        position = m_end
-    pieces.append(doc[position:range_end].text_with_ws if position < range_end else "")
-    resolved = "".join(pieces)
-    return resolved if end is None and start == 0 else resolved.rstrip()
+        replacements.sort()
+        pieces, position = [], start
+        for m_start, m_end, text in replacements:
+            if m_start < position:
+                continue  # nested inside a mention already replaced
+            pieces.append(doc[position:m_start].text_with_ws if m_start > position else "")
+            pieces.append(text + doc[m_end - 1].whitespace_)
+            position = m_end
+        pieces.append(doc[position:range_end].text_with_ws if position < range_end else "")
+        resolved = "".join(pieces)
+        return resolved if whole else resolved.rstrip()
 
 
 def _possessive(form: str, text: str) -> str:

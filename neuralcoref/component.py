@@ -168,7 +168,8 @@ def get_span_scores(span: Span) -> Optional[Dict[Span, float]]:
     mentions = data["mentions"]
     ment = scores["ment"]
     if hasattr(ment, "searchsorted"):  # pairs are grouped by mention, in mention order
-        first, last = int(ment.searchsorted(k, "left")), int(ment.searchsorted(k, "right"))
+        key = ment.dtype.type(k)  # a Python int would make numpy cast the whole array for each search
+        first, last = int(ment.searchsorted(key, "left")), int(ment.searchsorted(key, "right"))
     else:
         rows = [p for p, m in enumerate(ment) if m == k]
         first, last = (rows[0], rows[-1] + 1) if rows else (0, 0)

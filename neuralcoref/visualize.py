@@ -14,6 +14,7 @@ cluster number: ``displacy.render(doc, style="span", options=add_displacy_spans(
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from jinja2 import Environment
@@ -149,18 +150,29 @@ def doc_markup(doc: Doc) -> Markup:
     The text is cut at every mention boundary; each piece is wrapped in the mentions covering it,
     outermost first. Properly nested mentions become nested elements; a mention crossing another
     one is split into pieces (each with the mention's colour, the last with its number and scores).
+    One sweep over the cuts, keeping the mentions open at each: linear in the text and the mentions.
     """
     mentions = _cluster_mentions(doc)
+    text = doc.text  # built from the tokens on each access: read once
     if not mentions:
-        return escape(doc.text)
+        return escape(text)
     heights = _heights(mentions)
-    tips = {k: _tip(mentions[k]) for k in range(len(mentions))}
-    cuts = sorted({0, len(doc.text)} | {m[0] for m in mentions} | {m[1] for m in mentions})
+    members: Dict[int, set] = {}  # cluster number -> its mentions' token offsets
+    for _, _, cluster, span in mentions:
+        members.setdefault(cluster, set()).add((span.start, span.end))
+    tips = {k: _tip(mentions[k], members[mentions[k][2]]) for k in range(len(mentions))}
+    cuts = sorted({0, len(text)} | {m[0] for m in mentions} | {m[1] for m in mentions})
     order = sorted(range(len(mentions)), key=lambda k: (mentions[k][0], -mentions[k][1], k))
     out: List[str] = []
     stack: List[int] = []
+    covering: List[int] = []  # the mentions over the current piece, in `order`: outermost first
+    next_in_order = 0
     for a, b in zip(cuts, cuts[1:]):
-        covering = [k for k in order if mentions[k][0] <= a and b <= mentions[k][1]]
+        if any(mentions[k][1] <= a for k in covering):
+            covering = [k for k in covering if mentions[k][1] > a]
+        while next_in_order < len(order) and mentions[order[next_in_order]][0] <= a:
+            covering.append(order[next_in_order])  # starts at a (every start is a cut)
+            next_in_order += 1
         keep = 0
         while keep < min(len(stack), len(covering)) and stack[keep] == covering[keep]:
             keep += 1
@@ -174,9 +186,9 @@ def doc_markup(doc: Doc) -> Markup:
                 f'style="--nc-c:{colour};--nc-bg:{colour}1a;--nc-h:{heights[k]}">'
             )
             stack.append(k)
-        out.append(str(escape(doc.text[a:b])))
+        out.append(str(escape(text[a:b])))
     while stack:
-        out.append(_close(mentions, stack.pop(), len(doc.text), tips))
+        out.append(_close(mentions, stack.pop(), len(text), tips))
     return Markup("".join(out))
 
 
@@ -189,24 +201,27 @@ def _close(mentions, k: int, position: int, tips: Dict[int, Markup]) -> str:
 
 
 def _heights(mentions) -> List[int]:
-    """1 + the number of mentions nested inside, on the deepest line: the underline's offset."""
-    order = sorted(range(len(mentions)), key=lambda k: (mentions[k][1] - mentions[k][0], k))
+    """1 + the number of mentions nested inside, on the deepest line: the underline's offset.
+
+    Shortest first, so a mention's inner mentions have their heights; the inner mentions of one are
+    found among the mentions that start inside it (by bisection), not among all of them."""
+    by_start = sorted(range(len(mentions)), key=lambda k: mentions[k][0])
+    starts = [mentions[k][0] for k in by_start]
     heights = [1] * len(mentions)
-    for i, k in enumerate(order):
+    for k in sorted(range(len(mentions)), key=lambda k: (mentions[k][1] - mentions[k][0], k)):
         a, b = mentions[k][:2]
-        for j in order[:i]:
+        for j in by_start[bisect_left(starts, a) : bisect_left(starts, b)]:
             c, d = mentions[j][:2]
-            if a <= c and d <= b and (c, d) != (a, b):
+            if d <= b and (c, d) != (a, b):
                 heights[k] = max(heights[k], heights[j] + 1)
     return heights
 
 
-def _tip(mention: Tuple[int, int, int, Span]) -> Markup:
+def _tip(mention: Tuple[int, int, int, Span], same_cluster: set) -> Markup:
     cluster, span = mention[2:]
     scores = span._.coref_scores
     rows = None
     if scores is not None:
-        same_cluster = {(m.start, m.end) for m in (span._.coref_cluster or [])}
         single = [("no antecedent", score, False) for m, score in scores.items() if m == span]
         candidates = sorted(((m, score) for m, score in scores.items() if m != span), key=lambda x: -x[1])
         rows = single + [(m.text, score, (m.start, m.end) in same_cluster) for m, score in candidates[:MAX_CANDIDATES]]

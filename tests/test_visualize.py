@@ -136,6 +136,66 @@ def test_crossing_mentions_are_split_not_lost(doc):
     assert len(second) == 2
 
 
+class DocText(html.parser.HTMLParser):
+    """The text of the nc-doc element outside the number badges and score boxes."""
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.skip_depth, self.in_doc, self.text = [], None, False, []
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        self.open.append(tag)
+        self.in_doc = self.in_doc or "nc-doc" in classes
+        if self.skip_depth is None and ("nc-id" in classes or "nc-tip" in classes):
+            self.skip_depth = len(self.open)
+
+    def handle_endtag(self, tag):
+        if self.skip_depth == len(self.open):
+            self.skip_depth = None
+        self.open.pop()
+
+    def handle_data(self, data):
+        if self.in_doc and self.skip_depth is None and "style" not in self.open and "script" not in self.open:
+            self.text.append(data)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_nested_and_crossing_mentions(doc, seed):
+    """The one-sweep markup on random layouts (nested, crossing, shared starts and ends): tags balance,
+    the text comes back whole, each mention is closed once with its number, and each underline's height
+    is 1 + the deepest chain of mentions nested inside it."""
+    import random
+
+    from neuralcoref.visualize import _cluster_mentions, _heights
+
+    rng = random.Random(seed)
+    spans = {(a, min(a + rng.randint(1, 6), len(doc))) for a in (rng.randrange(len(doc) - 1) for _ in range(12))}
+    spans = sorted(spans)
+    rng.shuffle(spans)
+    clusters = [spans[k : k + 3] for k in range(0, len(spans), 3)]
+    layout = doc.copy()
+    layout.user_data["neuralcoref"] = {"lang": "en", "clusters": clusters, "mains": [0] * len(clusters)}
+
+    markup = neuralcoref.render(layout)
+
+    elements = parse(markup).mentions
+    text = DocText()
+    text.feed(markup)
+    assert "".join(text.text).strip("\n") == layout.text
+    mentions = _cluster_mentions(layout)
+    closed = re.findall(r'<span class="nc-id">(\d+)</span>', markup)
+    assert sorted(closed) == sorted(str(m[2]) for m in mentions)
+    assert {(int(e["data-start"]), int(e["data-end"])) for e in elements} == {m[:2] for m in mentions}
+
+    def depth(k):  # the deepest chain of mentions strictly inside mention k, by definition
+        a, b = mentions[k][:2]
+        inner = [j for j, m in enumerate(mentions) if a <= m[0] and m[1] <= b and m[:2] != (a, b)]
+        return 1 + max((depth(j) for j in inner), default=0)
+
+    assert _heights(mentions) == [depth(k) for k in range(len(mentions))]
+
+
 def test_displacy_span_view_shows_every_cluster(doc):
     options = add_displacy_spans(doc)
     labels = [str(c.i + 1) for c in doc._.coref_clusters]

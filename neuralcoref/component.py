@@ -34,12 +34,46 @@ class Cluster:
     i (int): index of the cluster in the Doc.
     main (Span): the most representative mention (first proper, else first nominal, else first).
     mentions (List[Span]): the mentions, in document order.
+
+    The getters make clusters whose Spans are built on first access (`Cluster.from_offsets`): a
+    token's or a mention's cluster costs O(1) until its mentions are read, not O(cluster size), so
+    reading `token._.coref_clusters` over every token of a long Doc stays linear.
     """
 
     def __init__(self, i: int, main: Span, mentions: List[Span]):
         self.i = i
-        self.main = main
-        self.mentions = mentions
+        self._main: Optional[Span] = main
+        self._mentions: Optional[List[Span]] = mentions
+        self._offsets: Optional[tuple] = None
+
+    @classmethod
+    def from_offsets(cls, doc: Doc, i: int, offsets: List, main: int) -> "Cluster":
+        """Cluster i of the Doc from its mentions' token offsets and the index of its main mention."""
+        cluster = cls.__new__(cls)
+        cluster.i, cluster._main, cluster._mentions, cluster._offsets = i, None, None, (doc, offsets, main)
+        return cluster
+
+    @property
+    def mentions(self) -> List[Span]:
+        if self._mentions is None:
+            doc, offsets, main = self._offsets  # type: ignore[misc]
+            self._mentions = [Span(doc, start, end) for start, end in offsets]
+            self._main = self._mentions[main]
+        return self._mentions
+
+    @mentions.setter
+    def mentions(self, mentions: List[Span]) -> None:
+        self._mentions = mentions
+
+    @property
+    def main(self) -> Span:
+        if self._main is None:
+            _ = self.mentions
+        return self._main  # type: ignore[return-value]
+
+    @main.setter
+    def main(self, main: Span) -> None:
+        self._main = main
 
     def __getitem__(self, index):
         return self.mentions[index]
@@ -71,8 +105,7 @@ def get_clusters(doc: Doc) -> Optional[List[Cluster]]:
 
 
 def _cluster(doc: Doc, data: dict, i: int) -> Cluster:
-    spans = [Span(doc, start, end) for start, end in data["clusters"][i]]
-    return Cluster(i, spans[data["mains"][i]], spans)
+    return Cluster.from_offsets(doc, i, data["clusters"][i], data["mains"][i])
 
 
 class _Index:

@@ -290,3 +290,31 @@ def test_doc_without_the_models_tensor_gets_clusters_and_a_warning(en_nlp, tmp_p
     clusters = doc._.coref_clusters
     assert clusters is not None and len(clusters) >= 1
     assert any(c.main.text == "My sister" and "She" in [m.text for m in c] for c in clusters), (clusters, expected)
+
+
+def test_getters_build_a_clusters_spans_on_first_read(monkeypatch):
+    """`token._.coref_clusters` and `span._.coref_cluster` over a long Doc stay linear: a cluster's Spans
+    are built when its mentions are read, not on every token of every mention (which was quadratic in
+    the cluster's size: 10 s for the tokens of a 12k-token Doc with a 2,000-mention cluster)."""
+    from spacy.tokens import Span
+    from spacy.vocab import Vocab
+
+    from neuralcoref import component
+    from neuralcoref.component import DATA_KEY
+
+    words = ["John", "walked", ".", "He", "smiled", "."] * 200
+    doc = Doc(Vocab(), words=words)
+    mentions = [(k, k + 1) for k in range(0, len(words), 3)]  # John, He, John, He, ...: one cluster
+    doc.user_data[DATA_KEY] = {"lang": "en", "clusters": [mentions], "mains": [0]}
+    built = []
+    monkeypatch.setattr(component, "Span", lambda *args: built.append(args) or Span(*args))
+
+    clusters = [tok._.coref_clusters for tok in doc]
+    of_mentions = [doc[start:end]._.coref_cluster for start, end in mentions]
+
+    assert built == []
+    assert [len(c) for c in clusters] == [1 if tok.text in ("John", "He") else 0 for tok in doc]
+    assert all(c.i == 0 for c in of_mentions)
+    assert of_mentions[5].main.text == "John" and len(built) == len(mentions)
+    assert [m.start for m in clusters[3][0].mentions] == [start for start, _ in mentions]
+    assert clusters[3][0] == of_mentions[0] and repr(clusters[0][0]) == repr(doc._.coref_clusters[0])

@@ -204,15 +204,19 @@ def coordination_columns(
         return {"coordination": coordination, "conjunct": conjunct}
     array = token_array(doc) if array is None else array
     is_conj = numpy.isin(array[:, _DEP], _hashes(rules.conj_deps))
-    first = numpy.arange(len(array), dtype="int64")
-    governors = first + array[:, _HEAD]
+    tokens = numpy.arange(len(array), dtype="int64")
+    governors = tokens + array[:, _HEAD]
     in_coordination = is_conj.copy()
     in_coordination[governors[is_conj]] = True
-    for _ in range(len(array)):  # climb conj links to the first conjunct (chains are short)
-        climbing = is_conj[first]
-        if not climbing.any():
+    # climb conj links to the first conjunct by pointer doubling: log2(chain) steps, so a chain of
+    # thousands of conjuncts (an unpunctuated text) costs a dozen passes, not one pass per conjunct
+    # (bounded: a Doc built from arrays may hold a loop of heads)
+    first = numpy.where(is_conj, governors, tokens)
+    for _ in range(len(array).bit_length()):
+        further = first[first]
+        if numpy.array_equal(further, first):
             break
-        first[climbing] = governors[first[climbing]]
+        first = further
     coordinated = in_coordination[heads]
     coordination[coordinated] = first[heads[coordinated]]
     conjunct[coordinated] = heads[coordinated]

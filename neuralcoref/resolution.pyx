@@ -219,6 +219,10 @@ cdef class ClusterAgreement:
     cdef const int32_t[::1] conjuncts  # per mention: its head where coordinations is set, else -1
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
+    cdef int32_t[::1] clause_mates_from  # per mention j: clause_mates[clause_mates_from[j]:...[j + 1]] ...
+    cdef int32_t[::1] clause_mates  # ... are the earlier mentions that binding keeps apart from it
+    cdef int32_t[::1] last_coordinated  # per cluster (first mention): its last finished member in a coordination
+    cdef int32_t[::1] previous_coordinated  # per such member: the one of its cluster before it, or -1
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
     cdef uint8_t[::1] cluster_times  # per cluster (first mention): the union of its members' time kinds
     cdef uint64_t[:, ::1] cluster_speakers  # per cluster and person: the speakers of its pronouns
@@ -252,6 +256,8 @@ cdef class ClusterAgreement:
             self.speakers = numpy.zeros(n, dtype="uint64")
         self.codes = codes
         self.cluster_of = numpy.zeros(n, dtype="int32")
+        self.last_coordinated = numpy.full(n, -1, dtype="int32")
+        self.previous_coordinated = numpy.full(n, -1, dtype="int32")
         self.cluster_codes = numpy.zeros(n, dtype="uint8")
         self.cluster_times = numpy.zeros(n, dtype="uint8")
         self.cluster_speakers = numpy.zeros((n, 3), dtype="uint64")
@@ -260,6 +266,7 @@ cdef class ClusterAgreement:
         self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
         self.set_time_expressions(numpy.zeros(n, dtype="int8"))
         self.set_coordination(numpy.full(n, -1, dtype="int32"), numpy.full(n, -1, dtype="int32"))
+        self._index_clause_mates()
 
     def set_spans(self, const int32_t[::1] starts, const int32_t[::1] ends, const int8_t[::1] pronouns):
         """Token spans and pronoun flags of the mentions, for the i-within-i constraint: a mention never
@@ -304,6 +311,21 @@ cdef class ClusterAgreement:
         if coordinations.shape[0] != n or conjuncts.shape[0] != n:
             raise ValueError(f"coordinations and conjuncts must cover the {n} mentions")
         self.coordinations, self.conjuncts = coordinations, conjuncts
+
+    cdef int _index_clause_mates(self) except -1:
+        """For each mention with a role, the earlier mentions with the same governor and another role
+        (`_binds`), found by sorting the mentions by governor: linking checks these few, not every mention
+        of the sentence (in an unpunctuated text of one 40,000-word sentence that had made it quadratic)."""
+        cdef Py_ssize_t n = self.codes.shape[0]
+        roles, governors = numpy.asarray(self.roles), numpy.asarray(self.governors)
+        by_governor = numpy.lexsort((numpy.arange(n), governors))  # runs of one governor, in mention order
+        members = numpy.ascontiguousarray(by_governor[roles[by_governor] != 0], dtype="int32")
+        counts = numpy.zeros(n, dtype="int32")
+        _clause_mates(self, members, counts, None, None)  # two passes: count, then fill
+        self.clause_mates_from = numpy.concatenate([[0], numpy.cumsum(counts)]).astype("int32")
+        self.clause_mates = numpy.zeros(self.clause_mates_from[n], dtype="int32")
+        _clause_mates(self, members, None, numpy.array(self.clause_mates_from[:n], dtype="int32"), self.clause_mates)
+        return 0
 
     def __len__(self):
         return self.codes.shape[0]
@@ -383,20 +405,23 @@ cdef class ClusterAgreement:
             for k in range(self.same_start_from[j], j):
                 if self.cluster_of[k] == root and (self.pronouns[j] or self.pronouns[k]):
                     return False
-        if self.roles[j] or self.coordinations[j] >= 0:  # mentions before j are finished
-            for k in range(self.sentence_first[j], j):
-                if self.cluster_of[k] == root and self._parse_separates(k, j):
+        # the parse keeps two mentions of one sentence apart: a subject and an object of one predicate ("John
+        # saw him"; binding), or two conjuncts of one coordination ("John and I"). Mentions before j are finished
+        for k in range(self.clause_mates_from[j], self.clause_mates_from[j + 1]):
+            if self.cluster_of[self.clause_mates[k]] == root:
+                return False
+        if self.coordinations[j] >= 0:  # the cluster's coordinated members in this sentence, last first: a
+            k = self.last_coordinated[root]  # cluster holds one conjunct of a coordination, so they are few
+            while k >= self.sentence_first[j]:
+                if self.coordinations[k] == self.coordinations[j] and self.conjuncts[k] != self.conjuncts[j]:
                     return False
+                k = self.previous_coordinated[k]
         return True
 
-    cdef inline bint _parse_separates(self, int k, int j) noexcept nogil:
-        """Whether mentions k and j of one sentence are two entities by the parse: a subject and an object
-        of one predicate ("John saw him"; binding), or two conjuncts of one coordination ("John and I")."""
-        if self.roles[j] and self.roles[k] and self.roles[k] != self.roles[j] \
-                and self.governors[k] == self.governors[j]:
-            return True
-        return self.coordinations[j] >= 0 and self.coordinations[k] == self.coordinations[j] \
-            and self.conjuncts[k] != self.conjuncts[j]
+    cdef inline bint _binds(self, int k, int j) noexcept nogil:
+        """Whether mentions k and j are a subject and an object of one predicate (binding)."""
+        return self.roles[j] and self.roles[k] and self.roles[k] != self.roles[j] \
+            and self.governors[k] == self.governors[j]
 
     cdef inline void _finish_before(self, int j, const int32_t[::1] best) noexcept nogil:
         """Add every mention before j that is not finished yet to its antecedent's cluster."""
@@ -405,6 +430,9 @@ cdef class ClusterAgreement:
             k = self.n_finished
             root = self.cluster_of[best[k]] if 0 <= best[k] < k else k
             self.cluster_of[k] = root
+            if self.coordinations[k] >= 0:
+                self.previous_coordinated[k] = self.last_coordinated[root]
+                self.last_coordinated[root] = k
             self.cluster_codes[root] |= self.codes[k]
             self.cluster_times[root] |= self._time_kind(k)
             if self.persons[k] >= 0:
@@ -414,6 +442,27 @@ cdef class ClusterAgreement:
                 for p in range(3):
                     self.cluster_speakers[root, p] |= self.carried_speakers[k, p]
             self.n_finished += 1
+
+
+cdef void _clause_mates(ClusterAgreement agreement, const int32_t[::1] members, int32_t[::1] counts,
+                        int32_t[::1] fill, int32_t[::1] mates):
+    """`members`: the mentions with a role, sorted by (governor, index), so each governor's mentions are a
+    run; mention j's clause mates are the earlier members of its run that `_binds` keeps apart from it.
+    With `counts`, count them per mention; else write them at `fill[j]` in `mates`."""
+    cdef Py_ssize_t p, q, run = 0
+    cdef int j, k
+    for p in range(members.shape[0]):
+        j = members[p]
+        if p > 0 and agreement.governors[j] != agreement.governors[members[p - 1]]:
+            run = p
+        for q in range(run, p):
+            k = members[q]
+            if k >= agreement.sentence_first[j] and agreement._binds(k, j):
+                if counts is not None:
+                    counts[j] += 1
+                else:
+                    mates[fill[j]] = k
+                    fill[j] += 1
 
 
 cdef int _check_agreement(ClusterAgreement agreement, Py_ssize_t n, int first) except -1:
@@ -426,13 +475,11 @@ cdef int _check_agreement(ClusterAgreement agreement, Py_ssize_t n, int first) e
     return 0
 
 
-cdef inline void _link_if_better(int32_t j, int32_t i, float score, const float[::1] single_scores,
-                                 float threshold_offset, int32_t[::1] best, float[::1] best_scores) noexcept nogil:
-    """NeuralCoref's link rule: mention j takes candidate i when the pair score beats its "no
-    antecedent" score plus the greedyness offset and every candidate seen before."""
-    if score > single_scores[j] + threshold_offset and (best[j] < 0 or score > best_scores[j]):
-        best[j] = i
-        best_scores[j] = score
+cdef inline bint _beats(int32_t j, float score, const float[::1] single_scores, float threshold_offset,
+                        const int32_t[::1] best, const float[::1] best_scores) noexcept nogil:
+    """NeuralCoref's link rule: mention j takes a candidate whose pair score beats its "no antecedent"
+    score plus the greedyness offset and every candidate seen before."""
+    return score > single_scores[j] + threshold_offset and (best[j] < 0 or score > best_scores[j])
 
 
 cdef extern from "pair_kernel.hh":
@@ -597,9 +644,12 @@ cdef class Linker:
 
     cdef inline void _consider(self, int32_t i, int32_t j, float score, bint checked) noexcept nogil:
         """Candidate i of mention j with this pair score: a link if it agrees and beats the others."""
+        if not _beats(j, score, self._single, self.settings.threshold_offset, self._best, self._best_scores):
+            return  # the score first: most candidates lose there, before the constraints' loops
         if checked and not self._agreement._agrees(i, j):
             return
-        _link_if_better(j, i, score, self._single, self.settings.threshold_offset, self._best, self._best_scores)
+        self._best[j] = i
+        self._best_scores[j] = score
 
     cdef int _check_pairs(self, const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
                           Py_ssize_t n_pairs) except -1:

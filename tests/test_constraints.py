@@ -372,6 +372,49 @@ def test_conjuncts_never_share_a_cluster_at_linking():
     assert best.tolist() == [-1, -1, 0, 0, 0]
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_parse_separated_mentions_never_share_a_cluster_random(seed):
+    """Random sentences of mentions with roles, governors and coordinations, every pair a candidate with a
+    random score: no cluster holds two mentions of one sentence that the parse separates (a subject and
+    an object of one predicate, two conjuncts of one coordination), whichever joined first. The linker
+    checks an anaphor against an index of such mates (`ClusterAgreement._index_mates`)."""
+    import numpy
+
+    from neuralcoref.resolution import ClusterAgreement, best_antecedents
+
+    rng = numpy.random.default_rng(seed)
+    n = 120
+    sentence_first = numpy.repeat(numpy.arange(0, n, 20), 20).astype("int32")  # 6 sentences of 20
+    governors = (sentence_first + rng.integers(0, 4, n)).astype("int32")
+    roles = rng.integers(0, 3, n).astype("int8")
+    coordinations = numpy.where(rng.random(n) < 0.4, sentence_first + rng.integers(0, 3, n), -1).astype("int32")
+    conjuncts = numpy.where(coordinations >= 0, coordinations + rng.integers(0, 3, n), -1).astype("int32")
+    agreement = ClusterAgreement(numpy.zeros(n, dtype="uint8"), None, None, governors, roles, sentence_first)
+    agreement.set_coordination(coordinations, conjuncts)
+    ant, ment = (a.ravel().astype("int32") for a in numpy.tril_indices(n, -1)[::-1])
+    order = numpy.lexsort((ant, ment))
+    ant, ment = ant[order], ment[order]
+    scores = rng.normal(size=len(ant)).astype("float32")
+    best, best_scores = numpy.full(n, -1, dtype="int32"), numpy.zeros(n, dtype="float32")
+
+    best_antecedents(ant, ment, scores, numpy.zeros(n, dtype="float32"), best, best_scores, 0.0, agreement)
+
+    cluster = list(range(n))
+    for j in range(n):
+        if best[j] >= 0:
+            cluster[j] = cluster[best[j]]
+
+    def separated(k, j):
+        return sentence_first[k] == sentence_first[j] and (
+            (roles[j] and roles[k] and roles[k] != roles[j] and governors[k] == governors[j])
+            or (coordinations[j] >= 0 and coordinations[k] == coordinations[j] and conjuncts[k] != conjuncts[j])
+        )
+
+    linked = [(k, j) for j in range(n) for k in range(j) if cluster[k] == cluster[j]]
+    assert len(linked) > 20  # the constraint leaves clusters to check
+    assert not [(k, j) for k, j in linked if separated(k, j)]
+
+
 @pytest.mark.parametrize("config", [{}, {"greedyness": 1.0}])
 def test_conjuncts_never_share_a_cluster(make_nlp, en_nlp, config):
     """With an eager random model and with the shipped one: *John and I* are two people (the shipped

@@ -532,8 +532,13 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
                         j = k
                     if j < cut:
                         cut = j
-            count = _add_trimmed(r, tokens, out, count, start, end, i,
-                                 MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL), n)
+            # a conjunct that is itself a conj dependent is a link of a chained list ("apples, [pears, plums
+            # and cherries]": each conjunct depends on the one before): its subtree is the rest of the
+            # list, no entity; the whole list is the first conjunct's mention. (Without this a list of n
+            # items also made n - 2 such tails, of n / 2 words on average: quadratic in the list.)
+            if not (has_conj and hashset_contains(&r.conj_deps, t.dep)):
+                count = _add_trimmed(r, tokens, out, count, start, end, i,
+                                     MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL), n)
             if cut < end:
                 count = _add_trimmed(r, tokens, out, count, start, cut, i, MT_NOMINAL, n)
     if count == 0:

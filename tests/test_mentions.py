@@ -179,6 +179,22 @@ def test_entities_coordination_and_possessive_case(featurizer):
     assert mentions.columns()["head"].tolist()[3] == 4
 
 
+def test_a_chained_list_is_one_list_mention(featurizer):
+    """spaCy's English parse chains conjuncts ("pears" depends on "apples", "plums" on "pears"): the list
+    is the first conjunct's mention, and a later conjunct is a mention of its own words, not the tail of
+    the list ("pears , plums and cherries" had been a list mention, and a list of n items n - 2 tails)."""
+    # I bought apples , pears , plums and cherries .
+    doc = make_doc(
+        words=["I", "bought", "apples", ",", "pears", ",", "plums", "and", "cherries", "."],
+        heads=[1, 1, 1, 2, 2, 4, 4, 6, 6, 1],
+        deps=["nsubj", "ROOT", "dobj", "punct", "conj", "punct", "conj", "cc", "conj", "punct"],
+        pos=["PRON", "VERB", "NOUN", "PUNCT", "NOUN", "PUNCT", "NOUN", "CCONJ", "NOUN", "PUNCT"],
+    )
+    mentions = featurizer.mentions(doc)
+    assert spans(doc, mentions) == ["I", "apples", "apples , pears , plums and cherries", "pears", "plums", "cherries"]
+    assert mentions.columns()["mention_type"].tolist()[2] == MT_LIST
+
+
 def test_plural_possessive_marker_kept_closing_quote_trimmed(featurizer):
     # the parents ' house was ' the boss ' .
     doc = make_doc(

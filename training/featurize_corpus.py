@@ -54,7 +54,7 @@ from .readers.gold import with_paragraph_breaks
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 11
+CACHE_VERSION = 12  # 12: a chained list is one list mention (no tails)
 #: the inputs of the binding, modifier-clash, time, person, coordination and indefinite-nominal constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
     "governor",

@@ -67,8 +67,9 @@ class Cluster:
 
     @property
     def main(self) -> Span:
-        if self._main is None:
-            _ = self.mentions
+        if self._main is None and self._offsets is not None:  # not built yet, or mentions set before it was
+            doc, offsets, main = self._offsets
+            self._main = Span(doc, *offsets[main])
         return self._main  # type: ignore[return-value]
 
     @main.setter

@@ -377,7 +377,8 @@ def test_parse_separated_mentions_never_share_a_cluster_random(seed):
     """Random sentences of mentions with roles, governors and coordinations, every pair a candidate with a
     random score: no cluster holds two mentions of one sentence that the parse separates (a subject and
     an object of one predicate, two conjuncts of one coordination), whichever joined first. The linker
-    checks an anaphor against an index of such mates (`ClusterAgreement._index_mates`)."""
+    checks an anaphor against its clause mates (`ClusterAgreement._index_clause_mates`) and its cluster's
+    coordinated members."""
     import numpy
 
     from neuralcoref.resolution import ClusterAgreement, best_antecedents

@@ -17,13 +17,14 @@ TEXT = "My sister has a dog. She loves him. My sister's dog is happy and she say
 
 
 class Elements(html.parser.HTMLParser):
-    """Checks that tags are balanced and collects the mention elements (attributes, text inside)."""
+    """Checks that tags are balanced and collects the mention elements (attributes, text inside) and the
+    Doc's text (inside the nc-doc element, outside the number badges and score boxes)."""
 
     VOID = {"meta", "br", "link", "img", "input"}
 
     def __init__(self):
         super().__init__()
-        self.stack, self.mentions, self.urls = [], [], []
+        self.stack, self.mentions, self.urls, self.doc_text = [], [], [], []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -39,6 +40,11 @@ class Elements(html.parser.HTMLParser):
             return
         opened, _, _ = self.stack.pop()
         assert opened == tag, f"</{tag}> closes <{opened}>"
+
+    def handle_data(self, data):
+        classes = [set((attrs.get("class") or "").split()) for _, attrs, _ in self.stack]
+        if any("nc-doc" in c for c in classes) and not any(c & {"nc-id", "nc-tip"} for c in classes):
+            self.doc_text.append(data)
 
 
 def parse(markup: str) -> Elements:
@@ -136,30 +142,6 @@ def test_crossing_mentions_are_split_not_lost(doc):
     assert len(second) == 2
 
 
-class DocText(html.parser.HTMLParser):
-    """The text of the nc-doc element outside the number badges and score boxes."""
-
-    def __init__(self):
-        super().__init__()
-        self.open, self.skip_depth, self.in_doc, self.text = [], None, False, []
-
-    def handle_starttag(self, tag, attrs):
-        classes = (dict(attrs).get("class") or "").split()
-        self.open.append(tag)
-        self.in_doc = self.in_doc or "nc-doc" in classes
-        if self.skip_depth is None and ("nc-id" in classes or "nc-tip" in classes):
-            self.skip_depth = len(self.open)
-
-    def handle_endtag(self, tag):
-        if self.skip_depth == len(self.open):
-            self.skip_depth = None
-        self.open.pop()
-
-    def handle_data(self, data):
-        if self.in_doc and self.skip_depth is None and "style" not in self.open and "script" not in self.open:
-            self.text.append(data)
-
-
 @pytest.mark.parametrize("seed", range(20))
 def test_random_nested_and_crossing_mentions(doc, seed):
     """The one-sweep markup on random layouts (nested, crossing, shared starts and ends): tags balance,
@@ -179,10 +161,9 @@ def test_random_nested_and_crossing_mentions(doc, seed):
 
     markup = neuralcoref.render(layout)
 
-    elements = parse(markup).mentions
-    text = DocText()
-    text.feed(markup)
-    assert "".join(text.text).strip("\n") == layout.text
+    parsed = parse(markup)
+    elements = parsed.mentions
+    assert "".join(parsed.doc_text) == layout.text
     mentions = _cluster_mentions(layout)
     closed = re.findall(r'<span class="nc-id">(\d+)</span>', markup)
     assert sorted(closed) == sorted(str(m[2]) for m in mentions)

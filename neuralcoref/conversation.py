@@ -44,6 +44,8 @@ from .features import MENTION_LAYOUT, candidate_pairs, pair_features
 from .featurize import NUMBER_CODES, PERSON_CODES, set_speakers, set_turns
 from .linking import fused_weights, numpy_pair_scores
 from .resolution import (
+    SINGULAR_FIRST_COLUMN,
+    SPEAKER_COLUMNS,
     Linker,
     LinkSettings,
     cluster_members,
@@ -149,9 +151,9 @@ class Conversation:
         self._turn_of: List[int] = []
         self._root: List[int] = []  # the first mention of its model cluster
         # what ClusterAgreement knows of its model cluster up to and with it: (agreement codes, speakers of
-        # its first-, second-, third-person pronouns)
-        self._prefix_state: List[Tuple[int, int, int, int]] = []
-        self._cluster_state: Dict[int, Tuple[int, int, int, int]] = {}  # model cluster root -> the same
+        # its first-, second-, third-person pronouns, speakers of its singular first-person pronouns)
+        self._prefix_state: List[Tuple[int, ...]] = []
+        self._cluster_state: Dict[int, Tuple[int, ...]] = {}  # model cluster root -> the same
         # clusters: model clusters joined by speaker identities (union-find over model roots)
         self._joined: Dict[int, int] = {}
         # representative -> {"members": sorted mentions, "first": {mention type: its first mention}}, for clusters
@@ -276,7 +278,8 @@ class Conversation:
         # the model clusters of the window's mentions, as ClusterAgreement would have built them over the
         # whole conversation: each old mention links to the first window mention of its cluster, which
         # carries what the members before the window brought to the cluster
-        constrained = constraint_columns(joined, columns, resolver.featurizer.rules)
+        # each turn's speaker is a person (given, or DEFAULT_SPEAKERS): another speaker's "I" is someone else
+        constrained = constraint_columns(joined, columns, resolver.featurizer.rules, speakers_are_people=True)
         agreement = linking_constraints(constrained, resolver.require_agreement)
         best = numpy.full(n, -1, dtype="int32")
         if n_old:
@@ -284,7 +287,7 @@ class Conversation:
             _, first_of_root, inverse = numpy.unique(roots, return_index=True, return_inverse=True)
             best[:n_old] = first_of_root[inverse]
             best[:n_old][best[:n_old] == numpy.arange(n_old)] = -1
-            carried = numpy.zeros((n, 4), dtype="uint64")
+            carried = numpy.zeros((n, 1 + SPEAKER_COLUMNS), dtype="uint64")
             carried[first_of_root] = numpy.asarray(
                 self._prefix_state[first_global : first_global + n_old], dtype="uint64"
             )[first_of_root]
@@ -331,6 +334,7 @@ class Conversation:
                 codes[new].tolist(),
                 persons[new].tolist(),
                 bits[new].tolist(),
+                constrained["singular_first"][new].tolist(),
             )
         )
         heads = (columns["head"][new] - offset).tolist()
@@ -355,7 +359,9 @@ class Conversation:
             self._projections = numpy.concatenate([keep, as_ant_new])
         self._projections_first = first_global
         identities = self._identities(turn, links, heads) if self.speakers_names else [None] * len(links)
-        for (start, end, mention_type, antecedent, code, person, bit), identity in zip(links, identities):
+        for (start, end, mention_type, antecedent, code, person, bit, singular_first), identity in zip(
+            links, identities
+        ):
             if identity is not None and mention_type != _PRONOUN and identity in self._speaker_entity:
                 antecedent = -1  # a speaker's name is that speaker: it wins over the model's antecedent
             j = len(self._starts)
@@ -365,11 +371,13 @@ class Conversation:
             self._types.append(mention_type)
             self._turn_of.append(turn.index)
             self._root.append(root)
-            state = list(self._cluster_state.get(root, (0, 0, 0, 0)))
+            state = list(self._cluster_state.get(root, (0,) * (1 + SPEAKER_COLUMNS)))
             state[0] |= code
             if person >= 0:
                 state[1 + person] |= bit
-            self._cluster_state[root] = (state[0], state[1], state[2], state[3])
+            if singular_first:
+                state[1 + SINGULAR_FIRST_COLUMN] |= bit
+            self._cluster_state[root] = tuple(state)
             self._prefix_state.append(self._cluster_state[root])
             if antecedent >= 0:
                 entity = self._entity(self._find(root))

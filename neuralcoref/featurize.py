@@ -16,7 +16,7 @@ from .errors import Errors
 from .features import GrammarTable, PairRules, candidate_pairs, mention_features, pair_features
 from .mentions import MentionExtractor, Mentions
 from .rules import RuleSet
-from .speakers import infer_speakers
+from .speakers import SPEAKERS_EXTENSION, infer_speakers
 
 # Codes shared with structs.pxd
 GENDER_CODES = {"Masc": 0, "Fem": 1, "Neut": 2}
@@ -26,7 +26,6 @@ NUMBER_UNKNOWN = 2
 PERSON_CODES = {"1": 0, "2": 1, "3": 2}
 PERSON_UNKNOWN = 3
 
-SPEAKERS_EXTENSION = "coref_speakers"
 TURNS_EXTENSION = "coref_turns"
 
 

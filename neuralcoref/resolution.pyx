@@ -124,6 +124,14 @@ def pronoun_persons(person, mention_type):
     return numpy.where(pronoun & known, person, -1).astype("int8")
 
 
+#: `ClusterAgreement`'s speaker columns per cluster: one per person, then SINGULAR_FIRST
+cdef enum:
+    SINGULAR_FIRST = 3
+    N_SPEAKER_COLUMNS = 4
+
+SPEAKER_COLUMNS, SINGULAR_FIRST_COLUMN = N_SPEAKER_COLUMNS, SINGULAR_FIRST
+
+
 def speaker_bits(speaker):
     """Per mention, the bit of its speaker in a 64-bit speaker set (uint64); unknown speakers (-1)
     are one speaker, the narrator: plain text is one speaker's text."""
@@ -149,6 +157,8 @@ def linking_constraints(columns, bint require_agreement):
                                  speaker_bits(columns["speaker"]),
                                  numpy.ascontiguousarray(columns["governor"], dtype="int32"),
                                  numpy.ascontiguousarray(columns["core_role"], dtype="int8"), sentence_first)
+    if "singular_first" in columns:
+        agreement.set_singular_first(numpy.ascontiguousarray(columns["singular_first"], dtype="int8"))
     agreement.set_spans(numpy.ascontiguousarray(columns["start"], dtype="int32"),
                         numpy.ascontiguousarray(columns["end"], dtype="int32"),
                         numpy.ascontiguousarray(numpy.asarray(columns["mention_type"]) == MT_PRONOUN, dtype="int8"))
@@ -225,7 +235,9 @@ cdef class ClusterAgreement:
     cdef int32_t[::1] previous_coordinated  # per such member: the one of its cluster before it, or -1
     cdef uint8_t[::1] cluster_codes  # per cluster (first mention): the union of its members' codes
     cdef uint8_t[::1] cluster_times  # per cluster (first mention): the union of its members' time kinds
-    cdef uint64_t[:, ::1] cluster_speakers  # per cluster and person: the speakers of its pronouns
+    cdef uint64_t[:, ::1] cluster_speakers  # per cluster and person: the speakers of its pronouns; column
+    # SINGULAR_FIRST: the speakers of its singular first-person pronouns
+    cdef const int8_t[::1] singular_first  # per mention: 1 for a singular first-person pronoun ("I", "my")
     cdef const uint8_t[::1] carried_codes  # per mention: what its cluster's members before a window add
     cdef const uint64_t[:, ::1] carried_speakers
     cdef bint has_carried
@@ -260,7 +272,8 @@ cdef class ClusterAgreement:
         self.previous_coordinated = numpy.full(n, -1, dtype="int32")
         self.cluster_codes = numpy.zeros(n, dtype="uint8")
         self.cluster_times = numpy.zeros(n, dtype="uint8")
-        self.cluster_speakers = numpy.zeros((n, 3), dtype="uint64")
+        self.cluster_speakers = numpy.zeros((n, N_SPEAKER_COLUMNS), dtype="uint64")
+        self.singular_first = numpy.zeros(n, dtype="int8")
         self.n_finished = 0
         self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
         self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
@@ -280,6 +293,13 @@ cdef class ClusterAgreement:
         for j in range(1, n):  # mentions come in document order: those with one start are neighbours
             if starts[j] == starts[j - 1]:
                 self.same_start_from[j] = self.same_start_from[j - 1]
+
+    def set_singular_first(self, const int8_t[::1] flags):
+        """Per mention, 1 for a singular first-person pronoun: two of them with different speakers never
+        share a cluster (A's "I" is not B's "I"; `constraints.singular_first_column`)."""
+        if flags.shape[0] != self.codes.shape[0]:
+            raise ValueError(f"singular first-person flags must cover the {self.codes.shape[0]} mentions")
+        self.singular_first = flags
 
     def set_modifiers(self, const uint64_t[::1] head_lemmas, const uint64_t[:, ::1] modifiers):
         """The modifier clash's inputs (`constraints.modifier_columns`): each mention's head lemma and
@@ -333,11 +353,13 @@ cdef class ClusterAgreement:
     def carry(self, const uint8_t[::1] codes, const uint64_t[:, ::1] speakers):
         """What the clusters bring from mentions before these (a window of a longer text, as
         `neuralcoref.conversation` links one): when mention k is finished, its cluster also gets the
-        agreement codes `codes[k]` and, per person p, the pronoun speakers `speakers[k, p]`. Give them
-        at the first mention of each cluster in the window; call before any linking."""
+        agreement codes `codes[k]` and, per person p, the pronoun speakers `speakers[k, p]`, then in column
+        SINGULAR_FIRST_COLUMN the speakers of its singular first-person pronouns. Give them at the first
+        mention of each cluster in the window; call before any linking."""
         n = self.codes.shape[0]
-        if codes.shape[0] != n or speakers.shape[0] != n or speakers.shape[1] != 3:
-            raise ValueError(f"carried codes and speakers must cover the {n} mentions ([n] and [n, 3])")
+        if codes.shape[0] != n or speakers.shape[0] != n or speakers.shape[1] != N_SPEAKER_COLUMNS:
+            raise ValueError(
+                f"carried codes and speakers must cover the {n} mentions ([n] and [n, {N_SPEAKER_COLUMNS}])")
         if self.n_finished:
             raise ValueError("carry before linking")
         self.carried_codes, self.carried_speakers, self.has_carried = codes, speakers, True
@@ -351,8 +373,9 @@ cdef class ClusterAgreement:
 
     cdef inline bint _constrains(self, int j) noexcept nogil:
         """Whether mention j has anything to check (most nominals do not)."""
-        return (self.codes[j] != 0 or self.persons[j] >= 0 or self.roles[j] != 0 or self.modifiers[j, 0] != 0
-                or self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL or self.has_spans or self.coordinations[j] >= 0)
+        return (self.codes[j] != 0 or self.persons[j] >= 0 or self.singular_first[j] or self.roles[j] != 0
+                or self.modifiers[j, 0] != 0 or self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL or self.has_spans
+                or self.coordinations[j] >= 0)
 
     cdef inline bint _contains(self, int a, int b) noexcept nogil:
         """Whether mention a's modifiers include all of mention b's (both sorted, then zeros)."""
@@ -389,6 +412,8 @@ cdef class ClusterAgreement:
             for other in range(3):
                 if other != person and self.cluster_speakers[root, other] & self.speakers[j]:
                     return False
+        if self.singular_first[j] and (self.cluster_speakers[root, SINGULAR_FIRST] & ~self.speakers[j]):
+            return False  # another speaker's "I"
         if self._modifiers_clash(i, j):
             return False
         if self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL and self.nominal_kinds[i] != KIND_NOT_NOMINAL:
@@ -437,9 +462,11 @@ cdef class ClusterAgreement:
             self.cluster_times[root] |= self._time_kind(k)
             if self.persons[k] >= 0:
                 self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
+            if self.singular_first[k]:
+                self.cluster_speakers[root, SINGULAR_FIRST] |= self.speakers[k]
             if self.has_carried:
                 self.cluster_codes[root] |= self.carried_codes[k]
-                for p in range(3):
+                for p in range(N_SPEAKER_COLUMNS):
                     self.cluster_speakers[root, p] |= self.carried_speakers[k, p]
             self.n_finished += 1
 

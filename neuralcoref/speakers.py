@@ -26,6 +26,8 @@ from spacy.strings import get_string_id
 from spacy.symbols import AUX, VERB
 from spacy.tokens import Doc
 
+#: the Doc extension that holds the speakers a user gave (`featurize.set_speakers`)
+SPEAKERS_EXTENSION = "coref_speakers"
 #: double quotation marks, as tokens: straight, curly and the PTB forms
 OPENING_QUOTES = {'"', "\u201c", "``", "\u201e"}
 CLOSING_QUOTES = {'"', "\u201d", "''"}
@@ -59,6 +61,17 @@ def infer_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
             unattributed += 1
         speakers[start:end] = [speaker] * (end - start)
     return speakers
+
+
+def speakers_are_people(doc: Doc) -> bool:
+    """Whether the Doc's speakers each name one person: given by the user (`set_speakers`, a
+    `Conversation`), or read from its transcript lines. Speakers guessed from quotations are not: an
+    unattributed quote alternates between two guesses, and "said Herncastle" and "he said" are two
+    speakers for one man."""
+    given = doc._.get(SPEAKERS_EXTENSION) if Doc.has_extension(SPEAKERS_EXTENSION) else None
+    if given:
+        return True
+    return _transcript_speakers(doc) is not None
 
 
 def _line_starts(doc: Doc) -> List[int]:

@@ -427,3 +427,64 @@ def test_conjuncts_never_share_a_cluster(make_nlp, en_nlp, config):
     for text, cluster in clusters_of((make_nlp(**config), en_nlp), texts):
         words = {m.text for m in cluster}
         assert not set(texts[text]) <= words, (text, cluster)
+
+
+def test_two_speakers_singular_first_person_pronouns_never_share_a_cluster():
+    """Alice's "I" (0) and "my" (1), then Bob's "I" (2, best candidate Alice's "I"), then Alice's "I" again
+    (3, best candidate Bob's "I"): each "I" is its speaker, so Bob's takes no antecedent and Alice's second
+    skips Bob's for her own earlier one. Without the flags, one cluster."""
+    import numpy
+
+    from neuralcoref.resolution import ClusterAgreement, best_antecedents, speaker_bits
+
+    def link(singular_first):
+        persons = numpy.zeros(4, dtype="int8")  # first person
+        agreement = ClusterAgreement(numpy.zeros(4, dtype="uint8"), persons, speaker_bits([0, 0, 1, 0]))
+        if singular_first is not None:
+            agreement.set_singular_first(numpy.asarray(singular_first, dtype="int8"))
+        best, best_scores = numpy.full(4, -1, dtype="int32"), numpy.zeros(4, dtype="float32")
+        best_antecedents(
+            numpy.asarray([0, 0, 1, 0, 1, 2], dtype="int32"),
+            numpy.asarray([1, 2, 2, 3, 3, 3], dtype="int32"),
+            numpy.asarray([3.0, 2.0, 1.0, 1.0, 0.5, 2.0], dtype="float32"),
+            numpy.zeros(4, dtype="float32"),
+            best,
+            best_scores,
+            0.0,
+            agreement,
+        )
+        return best.tolist()
+
+    assert link(None) == [-1, 0, 0, 2]
+    assert link([1, 1, 1, 1]) == [-1, 0, -1, 0]
+    with pytest.raises(ValueError, match="singular first-person"):
+        ClusterAgreement(numpy.zeros(4, dtype="uint8")).set_singular_first(numpy.zeros(3, dtype="int8"))
+
+
+def test_the_singular_first_person_column_reads_only_speakers_that_name_people(en_nlp_base):
+    """Transcript lines and given speakers name people; speakers guessed from quotations do not ("said
+    Herncastle" and "he said" are one man), so their "I"s stay free."""
+    import numpy
+
+    from neuralcoref.constraints import singular_first_column
+    from neuralcoref.featurize import set_speakers
+
+    def flags(doc, people=None):
+        pronouns = [t for t in doc if t.lower_ in ("i", "my", "we", "you", "she")]
+        columns = {
+            "person": numpy.asarray([0 if t.lower_ in ("i", "my", "we") else 2 for t in pronouns]),
+            "number": numpy.asarray([1 if t.lower_ == "we" else 0 for t in pronouns]),
+            "mention_type": numpy.zeros(len(pronouns), dtype="int8"),
+            "speaker": numpy.zeros(len(pronouns), dtype="int32"),  # any known speaker: the Doc decides
+        }
+        return {t.text: int(f) for t, f in zip(pronouns, singular_first_column(doc, columns, people)["singular_first"])}
+
+    transcript = en_nlp_base("Alice: I lost my keys.\nBob: We can look. She left.")
+    assert flags(transcript) == {"I": 1, "my": 1, "We": 0, "She": 0}
+    quotes = en_nlp_base('"I am tired," said Anna. "I know," Tom replied.')
+    assert set(flags(quotes).values()) == {0}
+    assert set(flags(quotes, people=True).values()) == {1}
+    given = set_speakers(en_nlp_base.make_doc("I know . I agree ."), ["a", "a", "a", "b", "b", "b"])
+    assert set(flags(en_nlp_base(given)).values()) == {1}
+    columns = {"person": [0], "number": [0], "mention_type": [0], "speaker": [-1]}  # one voice: nothing to check
+    assert singular_first_column(en_nlp_base("I know."), columns, people=True)["singular_first"].tolist() == [0]

@@ -181,3 +181,38 @@ def test_a_reporting_subject_in_a_cycle_of_heads_ends():
     worker.join(30)
     assert not worker.is_alive() and found
     assert found[0][1:4] == [found[0][1]] * 3 and found[0][1] is not None  # the quotation has one speaker
+
+
+TRANSCRIPT = "Alice: I lost my keys.\nBob: Oh no. I can help you find them.\nAlice: Thank you, I really need them."
+
+
+def _cluster_of(doc, i):
+    """The (start, text) of each mention of the cluster that holds the mention starting at token i (empty: none)."""
+    clusters = [{(m.start, m.text) for m in cluster} for cluster in doc._.coref_clusters]
+    return next((cluster for cluster in clusters if any(start == i for start, _ in cluster)), set())
+
+
+def test_two_speakers_of_a_transcript_are_two_people(en_nlp):
+    """Bob's "I" is not Alice's: the shipped model had put every "I" of the transcript in one cluster (Bob's
+    "I" scores Alice's above the label *Bob*). Alice's "you" is Bob's "I", Bob's "you" Alice's."""
+    doc = en_nlp(TRANSCRIPT)
+    alice_i, bob_i, alice_i_again = [t.i for t in doc if t.text == "I"]
+    alice, bob = _cluster_of(doc, alice_i), _cluster_of(doc, bob_i)
+    assert bob and alice != bob
+    assert (alice_i_again, "I") in alice and (bob_i, "I") not in alice
+    you = [t.i for t in doc if t.text in ("you", "You")]
+    assert (you[0], "you") in alice and (you[1], "you") in bob  # "help you" is Alice; "Thank you" is Bob
+
+
+def test_two_speakers_of_a_conversation_are_two_people(en_nlp):
+    """The same turn by turn (`Conversation`), where each turn's speaker is given."""
+    from neuralcoref import Conversation
+
+    conv = Conversation(en_nlp)
+    for speaker, text in [("Alice", "I lost my keys."), ("Bob", "Oh no. I can help you find them.")]:
+        conv.add(text, speaker=speaker)
+    conv.add("Thank you, I really need them.", speaker="Alice")
+    doc = conv.doc
+    first, bob_i, last = [t.i for t in doc if t.text == "I"]
+    assert _cluster_of(doc, first) and _cluster_of(doc, first) == _cluster_of(doc, last)
+    assert (bob_i, "I") not in _cluster_of(doc, first)

@@ -21,9 +21,9 @@
   no conjunct but the first (whose head the list shares) is the list ("John and I": *John* is not *I*;
   "Tom, Dick and Harry").
 
-- Speakers (a Doc whose speakers name people: given by the user, or read from transcript lines): two
-  singular first-person pronouns of different speakers are two people ("Alice: I lost my keys. / Bob: I
-  can help"; Bob's *I* is not Alice's).
+- Speakers known to be people (given by the user, read from transcript lines, or quotations attributed
+  to a name): two singular first-person pronouns of different speakers are two people ("Alice: I lost my
+  keys. / Bob: I can help"; Bob's *I* is not Alice's; '"I am tired," said Anna. "I know," Tom replied.').
 
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
@@ -42,7 +42,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from .rules import RuleSet
-from .speakers import speakers_are_people
+from .speakers import named_quote_speakers, speakers_are_people
 
 #: the mention type codes of pronouns, names and nominals (structs.pxd MT_PRONOUN, MT_PROPER, MT_NOMINAL)
 MT_PRONOUN = 0
@@ -262,18 +262,27 @@ def indefinite_nominal_column(
 def singular_first_column(
     doc: Doc, columns: Dict[str, numpy.ndarray], people: Optional[bool] = None
 ) -> Dict[str, numpy.ndarray]:
-    """ "singular_first" (int8): 1 for a singular first-person pronoun ("I", "me", "my") of a Doc whose
-    speakers name people (`speakers.speakers_are_people`): its speaker is its referent, so two of them
-    with different speakers never share a cluster. Speakers guessed from quotations are not read: an
-    unattributed quote alternates between two guesses, and "said Herncastle" and "he said" name one
-    man twice (on LitBank dev, reading them split first-person narrators' clusters: -0.18). `people`:
-    whether the speakers name people, for a caller that knows (a `Conversation`'s turns); None: ask the Doc."""
+    """ "singular_first" (int8): 1 for a singular first-person pronoun ("I", "me", "my") whose speaker is
+    known to be a person, and "first_person_speaker" (int64): that speaker's number. Its speaker is its
+    referent, so two of them with different speakers never share a cluster. Known: every speaker of a Doc
+    whose speakers name people (`speakers.speakers_are_people`: given, or transcript lines); in a Doc whose
+    speakers were guessed from quotations, only quotations attributed to a name, compared by name
+    (`speakers.named_quote_speakers`). The other inferred speakers are guesses: an unattributed quote
+    alternates between two, and "said Herncastle" and "he said" are two speakers for one man (read, they
+    cost LitBank dev 0.25). `people`: whether the speakers name people, for a caller that knows (a
+    `Conversation`'s turns); None: ask the Doc."""
     person, number = numpy.asarray(columns["person"]), numpy.asarray(columns["number"])
     flags = (numpy.asarray(columns["mention_type"]) == MT_PRONOUN) & (person == PERSON_1) & (number == NUMBER_SING)
-    one_voice = bool((numpy.asarray(columns["speaker"]) < 0).all())  # plain text: nothing to tell apart
-    if one_voice or not flags.any() or not (speakers_are_people(doc) if people is None else people):
+    speakers = numpy.asarray(columns["speaker"], dtype="int64")
+    if (speakers < 0).all() or not flags.any():  # plain text (one voice), or no "I"
         flags[:] = False
-    return {"singular_first": flags.astype("int8")}
+    elif not (speakers_are_people(doc) if people is None else people):
+        # quotations: only those attributed to a name, each name group one person
+        named = named_quote_speakers(doc)
+        starts = numpy.asarray(columns["start"], dtype="int64")
+        speakers = named[starts] if named is not None else numpy.full(len(flags), -1, dtype="int64")
+        flags &= speakers >= 0
+    return {"singular_first": flags.astype("int8"), "first_person_speaker": speakers}
 
 
 def constraint_columns(

@@ -158,7 +158,8 @@ def linking_constraints(columns, bint require_agreement):
                                  numpy.ascontiguousarray(columns["governor"], dtype="int32"),
                                  numpy.ascontiguousarray(columns["core_role"], dtype="int8"), sentence_first)
     if "singular_first" in columns:
-        agreement.set_singular_first(numpy.ascontiguousarray(columns["singular_first"], dtype="int8"))
+        agreement.set_singular_first(numpy.ascontiguousarray(columns["singular_first"], dtype="int8"),
+                                     speaker_bits(columns.get("first_person_speaker", columns["speaker"])))
     agreement.set_spans(numpy.ascontiguousarray(columns["start"], dtype="int32"),
                         numpy.ascontiguousarray(columns["end"], dtype="int32"),
                         numpy.ascontiguousarray(numpy.asarray(columns["mention_type"]) == MT_PRONOUN, dtype="int8"))
@@ -238,6 +239,7 @@ cdef class ClusterAgreement:
     cdef uint64_t[:, ::1] cluster_speakers  # per cluster and person: the speakers of its pronouns; column
     # SINGULAR_FIRST: the speakers of its singular first-person pronouns
     cdef const int8_t[::1] singular_first  # per mention: 1 for a singular first-person pronoun ("I", "my")
+    cdef const uint64_t[::1] singular_speakers  # ... and its speaker's bit for that constraint
     cdef const uint8_t[::1] carried_codes  # per mention: what its cluster's members before a window add
     cdef const uint64_t[:, ::1] carried_speakers
     cdef bint has_carried
@@ -274,6 +276,7 @@ cdef class ClusterAgreement:
         self.cluster_times = numpy.zeros(n, dtype="uint8")
         self.cluster_speakers = numpy.zeros((n, N_SPEAKER_COLUMNS), dtype="uint64")
         self.singular_first = numpy.zeros(n, dtype="int8")
+        self.singular_speakers = self.speakers
         self.n_finished = 0
         self.set_modifiers(numpy.zeros(n, dtype="uint64"), numpy.zeros((n, 1), dtype="uint64"))
         self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
@@ -294,12 +297,15 @@ cdef class ClusterAgreement:
             if starts[j] == starts[j - 1]:
                 self.same_start_from[j] = self.same_start_from[j - 1]
 
-    def set_singular_first(self, const int8_t[::1] flags):
+    def set_singular_first(self, const int8_t[::1] flags, const uint64_t[::1] speakers=None):
         """Per mention, 1 for a singular first-person pronoun: two of them with different speakers never
-        share a cluster (A's "I" is not B's "I"; `constraints.singular_first_column`)."""
-        if flags.shape[0] != self.codes.shape[0]:
-            raise ValueError(f"singular first-person flags must cover the {self.codes.shape[0]} mentions")
+        share a cluster (A's "I" is not B's "I"; `constraints.singular_first_column`). speakers: their
+        `speaker_bits` for this constraint (None: the person constraint's)."""
+        n = self.codes.shape[0]
+        if flags.shape[0] != n or (speakers is not None and speakers.shape[0] != n):
+            raise ValueError(f"singular first-person flags and speakers must cover the {n} mentions")
         self.singular_first = flags
+        self.singular_speakers = self.speakers if speakers is None else speakers
 
     def set_modifiers(self, const uint64_t[::1] head_lemmas, const uint64_t[:, ::1] modifiers):
         """The modifier clash's inputs (`constraints.modifier_columns`): each mention's head lemma and
@@ -412,7 +418,7 @@ cdef class ClusterAgreement:
             for other in range(3):
                 if other != person and self.cluster_speakers[root, other] & self.speakers[j]:
                     return False
-        if self.singular_first[j] and (self.cluster_speakers[root, SINGULAR_FIRST] & ~self.speakers[j]):
+        if self.singular_first[j] and (self.cluster_speakers[root, SINGULAR_FIRST] & ~self.singular_speakers[j]):
             return False  # another speaker's "I"
         if self._modifiers_clash(i, j):
             return False
@@ -463,7 +469,7 @@ cdef class ClusterAgreement:
             if self.persons[k] >= 0:
                 self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
             if self.singular_first[k]:
-                self.cluster_speakers[root, SINGULAR_FIRST] |= self.speakers[k]
+                self.cluster_speakers[root, SINGULAR_FIRST] |= self.singular_speakers[k]
             if self.has_carried:
                 self.cluster_codes[root] |= self.carried_codes[k]
                 for p in range(N_SPEAKER_COLUMNS):

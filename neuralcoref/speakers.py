@@ -23,11 +23,14 @@ from typing import List, Optional, Tuple
 import numpy
 from spacy.attrs import IS_SPACE, ORTH, POS
 from spacy.strings import get_string_id
-from spacy.symbols import AUX, VERB
-from spacy.tokens import Doc
+from spacy.symbols import AUX, PROPN, VERB
+from spacy.tokens import Doc, Token
 
 #: the Doc extension that holds the speakers a user gave (`featurize.set_speakers`)
 SPEAKERS_EXTENSION = "coref_speakers"
+#: words of a name that many people share, left out when two quotations' speakers are compared by name
+NAME_TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "sir", "lady", "lord", "madam"}
+NAME_TITLES |= {"madame", "monsieur", "captain", "professor", "uncle", "aunt", "father", "mother", "saint", "st."}
 #: double quotation marks, as tokens: straight, curly and the PTB forms
 OPENING_QUOTES = {'"', "\u201c", "``", "\u201e"}
 CLOSING_QUOTES = {'"', "\u201d", "''"}
@@ -144,6 +147,13 @@ def _quotations(doc: Doc) -> List[Tuple[int, int]]:
 
 def _reporting_subject(doc: Doc, start: int, end: int) -> Optional[str]:
     """The subject of the verb outside the quote that the quote depends on, lowercased."""
+    words = [t.text for t in _reporting_subject_tokens(doc, start, end)]
+    return " ".join(words).lower() or None
+
+
+def _reporting_subject_tokens(doc: Doc, start: int, end: int) -> List[Token]:
+    """The words of the subject of the verb outside the quote that the quote depends on (none: no such
+    verb, or no subject), punctuation and the quote's own words left out."""
     for token in doc[start:end]:
         head = token.head
         if start <= head.i < end or head.i == token.i:
@@ -152,7 +162,41 @@ def _reporting_subject(doc: Doc, start: int, end: int) -> Optional[str]:
             if child.dep in SUBJECT_DEP_IDS and not (start <= child.i < end):
                 # the subject's edges, not Token.subtree, which never ends on a Doc whose heads form a cycle
                 phrase = doc[child.left_edge.i : child.right_edge.i + 1]
-                words = [t.text for t in phrase if not t.is_punct and not (start <= t.i < end)]
-                return " ".join(words).lower() or None
+                return [t for t in phrase if not t.is_punct and not (start <= t.i < end)]
+        return []
+    return []
+
+
+def named_quote_speakers(doc: Doc) -> Optional[numpy.ndarray]:
+    """Per token (int64), a number for the person who says it where a quotation is attributed to a name
+    ("...," said Anna), -1 elsewhere; None when no quotation is. Quotations whose speakers' names share a
+    word (titles aside: "Herncastle", "Mr. Herncastle", "John Herncastle") get one number, since they may
+    be one person; "he said" and unattributed quotations get none. Read by the two-speakers constraint
+    (`constraints.singular_first_column`), for which two numbers must be two people."""
+    quotes = _quotations(doc)
+    names: List[Tuple[int, int, set]] = []
+    for start, end in quotes:
+        words = {t.lower_ for t in _reporting_subject_tokens(doc, start, end) if t.pos == PROPN}
+        words -= NAME_TITLES
+        if words:
+            names.append((start, end, words))
+    if not names:
         return None
-    return None
+    # one number per group of names that share a word (a union of the overlapping word sets)
+    number_of_word: dict = {}
+    numbers = list(range(len(names)))
+
+    def find(k: int) -> int:
+        while numbers[k] != k:
+            numbers[k] = numbers[numbers[k]]
+            k = numbers[k]
+        return k
+
+    for k, (_, _, words) in enumerate(names):
+        for word in words:
+            other = number_of_word.setdefault(word, k)
+            numbers[find(k)] = find(other)
+    ids = numpy.full(len(doc), -1, dtype="int64")
+    for k, (start, end, _) in enumerate(names):
+        ids[start:end] = find(k)
+    return ids

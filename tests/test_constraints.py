@@ -461,30 +461,41 @@ def test_two_speakers_singular_first_person_pronouns_never_share_a_cluster():
         ClusterAgreement(numpy.zeros(4, dtype="uint8")).set_singular_first(numpy.zeros(3, dtype="int8"))
 
 
-def test_the_singular_first_person_column_reads_only_speakers_that_name_people(en_nlp_base):
-    """Transcript lines and given speakers name people; speakers guessed from quotations do not ("said
-    Herncastle" and "he said" are one man), so their "I"s stay free."""
+def test_the_singular_first_person_column_reads_speakers_that_name_people(en_nlp_base):
+    """Transcript lines and given speakers name people. Of the speakers guessed from quotations only those
+    attributed to a name are read, one number per group of names that share a word: "he said" and an
+    unattributed quote may be anyone ("said Herncastle" and "he said" are one man)."""
     import numpy
 
     from neuralcoref.constraints import singular_first_column
-    from neuralcoref.featurize import set_speakers
+    from neuralcoref.featurize import set_speakers, speaker_ids
 
-    def flags(doc, people=None):
+    def column(doc, people=None):
         pronouns = [t for t in doc if t.lower_ in ("i", "my", "we", "you", "she")]
         columns = {
             "person": numpy.asarray([0 if t.lower_ in ("i", "my", "we") else 2 for t in pronouns]),
             "number": numpy.asarray([1 if t.lower_ == "we" else 0 for t in pronouns]),
             "mention_type": numpy.zeros(len(pronouns), dtype="int8"),
-            "speaker": numpy.zeros(len(pronouns), dtype="int32"),  # any known speaker: the Doc decides
+            "speaker": speaker_ids(doc, infer=True)[[t.i for t in pronouns]],
+            "start": numpy.asarray([t.i for t in pronouns]),
         }
-        return {t.text: int(f) for t, f in zip(pronouns, singular_first_column(doc, columns, people)["singular_first"])}
+        out = singular_first_column(doc, columns, people)
+        return [
+            (t.text, int(f), int(s) if f else None)
+            for t, f, s in zip(pronouns, out["singular_first"], out["first_person_speaker"])
+        ]
 
-    transcript = en_nlp_base("Alice: I lost my keys.\nBob: We can look. She left.")
-    assert flags(transcript) == {"I": 1, "my": 1, "We": 0, "She": 0}
-    quotes = en_nlp_base('"I am tired," said Anna. "I know," Tom replied.')
-    assert set(flags(quotes).values()) == {0}
-    assert set(flags(quotes, people=True).values()) == {1}
+    transcript = column(en_nlp_base("Alice: I lost my keys.\nBob: We can look. I know. She left."))
+    assert [(word, flag) for word, flag, _ in transcript] == [("I", 1), ("my", 1), ("We", 0), ("I", 1), ("She", 0)]
+    assert transcript[0][2] == transcript[1][2] != transcript[3][2]  # Alice's, Alice's, Bob's
+    quotes = column(
+        en_nlp_base('"I am tired," said Anna. "I know," he said. "I agree," said Anna Smith. "I am Tom," said Tom.')
+    )
+    assert [flag for _, flag, _ in quotes] == [1, 0, 1, 1]
+    anna, anna_smith, tom = [speaker for _, flag, speaker in quotes if flag]
+    assert anna == anna_smith != tom
+    assert [flag for _, flag, _ in column(en_nlp_base('"I am tired," she said. "I know."'))] == [0, 0, 0]
     given = set_speakers(en_nlp_base.make_doc("I know . I agree ."), ["a", "a", "a", "b", "b", "b"])
-    assert set(flags(en_nlp_base(given)).values()) == {1}
-    columns = {"person": [0], "number": [0], "mention_type": [0], "speaker": [-1]}  # one voice: nothing to check
-    assert singular_first_column(en_nlp_base("I know."), columns, people=True)["singular_first"].tolist() == [0]
+    assert [flag for _, flag, _ in column(en_nlp_base(given))] == [1, 1]
+    plain = en_nlp_base("I know. I agree.")  # one voice: nothing to tell apart, whatever the caller says
+    assert [flag for _, flag, _ in column(plain, people=True)] == [0, 0]

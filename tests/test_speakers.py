@@ -216,3 +216,14 @@ def test_two_speakers_of_a_conversation_are_two_people(en_nlp):
     first, bob_i, last = [t.i for t in doc if t.text == "I"]
     assert _cluster_of(doc, first) and _cluster_of(doc, first) == _cluster_of(doc, last)
     assert (bob_i, "I") not in _cluster_of(doc, first)
+
+
+def test_two_named_speakers_of_quotations_are_two_people(en_nlp):
+    """Quotations attributed to two names: Anna's "I" is not Tom's (the shipped model had made one cluster of
+    both and *Anna*). Names that share a word may be one person, so "Anna Smith" may join Anna."""
+    doc = en_nlp('"I am tired," said Anna. "I know," Tom replied.')
+    anna_i, tom_i = [t.i for t in doc if t.text == "I"]
+    assert (tom_i, "I") not in _cluster_of(doc, anna_i)
+    doc = en_nlp('"I am tired," said Anna. "I will rest now," said Anna Smith.')
+    first, second = [t.i for t in doc if t.text == "I"]
+    assert (second, "I") in _cluster_of(doc, first)

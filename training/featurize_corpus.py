@@ -19,6 +19,7 @@ computes at inference. One cache directory holds, concatenated over its document
 | `person_noun.npy` | int8 [n] | `constraints.animacy_columns` (a person is never neuter at linking) |
 | `neuter_noun.npy` | int8 [n] | `constraints.animacy_columns` (a thing is neuter at linking) |
 | `coordination.npy`, `conjunct.npy` | int32 [n] | `constraints.coordination_columns` (conjuncts are kept apart at linking) |
+| `singular_first.npy`, `first_person_speaker.npy` | int8 / int64 [n] | `constraints.singular_first_column` (two speakers' *I* are kept apart at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -54,8 +55,9 @@ from .readers.gold import with_paragraph_breaks
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 12  # 12: a chained list is one list mention (no tails)
-#: the inputs of the binding, modifier-clash, time, person, coordination and indefinite-nominal constraints (`neuralcoref.constraints`)
+CACHE_VERSION = 13  # 13: the two-speakers constraint's columns (12: a chained list is one list mention)
+#: the inputs of the binding, modifier-clash, time, person, coordination, two-speakers and indefinite-nominal
+#: constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
     "governor",
     "core_role",
@@ -66,6 +68,8 @@ CONSTRAINT_ARRAYS = (
     "neuter_noun",
     "coordination",
     "conjunct",
+    "singular_first",
+    "first_person_speaker",
     "indefinite_nominal",
 )
 MENTION_ARRAYS = (

@@ -297,6 +297,11 @@ class Conversation:
         codes = mention_agreement_codes(constrained)  # with the time and person bits, as linking saw them
         persons = pronoun_persons(columns["person"], columns["mention_type"])
         bits = speaker_bits(columns["speaker"])
+        # the two-speakers constraint's bit of each singular first-person pronoun (0 for other mentions), as
+        # linking_constraints gave it to ClusterAgreement
+        singular_bits = numpy.where(
+            constrained["singular_first"] != 0, speaker_bits(constrained["first_person_speaker"]), 0
+        ).astype("uint64")
         single = numpy.zeros(n, dtype="float32")
         single[new] = single_new
         best_scores = numpy.zeros(n, dtype="float32")
@@ -334,7 +339,7 @@ class Conversation:
                 codes[new].tolist(),
                 persons[new].tolist(),
                 bits[new].tolist(),
-                constrained["singular_first"][new].tolist(),
+                singular_bits[new].tolist(),
             )
         )
         heads = (columns["head"][new] - offset).tolist()
@@ -359,9 +364,7 @@ class Conversation:
             self._projections = numpy.concatenate([keep, as_ant_new])
         self._projections_first = first_global
         identities = self._identities(turn, links, heads) if self.speakers_names else [None] * len(links)
-        for (start, end, mention_type, antecedent, code, person, bit, singular_first), identity in zip(
-            links, identities
-        ):
+        for (start, end, mention_type, antecedent, code, person, bit, singular_bit), identity in zip(links, identities):
             if identity is not None and mention_type != _PRONOUN and identity in self._speaker_entity:
                 antecedent = -1  # a speaker's name is that speaker: it wins over the model's antecedent
             j = len(self._starts)
@@ -375,8 +378,7 @@ class Conversation:
             state[0] |= code
             if person >= 0:
                 state[1 + person] |= bit
-            if singular_first:
-                state[1 + SINGULAR_FIRST_COLUMN] |= bit
+            state[1 + SINGULAR_FIRST_COLUMN] |= singular_bit
             self._cluster_state[root] = tuple(state)
             self._prefix_state.append(self._cluster_state[root])
             if antecedent >= 0:

@@ -55,10 +55,14 @@ from .resolution import (
     speaker_bits,
 )
 from .resolver import Prediction
+from .speakers import SpeakerReading
 
 # Doc.from_docs takes `exclude` (spaCy >= 3.3) but spaCy's doc.pyi lacks it: those calls say type: ignore[call-arg].
 #: speakers of turns added without one, in turn
 DEFAULT_SPEAKERS = ("A", "B")
+#: what the linking constraints know of a conversation's speakers (the mentions' speaker ids are the turns'):
+#: each names one person, so another speaker's "I" is someone else
+TURN_SPEAKERS = SpeakerReading(people=True)
 #: the cap on the candidate window: about 2.8 times the ~1,800 tokens that hold the component's
 #: max_dist_match (500) candidate mentions in OntoGUM's dialogue (3.6 tokens a mention, docs/dialogue.md),
 #: so that it only binds in text with few mentions
@@ -279,7 +283,7 @@ class Conversation:
         # whole conversation: each old mention links to the first window mention of its cluster, which
         # carries what the members before the window brought to the cluster
         # each turn's speaker is a person (given, or DEFAULT_SPEAKERS): another speaker's "I" is someone else
-        constrained = constraint_columns(joined, columns, resolver.featurizer.rules, speakers_are_people=True)
+        constrained = constraint_columns(joined, columns, resolver.featurizer.rules, TURN_SPEAKERS)
         agreement = linking_constraints(constrained, resolver.require_agreement)
         best = numpy.full(n, -1, dtype="int32")
         if n_old:

@@ -16,12 +16,13 @@ from .errors import Errors
 from .features import GrammarTable, PairRules, candidate_pairs, mention_features, pair_features
 from .mentions import MentionExtractor, Mentions
 from .rules import RuleSet
-from .speakers import SPEAKERS_EXTENSION, infer_speakers
+from .speakers import SPEAKERS_EXTENSION, SpeakerReading, read_speakers
 
 # Codes shared with structs.pxd
 GENDER_CODES = {"Masc": 0, "Fem": 1, "Neut": 2}
 GENDER_UNKNOWN = 3
 NUMBER_CODES = {"Sing": 0, "Plur": 1}
+NUMBER_SING = NUMBER_CODES["Sing"]
 NUMBER_UNKNOWN = 2
 PERSON_CODES = {"1": 0, "2": 1, "3": 2}
 PERSON_UNKNOWN = 3
@@ -91,8 +92,15 @@ class Featurizer:
         return gender, number, person
 
     def mentions(self, doc: Doc) -> Mentions:
+        """The Doc's candidate mentions, with the speakers they were read with (`Mentions.speakers`, which
+        the linking constraints read: the Doc's speakers are read once)."""
+        reading = read_speakers(doc, infer=self.infer_speakers)
         gender, number, person = self.token_grammar(doc)
-        return self.extractor(doc, gender, number, person, speaker_ids(doc, infer=self.infer_speakers))
+        for start, end in reading.labels:  # a transcript line's name is one person's ("BOB:", tagged plural)
+            number[start:end] = NUMBER_SING
+        mentions = self.extractor(doc, gender, number, person, numbered_speakers(reading, len(doc)))
+        mentions.speakers = reading
+        return mentions
 
     def featurize(self, doc: Doc, use_tensor: bool = True) -> DocFeatures:
         mentions = self.mentions(doc)
@@ -135,16 +143,18 @@ def turn_ends(doc: Doc) -> Optional[List[int]]:
 def speaker_ids(doc: Doc, infer: bool = False) -> numpy.ndarray:
     """Per-token speaker ids (-1 unknown) from `doc._.coref_speakers` if set, else (with `infer`) from
     `neuralcoref.speakers.infer_speakers`."""
-    n = len(doc)
-    speakers = doc._.get(SPEAKERS_EXTENSION) if Doc.has_extension(SPEAKERS_EXTENSION) else None
-    if not speakers and infer:
-        speakers = infer_speakers(doc)
+    return numbered_speakers(read_speakers(doc, infer=infer), len(doc))
+
+
+def numbered_speakers(reading: SpeakerReading, n_tokens: int) -> numpy.ndarray:
+    """Per-token speaker ids (int32, in order of first appearance; -1 unknown) of a `SpeakerReading`."""
+    speakers = reading.speakers
     if not speakers:
-        return numpy.full(n, -1, dtype="int32")
-    if len(speakers) != n:
-        raise ValueError(Errors.E040.format(n_tokens=n, n_speakers=len(speakers)))
+        return numpy.full(n_tokens, -1, dtype="int32")
+    if len(speakers) != n_tokens:
+        raise ValueError(Errors.E040.format(n_tokens=n_tokens, n_speakers=len(speakers)))
     ids: Dict[object, int] = {}
-    out = numpy.empty(n, dtype="int32")
+    out = numpy.empty(n_tokens, dtype="int32")
     start = 0
     for speaker, run in itertools.groupby(speakers):  # one Python step per utterance, not per token
         end = start + len(list(run))

@@ -67,3 +67,6 @@ cdef class Mentions:
     cdef MentionC* c
     cdef readonly int length
     cdef readonly int doc_length
+    # the Doc's speakers as the mentions were extracted with them (a speakers.SpeakerReading, or None):
+    # read by the linking constraints, so that a Doc's speakers are read once
+    cdef public object speakers

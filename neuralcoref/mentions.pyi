@@ -1,12 +1,13 @@
 """Type stubs of mentions.pyx (the compiled module): what Python code may call."""
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy
 import numpy.typing as npt
 from spacy.tokens import Doc
 
 from .rules import RuleSet
+from .speakers import SpeakerReading
 
 # numpy arrays by dtype (the .pyx takes C-contiguous typed memoryviews of them)
 _Int8s = npt.NDArray[numpy.int8]
@@ -19,6 +20,8 @@ class Mentions:
     def length(self) -> int: ...
     @property
     def doc_length(self) -> int: ...
+    #: the `speakers.SpeakerReading` the mentions were extracted with (None: made by a caller that read none)
+    speakers: Optional[SpeakerReading]
     def __init__(self, capacity: int, doc_length: int) -> None: ...
     def __len__(self) -> int: ...
     def columns(self) -> dict[str, _Int32s]: ...

@@ -238,7 +238,9 @@ class CorefResolver:
                 columns["start"], columns["end"], numpy.full(0, -1, dtype="int32"), [], numpy.zeros(0, dtype="int32")
             )
         settings = LinkSettings(self.threshold_offset(), self.max_dist, self.max_dist_match, self.blacklist)
-        agreement = linking_constraints(constraint_columns(doc, columns, self.featurizer.rules), self.require_agreement)
+        agreement = linking_constraints(
+            constraint_columns(doc, columns, self.featurizer.rules, mentions.speakers), self.require_agreement
+        )
         weights = fused_weights(self.scorer)
         rules = self.featurizer.pair_rules
         stored = []

@@ -18,6 +18,7 @@ with these speakers (three seeds: OntoGUM dev +0.48 over the recipe without them
 "Speakers inferred by default"), off for French, whose guillemets and dashes are not read here.
 """
 
+from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 import numpy
@@ -46,35 +47,69 @@ CLOSING_QUOTE_IDS = {get_string_id(mark) for mark in CLOSING_QUOTES}
 _QUOTE_IDS = numpy.asarray(sorted(OPENING_QUOTE_IDS | CLOSING_QUOTE_IDS), dtype="uint64")
 
 
+@dataclass(frozen=True, eq=False)  # compared by identity: `named_quotes` is an array
+class SpeakerReading:
+    """Who speaks each token of a Doc, and what is known of the speakers: read once per Doc
+    (`read_speakers`), when its mentions are extracted, and kept on them (`Mentions.speakers`) for the
+    linking constraints.
+
+    speakers: one speaker (a string) or None per token; None: one voice (plain text).
+    people: whether each speaker names one person: given (`set_speakers`, a `Conversation`'s turns) or
+        read from transcript lines. Speakers guessed from quotations are not: an unattributed quote
+        alternates between two guesses, and "said Herncastle" and "he said" are two speakers for one man.
+    labels: the (start, end) token spans of transcript lines' names (`BOB:`), each a person's name.
+    named_quotes: per token (int64), a number for the person who says it where a quotation is attributed
+        to a name ("...," said Anna), -1 elsewhere; None when no quotation is. Names that share a word
+        (titles aside: "Herncastle", "Mr. Herncastle", "John Herncastle") get one number, since they may
+        be one person; "he said" and unattributed quotations get none.
+    """
+
+    speakers: Optional[List[Optional[str]]] = None
+    people: bool = False
+    labels: Tuple[Tuple[int, int], ...] = ()
+    named_quotes: Optional[numpy.ndarray] = None
+
+
+#: a Doc read as one voice
+ONE_VOICE = SpeakerReading()
+
+
+def read_speakers(doc: Doc, infer: bool = True) -> SpeakerReading:
+    """The Doc's speakers: those the user gave (`set_speakers`), else (with `infer`) those its transcript
+    lines or quotations show, else one voice."""
+    given = doc._.get(SPEAKERS_EXTENSION) if Doc.has_extension(SPEAKERS_EXTENSION) else None
+    if given:
+        return SpeakerReading(list(given), people=True)
+    return _inferred(doc) if infer else ONE_VOICE
+
+
 def infer_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
     """One speaker (a lowercase name, or an anonymous "quote speaker N") or None per token; None
     when the text shows no transcript lines and no quotations (then nothing changes)."""
-    speakers = _transcript_speakers(doc)
-    if speakers is not None:
-        return speakers
+    return _inferred(doc).speakers
+
+
+def _inferred(doc: Doc) -> SpeakerReading:
+    transcript = _transcript(doc)
+    if transcript is not None:
+        return transcript
     quotes = _quotations(doc)
     if not quotes:
-        return None
-    speakers = [None] * len(doc)
+        return ONE_VOICE
+    speakers: List[Optional[str]] = [None] * len(doc)
     unattributed = 0
+    names: List[Tuple[int, int, set]] = []
     for start, end in quotes:
-        speaker = _reporting_subject(doc, start, end)
+        subject = _reporting_subject_tokens(doc, start, end)
+        speaker = " ".join(t.text for t in subject).lower() or None
         if speaker is None:
             speaker = f"quote speaker {unattributed % 2 + 1}"
             unattributed += 1
         speakers[start:end] = [speaker] * (end - start)
-    return speakers
-
-
-def speakers_are_people(doc: Doc) -> bool:
-    """Whether the Doc's speakers each name one person: given by the user (`set_speakers`, a
-    `Conversation`), or read from its transcript lines. Speakers guessed from quotations are not: an
-    unattributed quote alternates between two guesses, and "said Herncastle" and "he said" are two
-    speakers for one man."""
-    given = doc._.get(SPEAKERS_EXTENSION) if Doc.has_extension(SPEAKERS_EXTENSION) else None
-    if given:
-        return True
-    return _transcript_speakers(doc) is not None
+        words = {t.lower_ for t in subject if t.pos == PROPN} - NAME_TITLES
+        if words:
+            names.append((start, end, words))
+    return SpeakerReading(speakers, named_quotes=_named_quote_numbers(len(doc), names) if names else None)
 
 
 def _line_starts(doc: Doc) -> List[int]:
@@ -95,12 +130,12 @@ def _line_starts(doc: Doc) -> List[int]:
     return starts
 
 
-def _transcript_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
+def _transcript(doc: Doc) -> Optional[SpeakerReading]:
     """Speakers of a transcript: two or more labelled lines that are the text's turns. Labels that
     each occur once on a few of many lines are a letter's or form's fields (`Phone: ...`,
     `Copyright Information: ...`), not turns: a transcript repeats a label (`Q:` ... `Q:`) or labels at
     least half of its lines, else nobody is speaking and the text keeps one voice."""
-    labelled: List[Tuple[int, str]] = []
+    labelled: List[Tuple[int, int, str]] = []
     n_lines = 0
     for start in _line_starts(doc):
         n_lines += 1
@@ -108,16 +143,16 @@ def _transcript_speakers(doc: Doc) -> Optional[List[Optional[str]]]:
             if doc[colon].text == ":":
                 label = doc[start:colon]
                 if all(t.is_alpha or t.text == "." for t in label) and label[0].text[:1].isupper():
-                    labelled.append((start, label.text.lower()))
+                    labelled.append((start, colon, label.text.lower()))
                 break
-    names = [name for _, name in labelled]
+    names = [name for _, _, name in labelled]
     if len(labelled) < 2 or (len(set(names)) == len(names) and 2 * len(labelled) < n_lines):
         return None
     speakers: List[Optional[str]] = [None] * len(doc)
-    bounds = [start for start, _ in labelled[1:]] + [len(doc)]
-    for (start, name), end in zip(labelled, bounds):
+    bounds = [start for start, _, _ in labelled[1:]] + [len(doc)]
+    for (start, _, name), end in zip(labelled, bounds):
         speakers[start:end] = [name] * (end - start)
-    return speakers
+    return SpeakerReading(speakers, people=True, labels=tuple((start, colon) for start, colon, _ in labelled))
 
 
 def _quotations(doc: Doc) -> List[Tuple[int, int]]:
@@ -145,12 +180,6 @@ def _quotations(doc: Doc) -> List[Tuple[int, int]]:
     return spans
 
 
-def _reporting_subject(doc: Doc, start: int, end: int) -> Optional[str]:
-    """The subject of the verb outside the quote that the quote depends on, lowercased."""
-    words = [t.text for t in _reporting_subject_tokens(doc, start, end)]
-    return " ".join(words).lower() or None
-
-
 def _reporting_subject_tokens(doc: Doc, start: int, end: int) -> List[Token]:
     """The words of the subject of the verb outside the quote that the quote depends on (none: no such
     verb, or no subject), punctuation and the quote's own words left out."""
@@ -167,22 +196,9 @@ def _reporting_subject_tokens(doc: Doc, start: int, end: int) -> List[Token]:
     return []
 
 
-def named_quote_speakers(doc: Doc) -> Optional[numpy.ndarray]:
-    """Per token (int64), a number for the person who says it where a quotation is attributed to a name
-    ("...," said Anna), -1 elsewhere; None when no quotation is. Quotations whose speakers' names share a
-    word (titles aside: "Herncastle", "Mr. Herncastle", "John Herncastle") get one number, since they may
-    be one person; "he said" and unattributed quotations get none. Read by the two-speakers constraint
-    (`constraints.singular_first_column`), for which two numbers must be two people."""
-    quotes = _quotations(doc)
-    names: List[Tuple[int, int, set]] = []
-    for start, end in quotes:
-        words = {t.lower_ for t in _reporting_subject_tokens(doc, start, end) if t.pos == PROPN}
-        words -= NAME_TITLES
-        if words:
-            names.append((start, end, words))
-    if not names:
-        return None
-    # one number per group of names that share a word (a union of the overlapping word sets)
+def _named_quote_numbers(n_tokens: int, names: List[Tuple[int, int, set]]) -> numpy.ndarray:
+    """`SpeakerReading.named_quotes` from the quotations attributed to names: (start, end, the name's
+    words); one number per group of names that share a word (a union of the overlapping word sets)."""
     number_of_word: dict = {}
     numbers = list(range(len(names)))
 
@@ -196,7 +212,7 @@ def named_quote_speakers(doc: Doc) -> Optional[numpy.ndarray]:
         for word in words:
             other = number_of_word.setdefault(word, k)
             numbers[find(k)] = find(other)
-    ids = numpy.full(len(doc), -1, dtype="int64")
+    ids = numpy.full(n_tokens, -1, dtype="int64")
     for k, (start, end, _) in enumerate(names):
         ids[start:end] = find(k)
     return ids

@@ -467,19 +467,25 @@ def test_the_singular_first_person_column_reads_speakers_that_name_people(en_nlp
     unattributed quote may be anyone ("said Herncastle" and "he said" are one man)."""
     import numpy
 
+    import dataclasses
+
     from neuralcoref.constraints import singular_first_column
-    from neuralcoref.featurize import set_speakers, speaker_ids
+    from neuralcoref.featurize import numbered_speakers, set_speakers
+    from neuralcoref.speakers import read_speakers
 
     def column(doc, people=None):
         pronouns = [t for t in doc if t.lower_ in ("i", "my", "we", "you", "she")]
+        reading = read_speakers(doc)
         columns = {
             "person": numpy.asarray([0 if t.lower_ in ("i", "my", "we") else 2 for t in pronouns]),
             "number": numpy.asarray([1 if t.lower_ == "we" else 0 for t in pronouns]),
             "mention_type": numpy.zeros(len(pronouns), dtype="int8"),
-            "speaker": speaker_ids(doc, infer=True)[[t.i for t in pronouns]],
+            "speaker": numbered_speakers(reading, len(doc))[[t.i for t in pronouns]],
             "start": numpy.asarray([t.i for t in pronouns]),
         }
-        out = singular_first_column(doc, columns, people)
+        if people is not None:  # a caller that knows (a Conversation's turns)
+            reading = dataclasses.replace(reading, people=people)
+        out = singular_first_column(columns, reading)
         return [
             (t.text, int(f), int(s) if f else None)
             for t, f, s in zip(pronouns, out["singular_first"], out["first_person_speaker"])

@@ -227,3 +227,57 @@ def test_two_named_speakers_of_quotations_are_two_people(en_nlp):
     doc = en_nlp('"I am tired," said Anna. "I will rest now," said Anna Smith.')
     first, second = [t.i for t in doc if t.text == "I"]
     assert (second, "I") in _cluster_of(doc, first)
+
+
+def test_a_transcript_name_in_capitals_is_one_person(en_nlp):
+    """`en_core_web_sm` tags the label `BOB` a plural common noun, and *them* (Alice's keys) joined it. A
+    transcript line's name is one person's: singular, and never neuter."""
+    doc = en_nlp(TRANSCRIPT.replace("Alice", "ALICE").replace("Bob", "BOB"))
+    bob = next(t.i for t in doc if t.text == "BOB")
+    them = [t.i for t in doc if t.text == "them"]
+    assert not {start for start, _ in _cluster_of(doc, bob)} & set(them)
+    keys = _cluster_of(doc, them[0])
+    assert {(start, text) for start, text in keys if text == "them"} == {(i, "them") for i in them}
+    assert any(text == "my keys" for _, text in keys)
+
+
+def test_the_transcript_names_are_read_with_the_speakers(en_nlp_base):
+    """`read_speakers` gives the spans of the lines' names; the featurizer reads them as singular, the
+    linking constraints as people."""
+    from neuralcoref.constraints import constraint_columns
+    from neuralcoref.featurize import NUMBER_SING, Featurizer
+    from neuralcoref.rules import get_rules
+    from neuralcoref.speakers import read_speakers
+
+    doc = en_nlp_base("ALICE: I lost my keys.\nBOB: Oh no.\nALICE: Thank you.")
+    reading = read_speakers(doc)
+    assert reading.people and [doc[start:end].text for start, end in reading.labels] == ["ALICE", "BOB", "ALICE"]
+    mentions = Featurizer(get_rules("en")).mentions(doc)
+    assert mentions.speakers.labels == reading.labels and mentions.speakers.people
+    columns = mentions.columns()
+    bob = [k for k, start in enumerate(columns["start"]) if doc[start].text == "BOB"]
+    assert bob and columns["number"][bob[0]] == NUMBER_SING
+    people = constraint_columns(doc, columns, get_rules("en"), mentions.speakers)["person_noun"]
+    assert people[bob[0]] == 1  # a person: never joined by *it*
+    plain = read_speakers(en_nlp_base("My sister has a dog. She loves him."))
+    assert plain.speakers is None and not plain.people and not plain.labels
+
+
+def test_a_docs_speakers_are_read_once(en_nlp, monkeypatch):
+    """The featurizer reads the speakers and the linking constraints reuse that reading
+    (`Mentions.speakers`): the quotations and the transcript lines were read twice per Doc, about 2% of the
+    component's time on LitBank dev."""
+    from neuralcoref import speakers
+
+    calls = {"quotations": 0, "transcript": 0}
+    for name, key in (("_quotations", "quotations"), ("_line_starts", "transcript")):
+        original = getattr(speakers, name)
+
+        def counted(doc, original=original, key=key):
+            calls[key] += 1
+            return original(doc)
+
+        monkeypatch.setattr(speakers, name, counted)
+    doc = en_nlp('"I am tired," said Anna. "I know," Tom replied.')
+    assert calls == {"quotations": 1, "transcript": 1}
+    assert doc._.coref_clusters  # resolved

@@ -55,7 +55,7 @@ from .readers.gold import with_paragraph_breaks
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 13  # 13: the two-speakers constraint's columns (12: a chained list is one list mention)
+CACHE_VERSION = 14  # 14: a transcript line's name is singular and a person (13: the two-speakers constraint's columns)
 #: the inputs of the binding, modifier-clash, time, person, coordination, two-speakers and indefinite-nominal
 #: constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
@@ -211,7 +211,7 @@ def featurize_doc(doc: Doc, gold: GoldDoc, featurizer: Featurizer, max_dist: int
         "mention_trained": trained.astype("uint8"),
         **{
             name: values
-            for name, values in constraint_columns(doc, columns, featurizer.rules).items()
+            for name, values in constraint_columns(doc, columns, featurizer.rules, feats.mentions.speakers).items()
             if name in CONSTRAINT_ARRAYS
         },
         "pair_ant": ant.astype("int32"),

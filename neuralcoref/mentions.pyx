@@ -348,15 +348,17 @@ cdef inline bint _same_pair_kind(const LexemeC* a, const LexemeC* b) noexcept no
         and Lexeme.c_check_flag(a, IS_BRACKET) == Lexeme.c_check_flag(b, IS_BRACKET)
 
 
-cdef bint _closes_open_pair(const TokenC* tokens, int start, int end, int n) noexcept nogil:
-    """Whether token `end` closes a quotation mark or bracket opened inside start..end-1 and left
-    open there ('his "protégé"', 'knowledge (of old movies)'): the annotation's span keeps the closer,
-    as it keeps the opener. A straight quote (both an opener and a closer) closes one the span holds an
-    odd number of; a one-sided closer, one more opener of its kind than closers."""
+cdef bint _closes_open_pair(const TokenC* tokens, int start, int end, int s_end) noexcept nogil:
+    """Whether token `end`, inside the sentence that ends at `s_end`, closes a quotation mark or bracket
+    opened inside start..end-1 and left open there ('his "protégé"', 'knowledge (of old movies)'): the
+    annotation's span keeps the closer, as it keeps the opener. A straight quote (both an opener and a
+    closer) closes one the span holds an odd number of; a one-sided closer, one more opener of its kind
+    than closers. A closer in the next sentence is not the mention's (a line break may end the sentence
+    before it, which the parser's sentence starts do not say)."""
     cdef const LexemeC* closer
     cdef const LexemeC* lex
     cdef int k, depth = 0
-    if end >= n or tokens[end].sent_start == 1:
+    if end >= s_end:
         return False
     closer = tokens[end].lex
     if not Lexeme.c_check_flag(closer, IS_RIGHT_PUNCT):
@@ -379,7 +381,7 @@ cdef bint _closes_open_pair(const TokenC* tokens, int start, int end, int n) noe
 
 
 cdef int _add_trimmed(const RulesC* r, const TokenC* tokens, MentionC* out, int count,
-                      int start, int end, int head, int mention_type, int n) noexcept nogil:
+                      int start, int end, int head, int mention_type, int s_end, int n) noexcept nogil:
     while start < end and start != head and _is_trimmed(r, &tokens[start]):
         start += 1
     while end > start and end - 1 != head and _is_trimmed(r, &tokens[end - 1]) \
@@ -387,7 +389,7 @@ cdef int _add_trimmed(const RulesC* r, const TokenC* tokens, MentionC* out, int 
         end -= 1
     if start >= end or head < start or head >= end:
         return count
-    if _closes_open_pair(tokens, start, end, n):
+    if _closes_open_pair(tokens, start, end, s_end):
         end += 1
     return _add(out, count, start, end, head, mention_type)
 
@@ -511,7 +513,7 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
                     and not _np_adds_only_determiners(r, tokens, g, i, end, s_start, s_end):
                 count = _add_trimmed(r, tokens, out, count, i, end, g,
                                      MT_NOMINAL if hashset_contains(&r.nominal_entity_labels, t.ent_type)
-                                     else MT_PROPER, n)
+                                     else MT_PROPER, s_end, n)
         # Noun phrases: the subtree of a noun under a licensing dependency label
         if _heads_noun_phrase(r, t):
             start = max(<int>t.l_edge, s_start)
@@ -538,9 +540,10 @@ cdef int _extract(const RulesC* r, const TokenC* tokens, int n, const int32_t* s
             # items also made n - 2 such tails, of n / 2 words on average: quadratic in the list.)
             if not (has_conj and hashset_contains(&r.conj_deps, t.dep)):
                 count = _add_trimmed(r, tokens, out, count, start, end, i,
-                                     MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL), n)
+                                     MT_LIST if has_conj else (MT_PROPER if t.pos == PROPN else MT_NOMINAL),
+                                     s_end, n)
             if cut < end:
-                count = _add_trimmed(r, tokens, out, count, start, cut, i, MT_NOMINAL, n)
+                count = _add_trimmed(r, tokens, out, count, start, cut, i, MT_NOMINAL, s_end, n)
     if count == 0:
         return 0
     # Nested: sorted by (start, longest first), a mention is nested when an earlier one reaches past it

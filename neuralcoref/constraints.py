@@ -84,7 +84,7 @@ _SEARCHED_TABLE = 32
 
 def _hashed_in(values: numpy.ndarray, words) -> numpy.ndarray:
     """Whether each of `values` (int64 hashes, as `token_array` holds them) is the hash of one of `words`.
-    For the long word lists (person, neuter and time nouns, definite words) a binary search in their
+    For the long word lists (person, neuter and time nouns) a binary search in their
     sorted hashes, since `numpy.isin` sorts the list again on every call (the constraint columns of LitBank
     dev's 21,018 words: 16 ms with it, 14 ms with the search). Short lists (labels) stay with `numpy.isin`,
     whose comparison loop is faster for them."""
@@ -299,8 +299,9 @@ def singular_first_column(columns: Dict[str, numpy.ndarray], speakers: SpeakerRe
 
 def speaker_label_people(heads, person_noun: numpy.ndarray, speakers: SpeakerReading) -> numpy.ndarray:
     """`person_noun` with the mentions headed inside a transcript line's name (`BOB:`) set: the name of the
-    line's speaker is a person, never *it*, whatever its tags (`en_core_web_sm` reads a capitalized
-    `BOB` as a plural common noun)."""
+    line's speaker is a person whatever its tags (`en_core_web_sm` reads a capitalized `BOB` as a plural
+    common noun), so agreement keeps *it* out of its cluster, unless its noun is a thing (a neuter noun:
+    `COMPUTER:`), which agreement reads first."""
     if speakers.labels and len(heads):
         heads = numpy.asarray(heads, dtype="int64")
         for start, end in speakers.labels:
@@ -309,7 +310,7 @@ def speaker_label_people(heads, person_noun: numpy.ndarray, speakers: SpeakerRea
 
 
 def constraint_columns(
-    doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet, speakers: Optional[SpeakerReading]
+    doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet, speakers: Optional[SpeakerReading] = None
 ) -> Dict[str, numpy.ndarray]:
     """A Doc's `Mentions.columns()` with the binding, modifier, time-entity, animacy, coordination,
     speaker and indefinite-nominal columns added: everything `resolution.linking_constraints` reads.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
+from spacy.symbols import DET, PRON
 from spacy.tokens import Doc
 
 from .config import DEFAULTS
@@ -97,7 +98,9 @@ class Featurizer:
         reading = read_speakers(doc, infer=self.infer_speakers)
         gender, number, person = self.token_grammar(doc)
         for start, end in reading.labels:  # a transcript line's name is one person's ("BOB:", tagged plural)
-            number[start:end] = NUMBER_SING
+            for k in range(start, end):
+                if doc[k].pos not in (PRON, DET):  # "ALL:", "BOTH:" speak for several
+                    number[k] = NUMBER_SING
         mentions = self.extractor(doc, gender, number, person, numbered_speakers(reading, len(doc)))
         mentions.speakers = reading
         return mentions

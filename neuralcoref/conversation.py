@@ -216,7 +216,7 @@ class Conversation:
         return doc
 
     def _speaker_id(self, speaker: Optional[str]) -> int:
-        """A number per speaker for the features (-1: unknown), as `featurize.speaker_ids` numbers them."""
+        """A number per speaker for the features (-1: unknown), as `featurize.numbered_speakers` numbers them."""
         return -1 if speaker is None else self._speaker_ids.get(speaker, len(self._speaker_ids))
 
     def _next_speaker(self) -> str:

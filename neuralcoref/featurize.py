@@ -143,12 +143,6 @@ def turn_ends(doc: Doc) -> Optional[List[int]]:
     return doc._.get(TURNS_EXTENSION) if Doc.has_extension(TURNS_EXTENSION) else None
 
 
-def speaker_ids(doc: Doc, infer: bool = False) -> numpy.ndarray:
-    """Per-token speaker ids (-1 unknown) from `doc._.coref_speakers` if set, else (with `infer`) from
-    `neuralcoref.speakers.infer_speakers`."""
-    return numbered_speakers(read_speakers(doc, infer=infer), len(doc))
-
-
 def numbered_speakers(reading: SpeakerReading, n_tokens: int) -> numpy.ndarray:
     """Per-token speaker ids (int32, in order of first appearance; -1 unknown) of a `SpeakerReading`."""
     speakers = reading.speakers

@@ -25,6 +25,10 @@
   to a name): two singular first-person pronouns of different speakers are two people ("Alice: I lost my
   keys. / Bob: I can help"; Bob's *I* is not Alice's; '"I am tired," said Anna. "I know," Tom replied.').
 
+- Distinct names (rule sets with `person_entity_labels`): two names of people that share no word, titles
+  aside, are two people ("Mr. Brown" / "Mr. Green"; "John came home. When he arrived, Bill was asleep.": *Bill*
+  does not join John's *he*); "John Smith", "Smith" and "Mr. Smith" may be one.
+
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
   nominal antecedent ("one study ... one study"); a pronoun or a name may still be its antecedent.
@@ -42,7 +46,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from .rules import RuleSet
-from .speakers import ONE_VOICE, SpeakerReading
+from .speakers import NAME_TITLES, ONE_VOICE, SpeakerReading
 
 #: the mention type codes of pronouns, names and nominals (structs.pxd MT_PRONOUN, MT_PROPER, MT_NOMINAL)
 MT_PRONOUN = 0
@@ -274,6 +278,33 @@ def indefinite_nominal_column(
     return {"indefinite_nominal": flags}
 
 
+#: words kept per person's name for the distinct-names constraint ("John Fitzgerald Kennedy Jr")
+MAX_NAME_WORDS = 4
+
+
+def person_name_column(
+    doc: Doc, starts, ends, heads, mention_types, rules: RuleSet, array: Optional[numpy.ndarray] = None
+) -> Dict[str, numpy.ndarray]:
+    """ "person_name" (uint64 [n, MAX_NAME_WORDS]): for a name whose head is a person entity (the rule set's
+    `person_entity_labels`), the lowercase hashes of its words of that entity, titles aside ("Mr. Brown":
+    *brown*), sorted, then zeros; zeros for every other mention. Two names that share no word are two
+    people: linking keeps a name out of a cluster whose first name shares none of its words."""
+    n = len(heads)
+    names = numpy.zeros((n, MAX_NAME_WORDS), dtype="uint64")
+    if n == 0 or not rules.person_entity_labels:
+        return {"person_name": names}
+    array = token_array(doc) if array is None else array
+    heads = numpy.asarray(heads, dtype="int64")
+    person_token = _hashed_in(array[:, _ENT_TYPE], rules.person_entity_labels)
+    name_word = person_token & ~_hashed_in(array[:, _LOWER], NAME_TITLES)
+    starts, ends = numpy.asarray(starts, dtype="int64"), numpy.asarray(ends, dtype="int64")
+    lowers = array[:, _LOWER].astype("uint64")
+    for m in numpy.flatnonzero((numpy.asarray(mention_types) == MT_PROPER) & person_token[heads]).tolist():
+        words = numpy.unique(lowers[starts[m] : ends[m]][name_word[starts[m] : ends[m]]])[:MAX_NAME_WORDS]
+        names[m, : len(words)] = words
+    return {"person_name": names}
+
+
 def singular_first_column(columns: Dict[str, numpy.ndarray], speakers: SpeakerReading) -> Dict[str, numpy.ndarray]:
     """ "singular_first" (int8): 1 for a singular first-person pronoun ("I", "me", "my") whose speaker is
     known to be a person, and "first_person_speaker" (int64): that speaker's number. Its speaker is its
@@ -313,7 +344,7 @@ def constraint_columns(
     doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet, speakers: Optional[SpeakerReading] = None
 ) -> Dict[str, numpy.ndarray]:
     """A Doc's `Mentions.columns()` with the binding, modifier, time-entity, animacy, coordination,
-    speaker and indefinite-nominal columns added: everything `resolution.linking_constraints` reads.
+    speaker, indefinite-nominal and person-name columns added: everything `resolution.linking_constraints` reads.
     `speakers`: what the mentions were extracted with (`Mentions.speakers`); None reads nothing of the
     speakers (no two-speakers constraint, no transcript names)."""
     speakers = ONE_VOICE if speakers is None else speakers
@@ -330,6 +361,9 @@ def constraint_columns(
         **animacy,
         **coordination_columns(doc, columns["head"], rules, array),
         **singular_first_column(columns, speakers),
+        **person_name_column(
+            doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules, array
+        ),
         **indefinite_nominal_column(
             doc,
             columns["start"],

@@ -146,7 +146,8 @@ def linking_constraints(columns, bint require_agreement):
     (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`),
     "time_entity" (`constraints.time_entity_column`, optional), "coordination" and "conjunct"
     (`constraints.coordination_columns`, optional), "indefinite_nominal"
-    (`constraints.indefinite_nominal_column`, optional) per mention, mentions in document order; or the trainer's cached
+    (`constraints.indefinite_nominal_column`, optional), "person_name" (`constraints.person_name_column`,
+    optional) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
     codes = mention_agreement_codes(columns)
     if not require_agreement:
@@ -168,6 +169,8 @@ def linking_constraints(columns, bint require_agreement):
     agreement.set_nominal_kinds(nominal_kinds(columns["mention_type"], columns.get("indefinite_nominal")))
     if "time_entity" in columns:
         agreement.set_time_expressions(numpy.ascontiguousarray(columns["time_entity"], dtype="int8"))
+    if "person_name" in columns:
+        agreement.set_person_names(numpy.ascontiguousarray(columns["person_name"], dtype="uint64"))
     if "coordination" in columns:
         agreement.set_coordination(numpy.ascontiguousarray(columns["coordination"], dtype="int32"),
                                    numpy.ascontiguousarray(columns["conjunct"], dtype="int32"))
@@ -202,6 +205,10 @@ cdef class ClusterAgreement:
       nor an *It* linked to it; "Monday ... that day" may link, as *day* is a time word;
       `constraints.time_entity_column`). Pronouns are free (*it* may be a date). What `carry` brings
       from before a window does not include it.
+    - distinct names (with `set_person_names`): a person's name never joins a cluster whose first name
+      shares none of its words, titles aside ("Mr. Brown" / "Mr. Green"; "John ... he ... Bill": *Bill* does
+      not join *he*; "John Smith" / "Mr. Smith" may link; `constraints.person_name_column`). What `carry`
+      brings from before a window does not include it either.
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
@@ -228,6 +235,8 @@ cdef class ClusterAgreement:
     cdef const int8_t[::1] time_expressions  # per mention: 1 for a time expression (a date, "every day")
     cdef const int32_t[::1] coordinations  # per mention: the first conjunct of its head's coordination, or -1
     cdef const int32_t[::1] conjuncts  # per mention: its head where coordinations is set, else -1
+    cdef const uint64_t[:, ::1] name_words  # per mention: a person's name's words, sorted, then zeros
+    cdef int32_t[::1] cluster_name  # per cluster (first mention): its first member that is a person's name, or -1
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef int32_t[::1] clause_mates_from  # per mention j: clause_mates[clause_mates_from[j]:...[j + 1]] ...
@@ -282,6 +291,8 @@ cdef class ClusterAgreement:
         self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
         self.set_time_expressions(numpy.zeros(n, dtype="int8"))
         self.set_coordination(numpy.full(n, -1, dtype="int32"), numpy.full(n, -1, dtype="int32"))
+        self.set_person_names(numpy.zeros((n, 1), dtype="uint64"))
+        self.cluster_name = numpy.full(n, -1, dtype="int32")
         self._index_clause_mates()
 
     def set_spans(self, const int32_t[::1] starts, const int32_t[::1] ends, const int8_t[::1] pronouns):
@@ -338,6 +349,14 @@ cdef class ClusterAgreement:
             raise ValueError(f"coordinations and conjuncts must cover the {n} mentions")
         self.coordinations, self.conjuncts = coordinations, conjuncts
 
+    def set_person_names(self, const uint64_t[:, ::1] words):
+        """The distinct-names constraint's input (`constraints.person_name_column`): per mention the hashes of
+        the words of a person's name, titles aside, sorted, then zeros (a row of zeros: no person's name).
+        A name never joins a cluster whose first name shares none of its words ("Mr. Brown" / "Mr. Green")."""
+        if words.shape[0] != self.codes.shape[0] or words.shape[1] < 1:
+            raise ValueError(f"person names must cover the {self.codes.shape[0]} mentions")
+        self.name_words = words
+
     cdef int _index_clause_mates(self) except -1:
         """For each mention with a role, the earlier mentions with the same governor and another role
         (`_binds`), found by sorting the mentions by governor: linking checks these few, not every mention
@@ -381,7 +400,7 @@ cdef class ClusterAgreement:
         """Whether mention j has anything to check (most nominals do not)."""
         return (self.codes[j] != 0 or self.persons[j] >= 0 or self.singular_first[j] or self.roles[j] != 0
                 or self.modifiers[j, 0] != 0 or self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL or self.has_spans
-                or self.coordinations[j] >= 0)
+                or self.coordinations[j] >= 0 or self.name_words[j, 0] != 0)
 
     cdef inline bint _contains(self, int a, int b) noexcept nogil:
         """Whether mention a's modifiers include all of mention b's (both sorted, then zeros)."""
@@ -394,6 +413,19 @@ cdef class ClusterAgreement:
                 return False
             y += 1
         return True
+
+    cdef inline bint _share_name_word(self, int a, int b) noexcept nogil:
+        """Whether the names of mentions a and b (sorted hashes, then zeros) have a word in common."""
+        cdef int width = self.name_words.shape[1]
+        cdef int x = 0, y = 0
+        while x < width and y < width and self.name_words[a, x] != 0 and self.name_words[b, y] != 0:
+            if self.name_words[a, x] == self.name_words[b, y]:
+                return True
+            if self.name_words[a, x] < self.name_words[b, y]:
+                x += 1
+            else:
+                y += 1
+        return False
 
     cdef inline bint _modifiers_clash(self, int i, int j) noexcept nogil:
         """Same head, and modifiers of their own that neither mention's include."""
@@ -422,6 +454,9 @@ cdef class ClusterAgreement:
             return False  # another speaker's "I"
         if self._modifiers_clash(i, j):
             return False
+        if self.name_words[j, 0] != 0 and self.cluster_name[root] >= 0 \
+                and not self._share_name_word(j, self.cluster_name[root]):
+            return False  # two people's names: "Mr. Brown" / "Mr. Green", even through a "he" linked to one
         if self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL and self.nominal_kinds[i] != KIND_NOT_NOMINAL:
             return False
         cdef uint8_t time_kind = self._time_kind(j)
@@ -466,6 +501,8 @@ cdef class ClusterAgreement:
                 self.last_coordinated[root] = k
             self.cluster_codes[root] |= self.codes[k]
             self.cluster_times[root] |= self._time_kind(k)
+            if self.name_words[k, 0] != 0 and self.cluster_name[root] < 0:
+                self.cluster_name[root] = k
             if self.persons[k] >= 0:
                 self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
             if self.singular_first[k]:

@@ -20,6 +20,7 @@ computes at inference. One cache directory holds, concatenated over its document
 | `neuter_noun.npy` | int8 [n] | `constraints.animacy_columns` (a thing is neuter at linking) |
 | `coordination.npy`, `conjunct.npy` | int32 [n] | `constraints.coordination_columns` (conjuncts are kept apart at linking) |
 | `singular_first.npy`, `first_person_speaker.npy` | int8 / int64 [n] | `constraints.singular_first_column` (two speakers' *I* are kept apart at linking) |
+| `person_name.npy` | uint64 [n, MAX_NAME_WORDS] | `constraints.person_name_column` (two people's names are kept apart at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -48,14 +49,14 @@ from spacy.tokens import Doc
 from neuralcoref.config import DEFAULTS
 from neuralcoref.featurize import Featurizer
 from neuralcoref.features import FEATURE_LAYOUT_VERSION, PAIR_FEATS_WIDTH_PY as PAIR_FEATS_WIDTH
-from neuralcoref.constraints import MAX_MODIFIERS, constraint_columns
+from neuralcoref.constraints import MAX_MODIFIERS, MAX_NAME_WORDS, constraint_columns
 from neuralcoref.rules import get_rules
 from .corpus import GoldDoc, PartialLinks, gold_docs_to_docs, read_corpus
 from .readers.gold import with_paragraph_breaks
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 14  # 14: a transcript line's name is singular and a person (13: the two-speakers constraint's columns)
+CACHE_VERSION = 15  # 15: the distinct-names constraint's column (14: a transcript line's name is singular and a person)
 #: the inputs of the binding, modifier-clash, time, person, coordination, two-speakers and indefinite-nominal
 #: constraints (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
@@ -71,6 +72,7 @@ CONSTRAINT_ARRAYS = (
     "singular_first",
     "first_person_speaker",
     "indefinite_nominal",
+    "person_name",
 )
 MENTION_ARRAYS = (
     "starts",
@@ -314,6 +316,7 @@ def featurize_corpus(
         "mention_feats": None,
         "pair_feats": PAIR_FEATS_WIDTH,
         "modifiers": MAX_MODIFIERS,
+        "person_name": MAX_NAME_WORDS,
     }
     for name, parts in acc.arrays.items():
         if parts:
@@ -326,6 +329,7 @@ def featurize_corpus(
                 "pair_feats": "uint8",
                 "head_lemma": "uint64",
                 "modifiers": "uint64",
+                "person_name": "uint64",
                 "time_entity": "int8",
                 "person_noun": "int8",
                 "neuter_noun": "int8",

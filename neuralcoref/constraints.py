@@ -280,6 +280,8 @@ def indefinite_nominal_column(
 
 #: words kept per person's name for the distinct-names constraint ("John Fitzgerald Kennedy Jr")
 MAX_NAME_WORDS = 4
+#: tokens of a name read for its words (a longer name's later tokens are not)
+_NAME_SPAN = 16
 
 
 def person_name_column(
@@ -297,11 +299,22 @@ def person_name_column(
     heads = numpy.asarray(heads, dtype="int64")
     person_token = _hashed_in(array[:, _ENT_TYPE], rules.person_entity_labels)
     name_word = person_token & ~_hashed_in(array[:, _LOWER], NAME_TITLES)
-    starts, ends = numpy.asarray(starts, dtype="int64"), numpy.asarray(ends, dtype="int64")
-    lowers = array[:, _LOWER].astype("uint64")
-    for m in numpy.flatnonzero((numpy.asarray(mention_types) == MT_PROPER) & person_token[heads]).tolist():
-        words = numpy.unique(lowers[starts[m] : ends[m]][name_word[starts[m] : ends[m]]])[:MAX_NAME_WORDS]
-        names[m, : len(words)] = words
+    named = numpy.flatnonzero((numpy.asarray(mention_types) == MT_PROPER) & person_token[heads])
+    if len(named) == 0:
+        return {"person_name": names}
+    # each named mention's tokens as a row (at most _NAME_SPAN of them), name words kept, sorted, repeats and
+    # other tokens zeroed, then the nonzero hashes moved first: no Python loop over a novel's names
+    starts = numpy.asarray(starts, dtype="int64")[named]
+    ends = numpy.asarray(ends, dtype="int64")[named]
+    width = int(min(_NAME_SPAN, max(1, (ends - starts).max())))
+    tokens = starts[:, None] + numpy.arange(width)
+    inside = tokens < ends[:, None]
+    tokens = numpy.minimum(tokens, len(array) - 1)
+    words = numpy.where(inside & name_word[tokens], array[tokens, _LOWER].astype("uint64"), numpy.uint64(0))
+    words.sort(axis=1)
+    words[:, 1:][words[:, 1:] == words[:, :-1]] = 0
+    words = numpy.take_along_axis(words, numpy.argsort(words == 0, axis=1, kind="stable"), axis=1)
+    names[named, : min(width, MAX_NAME_WORDS)] = words[:, :MAX_NAME_WORDS]
     return {"person_name": names}
 
 

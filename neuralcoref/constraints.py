@@ -27,7 +27,9 @@
 
 - Distinct names (rule sets with `person_entity_labels`): two names of people that share no word, titles
   aside, are two people ("Mr. Brown" / "Mr. Green"; "John came home. When he arrived, Bill was asleep.": *Bill*
-  does not join John's *he*); "John Smith", "Smith" and "Mr. Smith" may be one.
+  does not join John's *he*); a name is checked against the cluster's first name of its kind, with a title
+  or without, so a title with a surname may still join a first name ("Mrs Verloc" may be "Winnie");
+  "John Smith", "Smith" and "Mr. Smith" may be one.
 
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
@@ -289,19 +291,23 @@ def person_name_column(
 ) -> Dict[str, numpy.ndarray]:
     """ "person_name" (uint64 [n, MAX_NAME_WORDS]): for a name whose head is a person entity (the rule set's
     `person_entity_labels`), the lowercase hashes of its words of that entity, titles aside ("Mr. Brown":
-    *brown*), sorted, then zeros; zeros for every other mention. Two names that share no word are two
-    people: linking keeps a name out of a cluster whose first name shares none of its words."""
+    *brown*), sorted, then zeros; zeros for every other mention. "person_name_titled" (int8): 1 where such a
+    name has a title in it ("Mr. Brown", "Mrs Verloc"). Two names that share no word are two people, unless
+    one has a title and the other none ("Mrs Verloc" may be "Winnie", "Mr. Brown" "John"): linking keeps a
+    name out of a cluster whose first name of its kind (titled or not) shares none of its words."""
     n = len(heads)
     names = numpy.zeros((n, MAX_NAME_WORDS), dtype="uint64")
+    titled = numpy.zeros(n, dtype="int8")
     if n == 0 or not rules.person_entity_labels:
-        return {"person_name": names}
+        return {"person_name": names, "person_name_titled": titled}
     array = token_array(doc) if array is None else array
     heads = numpy.asarray(heads, dtype="int64")
     person_token = _hashed_in(array[:, _ENT_TYPE], rules.person_entity_labels)
-    name_word = person_token & ~_hashed_in(array[:, _LOWER], NAME_TITLES)
+    title = _hashed_in(array[:, _LOWER], NAME_TITLES)
+    name_word = person_token & ~title
     named = numpy.flatnonzero((numpy.asarray(mention_types) == MT_PROPER) & person_token[heads])
     if len(named) == 0:
-        return {"person_name": names}
+        return {"person_name": names, "person_name_titled": titled}
     # each named mention's tokens as a row (at most _NAME_SPAN of them), name words kept, sorted, repeats and
     # other tokens zeroed, then the nonzero hashes moved first: no Python loop over a novel's names
     starts = numpy.asarray(starts, dtype="int64")[named]
@@ -315,7 +321,8 @@ def person_name_column(
     words[:, 1:][words[:, 1:] == words[:, :-1]] = 0
     words = numpy.take_along_axis(words, numpy.argsort(words == 0, axis=1, kind="stable"), axis=1)
     names[named, : min(width, MAX_NAME_WORDS)] = words[:, :MAX_NAME_WORDS]
-    return {"person_name": names}
+    titled[named] = (inside & title[tokens]).any(axis=1)
+    return {"person_name": names, "person_name_titled": titled}
 
 
 def singular_first_column(columns: Dict[str, numpy.ndarray], speakers: SpeakerReading) -> Dict[str, numpy.ndarray]:

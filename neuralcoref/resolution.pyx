@@ -146,8 +146,8 @@ def linking_constraints(columns, bint require_agreement):
     (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`),
     "time_entity" (`constraints.time_entity_column`, optional), "coordination" and "conjunct"
     (`constraints.coordination_columns`, optional), "indefinite_nominal"
-    (`constraints.indefinite_nominal_column`, optional), "person_name" (`constraints.person_name_column`,
-    optional) per mention, mentions in document order; or the trainer's cached
+    (`constraints.indefinite_nominal_column`, optional), "person_name" and "person_name_titled"
+    (`constraints.person_name_column`, optional) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
     codes = mention_agreement_codes(columns)
     if not require_agreement:
@@ -170,7 +170,8 @@ def linking_constraints(columns, bint require_agreement):
     if "time_entity" in columns:
         agreement.set_time_expressions(numpy.ascontiguousarray(columns["time_entity"], dtype="int8"))
     if "person_name" in columns:
-        agreement.set_person_names(numpy.ascontiguousarray(columns["person_name"], dtype="uint64"))
+        agreement.set_person_names(numpy.ascontiguousarray(columns["person_name"], dtype="uint64"),
+                                   numpy.ascontiguousarray(columns["person_name_titled"], dtype="int8"))
     if "coordination" in columns:
         agreement.set_coordination(numpy.ascontiguousarray(columns["coordination"], dtype="int32"),
                                    numpy.ascontiguousarray(columns["conjunct"], dtype="int32"))
@@ -205,9 +206,10 @@ cdef class ClusterAgreement:
       nor an *It* linked to it; "Monday ... that day" may link, as *day* is a time word;
       `constraints.time_entity_column`). Pronouns are free (*it* may be a date). What `carry` brings
       from before a window does not include it.
-    - distinct names (with `set_person_names`): a person's name never joins a cluster whose first name
-      shares none of its words, titles aside ("Mr. Brown" / "Mr. Green"; "John ... he ... Bill": *Bill* does
-      not join *he*; "John Smith" / "Mr. Smith" may link; `constraints.person_name_column`). What `carry`
+    - distinct names (with `set_person_names`): a person's name never joins a cluster whose first name of
+      its kind (with a title, or without) shares none of its words, titles aside ("Mr. Brown" / "Mr. Green";
+      "John ... he ... Bill": *Bill* does not join *he*; "John Smith" / "Mr. Smith" and "Mrs Verloc" /
+      "Winnie" may link; `constraints.person_name_column`). What `carry`
       brings from before a window does not include it either.
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
@@ -236,7 +238,9 @@ cdef class ClusterAgreement:
     cdef const int32_t[::1] coordinations  # per mention: the first conjunct of its head's coordination, or -1
     cdef const int32_t[::1] conjuncts  # per mention: its head where coordinations is set, else -1
     cdef const uint64_t[:, ::1] name_words  # per mention: a person's name's words, sorted, then zeros
-    cdef int32_t[::1] cluster_name  # per cluster (first mention): its first member that is a person's name, or -1
+    cdef const int8_t[::1] name_titled  # per mention: 1 for a person's name with a title ("Mr. Brown")
+    cdef int32_t[:, ::1] cluster_names  # per cluster (first mention): its first untitled and first titled person's
+    # name (columns 0 and 1), or -1
     cdef bint has_persons
     cdef int32_t[::1] cluster_of   # per finished mention: the first mention of its cluster
     cdef int32_t[::1] clause_mates_from  # per mention j: clause_mates[clause_mates_from[j]:...[j + 1]] ...
@@ -291,8 +295,8 @@ cdef class ClusterAgreement:
         self.set_nominal_kinds(numpy.zeros(n, dtype="int8"))
         self.set_time_expressions(numpy.zeros(n, dtype="int8"))
         self.set_coordination(numpy.full(n, -1, dtype="int32"), numpy.full(n, -1, dtype="int32"))
-        self.set_person_names(numpy.zeros((n, 1), dtype="uint64"))
-        self.cluster_name = numpy.full(n, -1, dtype="int32")
+        self.set_person_names(numpy.zeros((n, 1), dtype="uint64"), numpy.zeros(n, dtype="int8"))
+        self.cluster_names = numpy.full((n, 2), -1, dtype="int32")
         self._index_clause_mates()
 
     def set_spans(self, const int32_t[::1] starts, const int32_t[::1] ends, const int8_t[::1] pronouns):
@@ -349,13 +353,15 @@ cdef class ClusterAgreement:
             raise ValueError(f"coordinations and conjuncts must cover the {n} mentions")
         self.coordinations, self.conjuncts = coordinations, conjuncts
 
-    def set_person_names(self, const uint64_t[:, ::1] words):
-        """The distinct-names constraint's input (`constraints.person_name_column`): per mention the hashes of
-        the words of a person's name, titles aside, sorted, then zeros (a row of zeros: no person's name).
-        A name never joins a cluster whose first name shares none of its words ("Mr. Brown" / "Mr. Green")."""
-        if words.shape[0] != self.codes.shape[0] or words.shape[1] < 1:
-            raise ValueError(f"person names must cover the {self.codes.shape[0]} mentions")
-        self.name_words = words
+    def set_person_names(self, const uint64_t[:, ::1] words, const int8_t[::1] titled):
+        """The distinct-names constraint's inputs (`constraints.person_name_column`): per mention the hashes of
+        the words of a person's name, titles aside, sorted, then zeros (a row of zeros: no person's name), and
+        1 where the name has a title. A name never joins a cluster whose first name of its kind (titled or
+        not) shares none of its words: a title and a surname may name the person a first name names ("Mr.
+        Brown" / "Mr. Green" and "John" / "Bill" are two people; "Mrs Verloc" / "Winnie" may be one)."""
+        if words.shape[0] != self.codes.shape[0] or words.shape[1] < 1 or titled.shape[0] != self.codes.shape[0]:
+            raise ValueError(f"person names and their titles must cover the {self.codes.shape[0]} mentions")
+        self.name_words, self.name_titled = words, titled
 
     cdef int _index_clause_mates(self) except -1:
         """For each mention with a role, the earlier mentions with the same governor and another role
@@ -454,8 +460,8 @@ cdef class ClusterAgreement:
             return False  # another speaker's "I"
         if self._modifiers_clash(i, j):
             return False
-        if self.name_words[j, 0] != 0 and self.cluster_name[root] >= 0 \
-                and not self._share_name_word(j, self.cluster_name[root]):
+        cdef int name = self.cluster_names[root, self.name_titled[j]] if self.name_words[j, 0] != 0 else -1
+        if name >= 0 and not self._share_name_word(j, name):
             return False  # two people's names: "Mr. Brown" / "Mr. Green", even through a "he" linked to one
         if self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL and self.nominal_kinds[i] != KIND_NOT_NOMINAL:
             return False
@@ -501,8 +507,8 @@ cdef class ClusterAgreement:
                 self.last_coordinated[root] = k
             self.cluster_codes[root] |= self.codes[k]
             self.cluster_times[root] |= self._time_kind(k)
-            if self.name_words[k, 0] != 0 and self.cluster_name[root] < 0:
-                self.cluster_name[root] = k
+            if self.name_words[k, 0] != 0 and self.cluster_names[root, self.name_titled[k]] < 0:
+                self.cluster_names[root, self.name_titled[k]] = k
             if self.persons[k] >= 0:
                 self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
             if self.singular_first[k]:

@@ -530,20 +530,21 @@ def test_names_that_share_no_word_never_share_a_cluster():
     from neuralcoref.resolution import ClusterAgreement, best_antecedents
 
     # 0 "Mr. Brown", 1 "he" (best: Mr. Brown), 2 "Mr. Green" (best: he, in Mr. Brown's cluster; then Mr. Brown),
-    # 3 "Brown" (best: he), 4 "John Brown" (best: Mr. Green, then Brown): a name joins a cluster whose first
-    # name shares one of its words, never one whose first name shares none
-    n = 5
-    brown, green, john = 11, 12, 13
+    # 3 "John" (best: he: a first name may be Mr. Brown's), 4 "Bill" (best: he, whose cluster holds John by then;
+    # then Mr. Green), 5 "Mr. John Brown" (best: Mr. Green, then John): a name joins a cluster whose first name
+    # of its kind (titled or not) shares one of its words, never one whose first such name shares none
+    n = 6
+    brown, green, john, bill = 11, 12, 13, 14
     names = numpy.zeros((n, 2), dtype="uint64")
-    names[0, 0], names[2, 0], names[3, 0], names[4] = brown, green, brown, (brown, john)
+    names[0, 0], names[2, 0], names[3, 0], names[4, 0], names[5] = brown, green, john, bill, (brown, john)
     agreement = ClusterAgreement(numpy.zeros(n, dtype="uint8"))
-    agreement.set_person_names(names)
-    ant = numpy.asarray([0, 1, 0, 1, 2, 3], dtype="int32")
-    ment = numpy.asarray([1, 2, 2, 3, 4, 4], dtype="int32")
-    scores = numpy.asarray([2.0, 3.0, 2.0, 1.0, 3.0, 2.0], dtype="float32")
+    agreement.set_person_names(names, numpy.asarray([1, 0, 1, 0, 0, 1], dtype="int8"))
+    ant = numpy.asarray([0, 1, 0, 1, 1, 2, 2, 3], dtype="int32")
+    ment = numpy.asarray([1, 2, 2, 3, 4, 4, 5, 5], dtype="int32")
+    scores = numpy.asarray([2.0, 3.0, 2.0, 1.0, 3.0, 2.0, 3.0, 2.0], dtype="float32")
     best, best_scores = numpy.full(n, -1, dtype="int32"), numpy.zeros(n, dtype="float32")
     best_antecedents(ant, ment, scores, numpy.zeros(n, dtype="float32"), best, best_scores, 0.0, agreement)
-    assert best.tolist() == [-1, 0, -1, 1, 3]
+    assert best.tolist() == [-1, 0, -1, 1, 2, 3]
 
 
 def test_two_people_named_in_a_text_are_two_entities(make_nlp, en_nlp):

@@ -20,7 +20,7 @@ computes at inference. One cache directory holds, concatenated over its document
 | `neuter_noun.npy` | int8 [n] | `constraints.animacy_columns` (a thing is neuter at linking) |
 | `coordination.npy`, `conjunct.npy` | int32 [n] | `constraints.coordination_columns` (conjuncts are kept apart at linking) |
 | `singular_first.npy`, `first_person_speaker.npy` | int8 / int64 [n] | `constraints.singular_first_column` (two speakers' *I* are kept apart at linking) |
-| `person_name.npy` | uint64 [n, MAX_NAME_WORDS] | `constraints.person_name_column` (two people's names are kept apart at linking) |
+| `person_name.npy`, `person_name_titled.npy` | uint64 [n, MAX_NAME_WORDS], int8 [n] | `constraints.person_name_column` (two people's names are kept apart at linking) |
 | `pair_ant.npy`, `pair_ment.npy` | int32 [P] | candidate pairs, document-local mention indices, grouped by mention |
 | `pair_feats.npy` | uint8 [P, PAIR_FEATS_WIDTH] | pair features (all 0/1) |
 | `pair_label.npy` | uint8 [P] | 1 when both mentions are in the same gold cluster |
@@ -73,6 +73,7 @@ CONSTRAINT_ARRAYS = (
     "first_person_speaker",
     "indefinite_nominal",
     "person_name",
+    "person_name_titled",
 )
 MENTION_ARRAYS = (
     "starts",
@@ -330,6 +331,7 @@ def featurize_corpus(
                 "head_lemma": "uint64",
                 "modifiers": "uint64",
                 "person_name": "uint64",
+                "person_name_titled": "int8",
                 "time_entity": "int8",
                 "person_noun": "int8",
                 "neuter_noun": "int8",

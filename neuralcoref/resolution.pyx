@@ -460,7 +460,7 @@ cdef class ClusterAgreement:
             return False  # another speaker's "I"
         if self._modifiers_clash(i, j):
             return False
-        cdef int name = self.cluster_names[root, self.name_titled[j]] if self.name_words[j, 0] != 0 else -1
+        cdef int name = self.cluster_names[root, self.name_titled[j] != 0] if self.name_words[j, 0] != 0 else -1
         if name >= 0 and not self._share_name_word(j, name):
             return False  # two people's names: "Mr. Brown" / "Mr. Green", even through a "he" linked to one
         if self.nominal_kinds[j] == KIND_INDEFINITE_NOMINAL and self.nominal_kinds[i] != KIND_NOT_NOMINAL:
@@ -507,8 +507,8 @@ cdef class ClusterAgreement:
                 self.last_coordinated[root] = k
             self.cluster_codes[root] |= self.codes[k]
             self.cluster_times[root] |= self._time_kind(k)
-            if self.name_words[k, 0] != 0 and self.cluster_names[root, self.name_titled[k]] < 0:
-                self.cluster_names[root, self.name_titled[k]] = k
+            if self.name_words[k, 0] != 0 and self.cluster_names[root, self.name_titled[k] != 0] < 0:
+                self.cluster_names[root, self.name_titled[k] != 0] = k  # any nonzero flag is column 1
             if self.persons[k] >= 0:
                 self.cluster_speakers[root, self.persons[k]] |= self.speakers[k]
             if self.singular_first[k]:

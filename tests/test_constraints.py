@@ -545,6 +545,12 @@ def test_names_that_share_no_word_never_share_a_cluster():
     best, best_scores = numpy.full(n, -1, dtype="int32"), numpy.zeros(n, dtype="float32")
     best_antecedents(ant, ment, scores, numpy.zeros(n, dtype="float32"), best, best_scores, 0.0, agreement)
     assert best.tolist() == [-1, 0, -1, 1, 2, 3]
+    # any nonzero flag is "titled" (the flag picks one of two columns per cluster: never out of bounds)
+    agreement = ClusterAgreement(numpy.zeros(n, dtype="uint8"))
+    agreement.set_person_names(names, numpy.asarray([-7, 0, 100, 0, 0, 1], dtype="int8"))
+    best, best_scores = numpy.full(n, -1, dtype="int32"), numpy.zeros(n, dtype="float32")
+    best_antecedents(ant, ment, scores, numpy.zeros(n, dtype="float32"), best, best_scores, 0.0, agreement)
+    assert best.tolist() == [-1, 0, -1, 1, 2, 3]
 
 
 def test_two_people_named_in_a_text_are_two_entities(make_nlp, en_nlp):

@@ -29,7 +29,8 @@
   aside, are two people ("Mr. Brown" / "Mr. Green"; "John came home. When he arrived, Bill was asleep.": *Bill*
   does not join John's *he*); a name is checked against the cluster's first name of its kind, with a title
   or without, so a title with a surname may still join a first name ("Mrs Verloc" may be "Winnie");
-  "John Smith", "Smith" and "Mr. Smith" may be one.
+  "John Smith", "Smith" and "Mr. Smith" may be one, and so may a nickname and its full name (`name_variants`:
+  "Beth" / "Elizabeth").
 
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
@@ -40,7 +41,7 @@ exactly as the component does.
 """
 
 from functools import lru_cache
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_TITLE, LEMMA, LOWER
@@ -322,7 +323,58 @@ def person_name_column(
     words = numpy.take_along_axis(words, numpy.argsort(words == 0, axis=1, kind="stable"), axis=1)
     names[named, : min(width, MAX_NAME_WORDS)] = words[:, :MAX_NAME_WORDS]
     titled[named] = (inside & title[tokens]).any(axis=1)
+    if rules.name_variants:
+        _join_name_variants(names, rules.name_variants)
     return {"person_name": names, "person_name_titled": titled}
+
+
+#: per rule set's `name_variants` (by identity): the dict itself, kept so that its id stays its own, and its
+#: (nickname, full name) hash pairs, sorted
+_VARIANT_PAIRS: Dict[int, Tuple[object, numpy.ndarray]] = {}
+
+
+def _name_variant_pairs(variants: Dict[str, List[str]]) -> numpy.ndarray:
+    """uint64 [k, 2]: the hashes of each (nickname, full name) pair of a rule set, once per process."""
+    cached = _VARIANT_PAIRS.get(id(variants))
+    if cached is None or cached[0] is not variants:
+        pairs = [(get_string_id(nick), get_string_id(full)) for nick, fulls in variants.items() for full in fulls]
+        table = numpy.unique(numpy.asarray(pairs, dtype="uint64").reshape(-1, 2), axis=0)
+        table.flags.writeable = False
+        cached = _VARIANT_PAIRS[id(variants)] = (variants, table)
+    return cached[1]
+
+
+def _join_name_variants(names: numpy.ndarray, variants: Dict[str, List[str]]) -> None:
+    """`person_name`'s rows with each nickname and the full names it shortens that occur in the same Doc
+    written as one word (the smallest hash of the group), then sorted and deduplicated again, in place. Only
+    the pairs present in the Doc are joined, so "Jo" joins "Josephine" in *Little Women* without making
+    "Josephine" and "Joanna" one name elsewhere."""
+    present = numpy.unique(names[names != 0])
+    if len(present) < 2:
+        return
+    pairs = _name_variant_pairs(variants)
+    pairs = pairs[numpy.isin(pairs[:, 0], present) & numpy.isin(pairs[:, 1], present)]
+    if len(pairs) == 0:
+        return
+    group = {int(word): int(word) for word in pairs.ravel()}  # a union-find over the few words joined
+
+    def root(word: int) -> int:
+        while group[word] != word:
+            word = group[word]
+        return word
+
+    for nick, full in pairs.tolist():
+        a, b = root(nick), root(full)
+        group[max(a, b)] = min(a, b)
+    words = numpy.asarray(sorted(group), dtype="uint64")
+    roots = numpy.asarray([root(int(word)) for word in words], dtype="uint64")
+    at = numpy.searchsorted(words, names)
+    at[at == len(words)] = 0
+    joined = words[at] == names
+    names[joined] = roots[at[joined]]
+    names.sort(axis=1)
+    names[:, 1:][names[:, 1:] == names[:, :-1]] = 0
+    names[:] = numpy.take_along_axis(names, numpy.argsort(names == 0, axis=1, kind="stable"), axis=1)
 
 
 def singular_first_column(columns: Dict[str, numpy.ndarray], speakers: SpeakerReading) -> Dict[str, numpy.ndarray]:

@@ -35,6 +35,10 @@ class RuleSet:
     first_names: Dict[str, str] = field(default_factory=dict)
     #: entity labels of people (the first-name rule skips tokens of other entity types)
     person_entity_labels: List[str] = field(default_factory=list)
+    #: lowercase nicknames -> the full first names they shorten ("beth" -> ["bethena", "elizabeth"]): the
+    #: distinct-names constraint reads a nickname and its full name, when both occur in a Doc, as one word
+    #: ("Beth" may be "Elizabeth"); two nicknames of one name are not joined ("Jim" / "Jimmy")
+    name_variants: Dict[str, List[str]] = field(default_factory=dict)
     #: coarse POS that a pronoun mention must have (a pronoun word tagged otherwise is skipped)
     pronoun_pos: List[str] = field(default_factory=lambda: ["PRON"])
     #: fine-grained tags that also make a pronoun-lexicon word a mention (e.g. English PRP$)

@@ -570,3 +570,39 @@ def test_one_persons_names_still_share_a_cluster(en_nlp):
     doc = en_nlp("John Smith called the office. Smith said that he was ill. Mr. Smith will stay at home.")
     clusters = [{m.text for m in cluster} for cluster in doc._.coref_clusters]
     assert {"John Smith", "Smith", "Mr. Smith"} <= clusters[0], clusters
+
+
+def test_person_name_column_writes_a_nickname_and_its_full_name_as_one_word(en_nlp_base):
+    """ "Jo" and "Josephine" (a nickname and its full name, `RuleSet.name_variants`) share a word when both occur
+    in the Doc; two nicknames of one name do not ("Jim" / "Jimmy"), nor do unrelated names."""
+    from neuralcoref.constraints import MT_PROPER, person_name_column
+
+    doc = en_nlp_base("Jo March met Josephine. Jim Hall met Jimmy Lee. Jo met Tom Brown.")
+    people = [e for e in doc.ents if e.label_ == "PERSON"]
+    assert [e.text for e in people] == ["Jo March", "Josephine", "Jim Hall", "Jimmy Lee", "Jo", "Tom Brown"]
+    starts, ends = [e.start for e in people], [e.end for e in people]
+    heads, types = [e.root.i for e in people], [MT_PROPER] * len(people)
+    names = person_name_column(doc, starts, ends, heads, types, RULES)["person_name"]
+    rows = [set(row[row != 0].tolist()) for row in names]
+    jo_march, josephine, jim_hall, jimmy_lee, jo, tom_brown = rows
+    assert len(jo_march) == 2 and josephine < jo_march and jo < jo_march  # "jo" written as "josephine"'s word
+    assert not jim_hall & jimmy_lee and not tom_brown & jo_march
+    # without the variants (a rule set without them), "Jo March" and "Josephine" share no word
+    import dataclasses
+
+    plain = dataclasses.replace(RULES, name_variants={})
+    rows = [
+        set(row[row != 0].tolist()) for row in person_name_column(doc, starts, ends, heads, types, plain)["person_name"]
+    ]
+    assert not rows[0] & rows[1]
+
+
+def test_a_nickname_and_its_full_name_may_share_a_cluster(en_nlp):
+    """Before name variants the distinct-names constraint kept "Jo March" out of Josephine's cluster (LitBank's
+    *Little Women*: Jo, Meg and Beth are Josephine, Margaret and Elizabeth March)."""
+    doc = en_nlp("Jo March laughed. Josephine was her real name, but she hated it.")
+    clusters = [{m.text for m in cluster} for cluster in doc._.coref_clusters]
+    assert any({"Jo March", "Josephine"} <= cluster for cluster in clusters), clusters
+    doc = en_nlp("Margaret read the letter. Meg was pleased with it.")
+    clusters = [{m.text for m in cluster} for cluster in doc._.coref_clusters]
+    assert any({"Margaret", "Meg"} <= cluster for cluster in clusters), clusters

@@ -1,4 +1,6 @@
 """English mention rules for pipelines with ClearNLP dependency labels (en_core_web_*)."""
+from nicknames import NickNamer
+
 from ..rules import RuleSet, register_rules
 from .en_first_names import FEMININE as _FEMININE_NAMES
 from .en_first_names import MASCULINE as _MASCULINE_NAMES
@@ -93,6 +95,8 @@ RULES = register_rules(
         gendered_nouns=GENDERED_NOUNS,
         first_names={**{w: _M for w in _MASCULINE_NAMES}, **{w: _F for w in _FEMININE_NAMES}},
         person_entity_labels=["PERSON"],
+        # Carlton Northern's hand-curated English nicknames (the `nicknames` package, Apache-2.0)
+        name_variants={nick: sorted(full) for nick, full in NickNamer().canonical_lookup.items()},
         person_nouns=sorted(set(PERSON_NOUNS.split())),
         neuter_nouns=sorted(set(NEUTER_NOUNS.split())),
         cluster_agreement=True,

@@ -1,6 +1,7 @@
 """The trainer's feature caches go stale when what they were computed with changes (`featurizer_fingerprint`)."""
 
 import dataclasses
+import os
 
 from neuralcoref.lang.en import RULES
 from training import featurize_corpus
@@ -66,3 +67,19 @@ def test_training_documents_can_be_laid_out_with_their_paragraphs(tmp_path, en_n
     assert [doc["n_tokens"] for doc in docs[True]] == [docs[False][0]["n_tokens"] + 1, docs[False][1]["n_tokens"]]
     assert docs[True][0]["clusters"][-1] == [[13, 14]]  # "It", one token later
     assert found[True] == found[False]
+
+
+def test_the_rule_sets_fingerprint_does_not_change_with_the_hash_seed():
+    """The fingerprint hashes the rule set's repr; a field built from a set (the English nicknames) in the order
+    of that set would change with PYTHONHASHSEED, and every new process would find its caches stale."""
+    import subprocess
+    import sys
+
+    code = "import dataclasses; from neuralcoref.lang.en import RULES; print(repr(dataclasses.asdict(RULES)))"
+    reprs = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, check=True
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(reprs) == 1

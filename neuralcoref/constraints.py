@@ -318,14 +318,20 @@ def person_name_column(
     inside = tokens < ends[:, None]
     tokens = numpy.minimum(tokens, len(array) - 1)
     words = numpy.where(inside & name_word[tokens], array[tokens, _LOWER].astype("uint64"), numpy.uint64(0))
-    words.sort(axis=1)
-    words[:, 1:][words[:, 1:] == words[:, :-1]] = 0
-    words = numpy.take_along_axis(words, numpy.argsort(words == 0, axis=1, kind="stable"), axis=1)
+    words = _sorted_distinct_first(words)
     names[named, : min(width, MAX_NAME_WORDS)] = words[:, :MAX_NAME_WORDS]
     titled[named] = (inside & title[tokens]).any(axis=1)
     if rules.name_variants:
         _join_name_variants(names, rules.name_variants)
     return {"person_name": names, "person_name_titled": titled}
+
+
+def _sorted_distinct_first(rows: numpy.ndarray) -> numpy.ndarray:
+    """Each row of hashes sorted, repeats zeroed, then its nonzero hashes moved first (the layout
+    `ClusterAgreement._share_name_word` merges); sorts `rows` in place."""
+    rows.sort(axis=1)
+    rows[:, 1:][rows[:, 1:] == rows[:, :-1]] = 0
+    return numpy.take_along_axis(rows, numpy.argsort(rows == 0, axis=1, kind="stable"), axis=1)
 
 
 #: per rule set's `name_variants` (by identity): the dict itself, kept so that its id stays its own, and its
@@ -372,9 +378,7 @@ def _join_name_variants(names: numpy.ndarray, variants: Dict[str, List[str]]) ->
     at[at == len(words)] = 0
     joined = words[at] == names
     names[joined] = roots[at[joined]]
-    names.sort(axis=1)
-    names[:, 1:][names[:, 1:] == names[:, :-1]] = 0
-    names[:] = numpy.take_along_axis(names, numpy.argsort(names == 0, axis=1, kind="stable"), axis=1)
+    names[:] = _sorted_distinct_first(names)
 
 
 def singular_first_column(columns: Dict[str, numpy.ndarray], speakers: SpeakerReading) -> Dict[str, numpy.ndarray]:

@@ -32,6 +32,10 @@
   "John Smith", "Smith" and "Mr. Smith" may be one, and so may a nickname and its full name (`name_variants`:
   "Beth" / "Elizabeth").
 
+- Cataphora (rule sets with `cataphora_deps` and `cataphora_pronouns`), the one rule that adds a link: a name
+  or nominal subject left new takes a personal pronoun of a clause or phrase before it in its sentence, when
+  the pronoun was left new too and the subject may join it ("Because they were hungry, the children ate.").
+
 - Indefinite nominals (rule sets with `indefinite_nominal_constraint`): a nominal mention with no
   definite word first and no possessive ("a study", "limited exposure", "librarians") never takes a
   nominal antecedent ("one study ... one study"); a pronoun or a name may still be its antecedent.
@@ -48,6 +52,7 @@ from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_TITLE, LEMMA, LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
+from .featurize import GENDER_UNKNOWN, NUMBER_UNKNOWN
 from .rules import RuleSet
 from .speakers import NAME_TITLES, ONE_VOICE, SpeakerReading
 
@@ -287,6 +292,72 @@ MAX_NAME_WORDS = 4
 _NAME_SPAN = 16
 
 
+def cataphora_column(
+    doc: Doc, columns: Dict[str, numpy.ndarray], rules: RuleSet, array: Optional[numpy.ndarray] = None
+) -> Dict[str, numpy.ndarray]:
+    """ "cataphor" (int32): for a name or nominal that is the subject (`clause_subject_deps`) of a predicate, the
+    first of the rule set's `cataphora_pronouns` before it inside one of that predicate's dependents under
+    `cataphora_deps` that comes before the subject, agrees with it where both have a known gender and number,
+    and follows no mention of that dependent that it agrees with so ("Because [they] were hungry, [the
+    children] ate."; "After [his] speech, [the president] left."); -1 for every other mention. Linking reads
+    it only where the model leaves both mentions new (`resolution.ClusterAgreement.set_cataphors`)."""
+    n = len(columns["head"])
+    cataphor = numpy.full(n, -1, dtype="int32")
+    if n == 0 or not (rules.cataphora_deps and rules.cataphora_pronouns and rules.clause_subject_deps):
+        return {"cataphor": cataphor}
+    array = token_array(doc) if array is None else array
+    heads, starts = numpy.asarray(columns["head"], dtype="int64"), numpy.asarray(columns["start"], dtype="int64")
+    types = numpy.asarray(columns["mention_type"])
+    gender, number = numpy.asarray(columns["gender"]), numpy.asarray(columns["number"])
+    single = (numpy.asarray(columns["end"]) - starts) == 1
+    pronouns = numpy.flatnonzero(
+        (types == MT_PRONOUN) & single & _hashed_in(array[heads, _LOWER], rules.cataphora_pronouns)
+    )
+    subject_token = _hashed_in(array[:, _DEP], rules.clause_subject_deps)
+    subjects = numpy.flatnonzero(((types == MT_PROPER) | (types == MT_NOMINAL)) & subject_token[heads])
+    if len(pronouns) == 0 or len(subjects) == 0:
+        return {"cataphor": cataphor}
+    tokens = numpy.arange(len(array), dtype="int64")
+    governors = tokens + array[:, _HEAD]
+    # the subject mention of each predicate: the first of the mentions headed by its subject
+    subject_of = numpy.full(len(array), -1, dtype="int64")
+    subject_of[governors[heads[subjects[::-1]]]] = subjects[::-1]
+    cataphora_dep = _hashed_in(array[:, _DEP], rules.cataphora_deps)
+    # climb from each pronoun to the dependent of a predicate whose subject comes after it (every pronoun at
+    # once, a step at a time; bounded, since a Doc built from arrays may hold a loop of heads)
+    found = numpy.full(len(pronouns), -1, dtype="int64")
+    at = heads[pronouns]
+    for _ in range(min(len(array), 64)):
+        subject = subject_of[governors[at]]
+        hit = (found < 0) & cataphora_dep[at] & (subject >= 0) & (governors[at] != at)
+        hit[hit] = (at[hit] < heads[subject[hit]]) & (heads[pronouns[hit]] < starts[subject[hit]])
+        found[hit] = subject[hit]
+        climbing = (found < 0) & (governors[at] != at)
+        if not climbing.any():
+            break
+        at = numpy.where(climbing, governors[at], at)
+    ends = numpy.asarray(columns["end"], dtype="int64")
+
+    def compatible(a: int, b: int) -> bool:
+        """Whether mentions a and b have no known gender or number that differs."""
+        return not any(v[a] != unknown and v[b] != unknown and v[a] != v[b] for v, unknown in known_values)
+
+    known_values = ((gender, GENDER_UNKNOWN), (number, NUMBER_UNKNOWN))
+    for pronoun, subject, dependent in zip(pronouns.tolist(), found.tolist(), at.tolist()):
+        if subject < 0 or cataphor[subject] >= 0 or not compatible(pronoun, subject):
+            continue
+        # a mention before the pronoun in its clause that may be its antecedent leaves it alone ("as darkness
+        # drew its veil, the sounds ..."; "To Mr. Pett, never at his ease, Ogden Ford was ..."): the model
+        # chose none there, and the subject is no better a guess (a word that heads several mentions, "Mrs.
+        # Pontellier" and "Pontellier", clashes if one of them does)
+        before = numpy.flatnonzero((starts >= doc[dependent].left_edge.i) & (ends <= starts[pronoun]))
+        clashing = {heads[m] for m in before.tolist() if not compatible(pronoun, m)}
+        if any(heads[m] not in clashing for m in before.tolist()):
+            continue
+        cataphor[subject] = pronoun
+    return {"cataphor": cataphor}
+
+
 def person_name_column(
     doc: Doc, starts, ends, heads, mention_types, rules: RuleSet, array: Optional[numpy.ndarray] = None
 ) -> Dict[str, numpy.ndarray]:
@@ -440,6 +511,7 @@ def constraint_columns(
         **person_name_column(
             doc, columns["start"], columns["end"], columns["head"], columns["mention_type"], rules, array
         ),
+        **cataphora_column(doc, columns, rules, array),
         **indefinite_nominal_column(
             doc,
             columns["start"],

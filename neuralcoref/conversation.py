@@ -333,6 +333,7 @@ class Conversation:
                 linker.link_scored(
                     ant, ment, numpy_pair_scores(resolver.scorer, 0, as_ant, n_old, as_ment, ant, ment, feats)
                 )
+        linker.finish()
         antecedents = numpy.where(best[new] >= 0, best[new] + first_global, -1)
         links = list(
             zip(

@@ -42,6 +42,7 @@ def link_mentions(
         window = as_ant if window is None else numpy.concatenate([window[base - window_first :], as_ant])
         window_first = base
         link_block(linker, first, last, base, window, as_ment)
+    linker.finish()
     return linker
 
 

@@ -145,9 +145,9 @@ def linking_constraints(columns, bint require_agreement):
     "person", "speaker", "sent_index" (`Mentions.columns()`), "governor", "core_role"
     (`constraints.binding_columns`), "head_lemma" and "modifiers" (`constraints.modifier_columns`),
     "time_entity" (`constraints.time_entity_column`, optional), "coordination" and "conjunct"
-    (`constraints.coordination_columns`, optional), "indefinite_nominal"
-    (`constraints.indefinite_nominal_column`, optional), "person_name" and "person_name_titled"
-    (`constraints.person_name_column`, optional) per mention, mentions in document order; or the trainer's cached
+    (`constraints.coordination_columns`, optional), "cataphor" (`constraints.cataphora_column`, optional),
+    "indefinite_nominal" (`constraints.indefinite_nominal_column`, optional), "person_name" and
+    "person_name_titled" (`constraints.person_name_column`, optional) per mention, mentions in document order; or the trainer's cached
     arrays of the same names."""
     codes = mention_agreement_codes(columns)
     if not require_agreement:
@@ -175,6 +175,8 @@ def linking_constraints(columns, bint require_agreement):
     if "coordination" in columns:
         agreement.set_coordination(numpy.ascontiguousarray(columns["coordination"], dtype="int32"),
                                    numpy.ascontiguousarray(columns["conjunct"], dtype="int32"))
+    if "cataphor" in columns:
+        agreement.set_cataphors(numpy.ascontiguousarray(columns["cataphor"], dtype="int32"))
     return agreement
 
 
@@ -211,6 +213,9 @@ cdef class ClusterAgreement:
       "John ... he ... Bill": *Bill* does not join *he*; "John Smith" / "Mr. Smith" and "Mrs Verloc" /
       "Winnie" may link; `constraints.person_name_column`). What `carry`
       brings from before a window does not include it either.
+    - cataphora (with `set_cataphors`), the one rule that adds a link: a name or nominal subject left new
+      takes the pronoun of a clause before it in its sentence, when that pronoun was left new too and every
+      constraint above lets the subject join it ("Because they were hungry, the children ate.").
 
     Linking goes through mentions in order; a mention is finished (its cluster known) once every
     pair of it has been seen, which `_finish_before` records for all mentions before the next one.
@@ -239,6 +244,7 @@ cdef class ClusterAgreement:
     cdef const int32_t[::1] conjuncts  # per mention: its head where coordinations is set, else -1
     cdef const uint64_t[:, ::1] name_words  # per mention: a person's name's words, sorted, then zeros
     cdef const int8_t[::1] name_titled  # per mention: 1 for a person's name with a title ("Mr. Brown")
+    cdef const int32_t[::1] cataphors  # per mention: the earlier pronoun it takes when both are left new, or -1
     cdef int32_t[:, ::1] cluster_names  # per cluster (first mention): its first untitled and first titled person's
     # name (columns 0 and 1), or -1
     cdef bint has_persons
@@ -296,6 +302,7 @@ cdef class ClusterAgreement:
         self.set_time_expressions(numpy.zeros(n, dtype="int8"))
         self.set_coordination(numpy.full(n, -1, dtype="int32"), numpy.full(n, -1, dtype="int32"))
         self.set_person_names(numpy.zeros((n, 1), dtype="uint64"), numpy.zeros(n, dtype="int8"))
+        self.set_cataphors(numpy.full(n, -1, dtype="int32"))
         self.cluster_names = numpy.full((n, 2), -1, dtype="int32")
         self._index_clause_mates()
 
@@ -362,6 +369,19 @@ cdef class ClusterAgreement:
         if words.shape[0] != self.codes.shape[0] or words.shape[1] < 1 or titled.shape[0] != self.codes.shape[0]:
             raise ValueError(f"person names and their titles must cover the {self.codes.shape[0]} mentions")
         self.name_words, self.name_titled = words, titled
+
+    def set_cataphors(self, const int32_t[::1] cataphors):
+        """Cataphora inside a sentence (`constraints.cataphora_column`): per mention an earlier pronoun of its
+        sentence, or -1. A mention that the model leaves new takes that pronoun as its antecedent when the
+        pronoun was left new too and the mention may join it ("Because [they] were hungry, [the children]
+        ate."): the one link that linking adds rather than forbids, decided when the mention is finished."""
+        cdef Py_ssize_t j, n = self.codes.shape[0]
+        if cataphors.shape[0] != n:
+            raise ValueError(f"cataphors must cover the {n} mentions")
+        for j in range(n):
+            if not -1 <= cataphors[j] < j:
+                raise ValueError(f"mention {j}'s cataphor {cataphors[j]} is not an earlier mention")
+        self.cataphors = cataphors
 
     cdef int _index_clause_mates(self) except -1:
         """For each mention with a role, the earlier mentions with the same governor and another role
@@ -495,11 +515,15 @@ cdef class ClusterAgreement:
         return self.roles[j] and self.roles[k] and self.roles[k] != self.roles[j] \
             and self.governors[k] == self.governors[j]
 
-    cdef inline void _finish_before(self, int j, const int32_t[::1] best) noexcept nogil:
-        """Add every mention before j that is not finished yet to its antecedent's cluster."""
-        cdef int k, root, p
+    cdef inline void _finish_before(self, int j, int32_t[::1] best) noexcept nogil:
+        """Add every mention before j that is not finished yet to its antecedent's cluster; one left new
+        takes its cataphor, when that pronoun was left new too and the mention may join it (`set_cataphors`)."""
+        cdef int k, root, p, cataphor
         while self.n_finished < j:
             k = self.n_finished
+            cataphor = self.cataphors[k]
+            if best[k] < 0 and cataphor >= 0 and best[cataphor] < 0 and self._agrees(cataphor, k):
+                best[k] = cataphor
             root = self.cluster_of[best[k]] if 0 <= best[k] < k else k
             self.cluster_of[k] = root
             if self.coordinations[k] >= 0:
@@ -860,6 +884,13 @@ cdef class Linker:
             raise ValueError(f"the output arrays hold {capacity} pairs, fewer than mentions {first}..{last - 1} have")
         return pos
 
+    def finish(self):
+        """Finish the clusters of every mention, once all pairs are linked: a mention is finished when the
+        next one starts, so the last ones wait for this, and a mention left new may still take its cataphor
+        (`ClusterAgreement.set_cataphors`). Linking may not go on after it."""
+        if self.constrained:
+            self._agreement._finish_before(self._single.shape[0], self._best)
+
     def clusters(self):
         """The clusters of >= 2 mentions of the links so far, as `cluster_members` gives them."""
         return cluster_members(self._best)
@@ -885,7 +916,9 @@ def best_antecedents(const int32_t[::1] pair_ant, const int32_t[::1] pair_ment,
     greedyness: offset = 50 * (0.5 - greedyness)). Results go into `best` (-1: none) and
     `best_scores`, indexed by mention.
     agreement (ClusterAgreement or None): the Doc's; then only candidates whose cluster agrees
-        count, pairs must come in ascending mention order, and blocks of a Doc in order.
+        count, pairs must come in ascending mention order, and blocks of a Doc in order. Its cataphors
+        (`ClusterAgreement.set_cataphors`) are decided as mentions are finished: the block's last mentions
+        wait for the next block, or for `Linker.finish`.
     """
     linker = Linker(LinkSettings(threshold_offset, 0, 0, False), single_scores, agreement, best, best_scores)
     linker.link_scored(pair_ant, pair_ment, pair_scores)

@@ -80,6 +80,13 @@ class RuleSet:
     clause_subject_deps: List[str] = field(default_factory=list)
     clause_object_deps: List[str] = field(default_factory=list)
     reflexive_words: List[str] = field(default_factory=list)
+    #: cataphora inside a sentence (`neuralcoref.constraints.cataphora_column`): one of `cataphora_pronouns` in
+    #: a dependent under one of `cataphora_deps` that comes before its predicate's subject ("Because [they]
+    #: were hungry, [the children] ate."), left without antecedent by the model, is the antecedent of that
+    #: subject when the model leaves the subject new too and the two agree. Personal pronouns only: a
+    #: demonstrative (*that*) or an *it* there is more often no mention's ("As it chanced, ..."); empty: off
+    cataphora_deps: List[str] = field(default_factory=list)
+    cataphora_pronouns: List[str] = field(default_factory=list)
     #: modifier clash (`neuralcoref.constraints`): the dependents of a noun that tell two things with
     #: the same head apart ("the [land] surface" / "the [warm] [sea] surface"); empty: no constraint
     modifier_deps: List[str] = field(default_factory=list)

@@ -1,6 +1,6 @@
 """The linking constraints that read the parse (`neuralcoref.constraints`, `resolution.ClusterAgreement`):
 binding (a subject and an object of one predicate are two entities unless one is reflexive), modifier
-clash, indefinite nominals, time expressions, coordination, distinct names."""
+clash, indefinite nominals, time expressions, coordination, distinct names; and cataphora, the one rule that adds a link."""
 
 import pytest
 
@@ -606,3 +606,108 @@ def test_a_nickname_and_its_full_name_may_share_a_cluster(en_nlp):
     doc = en_nlp("Margaret read the letter. Meg was pleased with it.")
     clusters = [{m.text for m in cluster} for cluster in doc._.coref_clusters]
     assert any({"Margaret", "Meg"} <= cluster for cluster in clusters), clusters
+
+
+def _mention_columns(en_nlp_base, text):
+    """The Doc and its mentions' `constraint_columns`, as the component extracts them."""
+    from neuralcoref.constraints import constraint_columns
+    from neuralcoref.featurize import Featurizer
+
+    doc = en_nlp_base(text)
+    mentions = Featurizer(RULES).mentions(doc)
+    columns = constraint_columns(doc, mentions.columns(), RULES, mentions.speakers)
+    texts = [doc[s:e].text for s, e in zip(columns["start"].tolist(), columns["end"].tolist())]
+    return texts, columns
+
+
+@pytest.mark.parametrize(
+    "text, subject, cataphor",
+    [
+        ("Because they were hungry, the children ate quickly.", "the children", "they"),
+        ("After his speech, the president shook hands with the crowd.", "the president", "his"),
+        # the first pronoun that agrees: "she" is not John
+        ("When she saw him, John smiled.", "John", "him"),
+        # a mention before it that it does not agree with leaves it free
+        ("When Mrs. Pontellier left him, the young man went out.", "the young man", "him"),
+    ],
+)
+def test_cataphora_column_reads_a_pronoun_before_the_subject(en_nlp_base, text, subject, cataphor):
+    texts, columns = _mention_columns(en_nlp_base, text)
+    column = columns["cataphor"].tolist()
+    assert column[texts.index(subject)] == texts.index(cataphor), (texts, column)
+    assert sum(c >= 0 for c in column) == 1, (texts, column)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As it chanced, Dale lay face down.",  # personal pronouns only: no "it", no demonstrative
+        "Though I confess there is glory in that, a cook is an officer.",
+        "Because they were late, the bus left.",  # plural and singular
+        "The children ate quickly because they were hungry.",  # the clause after the subject
+        "Because I was hungry, the children ate quickly.",  # not third person
+        "As darkness drew its veil around the house, the sounds faded.",  # a possible antecedent before it
+    ],
+)
+def test_cataphora_column_leaves_other_pronouns(en_nlp_base, text):
+    from neuralcoref.lang.fr import RULES as FRENCH
+    from neuralcoref.constraints import cataphora_column
+
+    texts, columns = _mention_columns(en_nlp_base, text)
+    assert (columns["cataphor"] == -1).all(), (texts, columns["cataphor"].tolist())
+    texts, columns = _mention_columns(en_nlp_base, "Because they were hungry, the children ate quickly.")
+    assert (cataphora_column(en_nlp_base("x"), {**columns, "head": columns["head"][:0]}, RULES)["cataphor"] == -1).all()
+    doc = en_nlp_base("Because they were hungry, the children ate quickly.")
+    assert (cataphora_column(doc, columns, FRENCH)["cataphor"] == -1).all()  # no cataphora_deps: off
+
+
+def test_a_subject_left_new_takes_its_cataphor_when_both_are_new():
+    import numpy
+
+    from neuralcoref.resolution import ClusterAgreement, Linker, LinkSettings
+
+    def link(codes, scores, cataphors):
+        """Mentions 0 "Mary", 1 "she", 2 "the nurse" (cataphor: "she"), every earlier mention a candidate."""
+        agreement = ClusterAgreement(numpy.asarray(codes, dtype="uint8"))
+        agreement.set_cataphors(numpy.asarray(cataphors, dtype="int32"))
+        linker = Linker(LinkSettings(0.0, 3, 3, False), numpy.zeros(3, dtype="float32"), agreement)
+        ant, ment = numpy.asarray([0, 0, 1], dtype="int32"), numpy.asarray([1, 2, 2], dtype="int32")
+        linker.link_scored(ant, ment, numpy.asarray(scores, dtype="float32"))
+        linker.finish()
+        return linker.antecedents.tolist()
+
+    female, male = 1 << 1, 1 << 0
+    # "she" and "the nurse" both left new: the nurse takes "she"; the last mention is finished too
+    assert link([0, female, 0], [-1.0, -1.0, -1.0], [-1, -1, 1]) == [-1, -1, 1]
+    assert link([0, female, 0], [-1.0, -1.0, -1.0], [-1, -1, -1]) == [-1, -1, -1]  # no cataphor
+    # "she" linked to Mary ("Mary came in. When she sat down, the nurse smiled."): the nurse stays new
+    assert link([0, female, 0], [1.0, -1.0, -1.0], [-1, -1, 1]) == [-1, 0, -1]
+    # the model's own antecedent wins over the cataphor
+    assert link([0, female, 0], [-1.0, 1.0, -1.0], [-1, -1, 1]) == [-1, -1, 0]
+    # a subject that may not join the pronoun (gender) stays new
+    assert link([0, female, male], [-1.0, -1.0, -1.0], [-1, -1, 1]) == [-1, -1, -1]
+    with pytest.raises(ValueError):
+        ClusterAgreement(numpy.zeros(3, dtype="uint8")).set_cataphors(numpy.asarray([-1, 2, -1], dtype="int32"))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Because they were hungry, the children ate quickly.", [["they", "the children"]]),
+        ("After his speech, the president shook hands with the crowd.", [["his", "the president"]]),
+    ],
+)
+def test_a_pronoun_before_the_subject_it_refers_to(en_nlp, text, expected):
+    """Cataphora: the shipped model had left both mentions alone."""
+    assert [[m.text for m in cluster] for cluster in en_nlp(text)._.coref_clusters] == expected
+
+
+def test_cataphora_in_a_conversation_turn(en_nlp):
+    """The turn-by-turn resolver finishes a turn's last mentions too, so its last subject takes its cataphor."""
+    from neuralcoref import Conversation
+
+    conversation = Conversation(en_nlp)
+    conversation.add("Good morning.", "Ann")
+    conversation.add("Because they were hungry, the children ate quickly.", "Bob")
+    clusters = [[m.text for m in cluster] for cluster in conversation.doc._.coref_clusters]
+    assert clusters == [["they", "the children"]]

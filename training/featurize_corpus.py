@@ -56,9 +56,9 @@ from .readers.gold import with_paragraph_breaks
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 15  # 15: the distinct-names constraint's column (14: a transcript line's name is singular and a person)
-#: the inputs of the binding, modifier-clash, time, person, coordination, two-speakers and indefinite-nominal
-#: constraints (`neuralcoref.constraints`)
+CACHE_VERSION = 16  # 16: the cataphora column (15: the distinct-names constraint's column)
+#: the inputs of the binding, modifier-clash, time, person, coordination, two-speakers, indefinite-nominal and
+#: distinct-names constraints and of cataphora (`neuralcoref.constraints`)
 CONSTRAINT_ARRAYS = (
     "governor",
     "core_role",
@@ -74,6 +74,7 @@ CONSTRAINT_ARRAYS = (
     "indefinite_nominal",
     "person_name",
     "person_name_titled",
+    "cataphor",
 )
 MENTION_ARRAYS = (
     "starts",

@@ -124,6 +124,9 @@ RULES = register_rules(
         clause_object_deps=["dobj", "iobj", "dative"],
         reflexive_words=["myself", "yourself", "himself", "herself", "itself", "ourselves", "yourselves",
                          "themselves", "themself", "oneself"],
+        # a fronted clause or prepositional phrase: "Because they were hungry, the children ate."
+        cataphora_deps=["advcl", "prep"],
+        cataphora_pronouns=["he", "him", "his", "she", "her", "its", "they", "them", "their"],
         modifier_deps=["amod", "compound", "nummod"],
         appositive_deps=["appos"],
         attribute_deps=["attr", "oprd"],

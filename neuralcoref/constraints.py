@@ -52,7 +52,7 @@ from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_TITLE, LEMMA, LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from .featurize import GENDER_UNKNOWN, NUMBER_UNKNOWN
+from .featurize import GENDER_UNKNOWN, NUMBER_UNKNOWN, PERSON_CODES
 from .rules import RuleSet
 from .speakers import NAME_TITLES, ONE_VOICE, SpeakerReading
 
@@ -343,6 +343,7 @@ def cataphora_column(
         return not any(v[a] != unknown and v[b] != unknown and v[a] != v[b] for v, unknown in known_values)
 
     known_values = ((gender, GENDER_UNKNOWN), (number, NUMBER_UNKNOWN))
+    third = ~numpy.isin(numpy.asarray(columns["person"]), (PERSON_CODES["1"], PERSON_CODES["2"]))  # not "I", "you"
     for pronoun, subject, dependent in zip(pronouns.tolist(), found.tolist(), at.tolist()):
         if subject < 0 or cataphor[subject] >= 0 or not compatible(pronoun, subject):
             continue
@@ -350,7 +351,7 @@ def cataphora_column(
         # drew its veil, the sounds ..."; "To Mr. Pett, never at his ease, Ogden Ford was ..."): the model
         # chose none there, and the subject is no better a guess (a word that heads several mentions, "Mrs.
         # Pontellier" and "Pontellier", clashes if one of them does)
-        before = numpy.flatnonzero((starts >= doc[dependent].left_edge.i) & (ends <= starts[pronoun]))
+        before = numpy.flatnonzero((starts >= doc[dependent].left_edge.i) & (ends <= starts[pronoun]) & third)
         clashing = {heads[m] for m in before.tolist() if not compatible(pronoun, m)}
         if any(heads[m] not in clashing for m in before.tolist()):
             continue

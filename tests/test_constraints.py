@@ -627,8 +627,9 @@ def _mention_columns(en_nlp_base, text):
         ("After his speech, the president shook hands with the crowd.", "the president", "his"),
         # the first pronoun that agrees: "she" is not John
         ("When she saw him, John smiled.", "John", "him"),
-        # a mention before it that it does not agree with leaves it free
+        # a mention before it that it does not agree with leaves it free, and so does "you"
         ("When Mrs. Pontellier left him, the young man went out.", "the young man", "him"),
+        ("If you saw them, the children were there.", "the children", "them"),
     ],
 )
 def test_cataphora_column_reads_a_pronoun_before_the_subject(en_nlp_base, text, subject, cataphor):
@@ -642,6 +643,7 @@ def test_cataphora_column_reads_a_pronoun_before_the_subject(en_nlp_base, text, 
     "text",
     [
         "As it chanced, Dale lay face down.",  # personal pronouns only: no "it", no demonstrative
+        "Although it was old, the car still ran well.",
         "Though I confess there is glory in that, a cook is an officer.",
         "Because they were late, the bus left.",  # plural and singular
         "The children ate quickly because they were hungry.",  # the clause after the subject

@@ -337,12 +337,12 @@ def cataphora_column(
             break
         at = numpy.where(climbing, governors[at], at)
     ends = numpy.asarray(columns["end"], dtype="int64")
+    known_values = ((gender, GENDER_UNKNOWN), (number, NUMBER_UNKNOWN))
 
     def compatible(a: int, b: int) -> bool:
         """Whether mentions a and b have no known gender or number that differs."""
         return not any(v[a] != unknown and v[b] != unknown and v[a] != v[b] for v, unknown in known_values)
 
-    known_values = ((gender, GENDER_UNKNOWN), (number, NUMBER_UNKNOWN))
     third = ~numpy.isin(numpy.asarray(columns["person"]), (PERSON_CODES["1"], PERSON_CODES["2"]))  # not "I", "you"
     for pronoun, subject, dependent in zip(pronouns.tolist(), found.tolist(), at.tolist()):
         if subject < 0 or cataphor[subject] >= 0 or not compatible(pronoun, subject):

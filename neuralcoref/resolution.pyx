@@ -147,8 +147,8 @@ def linking_constraints(columns, bint require_agreement):
     "time_entity" (`constraints.time_entity_column`, optional), "coordination" and "conjunct"
     (`constraints.coordination_columns`, optional), "cataphor" (`constraints.cataphora_column`, optional),
     "indefinite_nominal" (`constraints.indefinite_nominal_column`, optional), "person_name" and
-    "person_name_titled" (`constraints.person_name_column`, optional) per mention, mentions in document order; or the trainer's cached
-    arrays of the same names."""
+    "person_name_titled" (`constraints.person_name_column`, optional) per mention, mentions in document order;
+    or the trainer's cached arrays of the same names."""
     codes = mention_agreement_codes(columns)
     if not require_agreement:
         codes = numpy.zeros_like(codes)
